@@ -1,0 +1,65 @@
+# moodle-load: `make demo` and `make test` work on a fresh clone (Node 20 + npm and Go needed).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+K6_VERSION := $(shell node -p "require('./package.json').config.k6Version")
+K6 := .tools/bin/k6
+BIN := node_modules/.bin
+
+# make run
+CONFIG ?= config.json
+RPM ?= 600
+DURATION ?= 60
+CONCURRENCY ?= 20
+LOGIN_TIMEOUT ?= 20
+PROGRESS ?= 30
+INSECURE ?=
+# make sim
+PORT ?= 8081
+
+.PHONY: help deps build k6 demo test typecheck run sim clean
+
+help:
+	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
+	@echo "make test      type-check, unit tests and end-to-end tests with the real k6"
+	@echo "make run       RPM=600 DURATION=600 CONCURRENCY=30 INSECURE=1 CONFIG=config.json"
+	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
+	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+build: deps
+	node build.mjs
+
+# Installs the pinned k6 with `go install` (no release downloads), once; reinstalls only when
+# the pin in package.json (config.k6Version) changes.
+k6:
+	@if $(K6) version 2>/dev/null | grep -q "k6 $(K6_VERSION) "; then exit 0; fi; \
+	command -v go >/dev/null || { echo "make k6: Go is required to install k6 $(K6_VERSION) (Debian: apt-get install golang-go)" >&2; exit 1; }; \
+	echo "make k6: installing k6 $(K6_VERSION) with go install into $(K6) (first time only, a few minutes)" >&2; \
+	start=$$(date +%s); \
+	GOBIN="$(CURDIR)/.tools/bin" GOFLAGS=-buildvcs=false go install go.k6.io/k6@$(K6_VERSION) || exit 1; \
+	echo "make k6: installed $$($(K6) version) in $$(( $$(date +%s) - start )) s" >&2
+
+demo: build k6
+	node dist/demo.js
+
+typecheck: deps
+	$(BIN)/tsc --noEmit
+
+test: build k6 typecheck
+	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/e2e/*.test.ts
+
+run: build k6
+	node dist/cli.js --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" \
+		--login-timeout "$(LOGIN_TIMEOUT)" --progress "$(PROGRESS)" $(if $(INSECURE),--insecure,)
+
+sim: build
+	node dist/sim.js --port "$(PORT)"
+
+clean:
+	rm -rf dist

@@ -1,0 +1,90 @@
+// Command-line flags: the predecessor's (--config --rpm --duration --concurrency --insecure
+// --login-timeout --progress) plus ours. Validation is lib/run-settings.ts, shared with k6.
+import { parseArgs } from 'node:util';
+import { readRunSettings, RunSettings, SETTINGS, SettingsError } from '../lib/run-settings';
+
+export interface CliOptions {
+  readonly settings: RunSettings;
+  /** Seconds between progress lines on stderr. */
+  readonly progressSec: number;
+  /** Passed to k6 as --out, in order. */
+  readonly outputs: readonly string[];
+}
+
+export type ParsedArgs = { readonly kind: 'run'; readonly options: CliOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
+
+const CLI_ONLY = [
+  { flag: '--progress', help: 'seconds between progress lines on stderr (default 30)' },
+  { flag: '--out', help: "k6 output, repeatable (e.g. json=results/k6.json, experimental-prometheus-rw)" },
+];
+
+export function usage(): string {
+  const rows = [...SETTINGS.map((s) => ({ flag: s.flag, help: s.help + (s.required ? ' (required)' : s.defaultValue ? ` (default ${s.defaultValue})` : '') })), ...CLI_ONLY];
+  const width = Math.max(...rows.map((r) => r.flag.length)) + 2;
+  return [
+    'usage: moodle-load --config FILE --rpm N --duration SECONDS [options]',
+    '',
+    ...rows.map((r) => `  ${r.flag.padEnd(width)}${r.help}`),
+    '  --help, --version',
+    '',
+    'Prints progress on stderr and the summary JSON on stdout.',
+  ].join('\n');
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j] as number;
+      row[j] = Math.min(up + 1, (row[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The known flag closest to a mistyped one, if it is close enough to be a typo. */
+export function suggestFlag(unknown: string): string | undefined {
+  const flags = [...SETTINGS.map((s) => s.flag), ...CLI_ONLY.map((c) => c.flag), '--help', '--version'];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const f of flags) {
+    const d = editDistance(unknown, f);
+    if (d < bestDistance) [best, bestDistance] = [f, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+}
+
+export function parseCliArgs(argv: readonly string[]): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true } };
+  for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    const message = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
+    if (unknown) {
+      const hint = suggestFlag(unknown);
+      throw new SettingsError(`unknown flag ${unknown}${hint ? ` (did you mean ${hint}?)` : ''}; see --help`);
+    }
+    const missingValue = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message)?.[1];
+    if (missingValue) throw new SettingsError(`${missingValue} needs a value`);
+    throw new SettingsError(message.split('\n')[0] as string);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const raw: Record<string, string | undefined> = {};
+  for (const s of SETTINGS) {
+    const v = values[s.flag.slice(2)];
+    if (v === undefined || v === false) continue;
+    raw[s.env] = v === true ? '1' : String(v);
+  }
+  const settings = readRunSettings(raw, 'flag');
+  const progressRaw = (values.progress as string | undefined) ?? '30';
+  const progressSec = /^\s*\d+\s*$/.test(progressRaw) ? Number(progressRaw) : NaN;
+  if (!Number.isSafeInteger(progressSec) || progressSec <= 0) throw new SettingsError(`--progress must be a positive whole number of seconds, not ${JSON.stringify(progressRaw)}`);
+  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [] } };
+}

@@ -1,0 +1,150 @@
+// The CLI's run: validate everything before k6 starts (so bad input sends nothing), start
+// k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
+// stdout, also after Ctrl-C.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
+import { EXIT, exitCodeForK6 } from '../lib/exit-codes';
+import { formatK6LogLine } from '../lib/k6-log';
+import { defaultSummaryPath, RunSettings, settingsToEnv } from '../lib/run-settings';
+import type { CliOptions } from './args';
+import { findK6, K6MissingError } from './k6-binary';
+import { followProgress } from './progress';
+
+export interface RunIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (line: string) => void;
+}
+
+export class BadInputError extends Error {}
+
+/** Reads and validates the config now, with the same validator k6 runs. */
+function checkConfig(settings: RunSettings): void {
+  let text: string;
+  try {
+    text = readFileSync(settings.configPath, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EISDIR' ? 'is a folder' : `cannot be read (${err.code ?? err.message})`;
+    throw new BadInputError(`config: file ${settings.configPath} ${why}`);
+  }
+  try {
+    parseConfigText(text);
+    if (settings.baseUrl !== undefined) validateBaseUrl(settings.baseUrl, '--base-url');
+  } catch (e) {
+    if (e instanceof ConfigError) throw new BadInputError(e.message.replace(/^config: /, `config: ${settings.configPath}: `));
+    throw e;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function runLoad(projectRoot: string, options: CliOptions, io: RunIo): Promise<number> {
+  const given = options.settings;
+  const settings: RunSettings = {
+    ...given,
+    configPath: resolve(given.configPath),
+    summaryPath: resolve(given.summaryPath ?? defaultSummaryPath(new Date())),
+    summaryToStdout: false,
+  };
+  try {
+    checkConfig(settings);
+  } catch (e) {
+    if (e instanceof BadInputError) {
+      io.stderr(`moodle-load: ${e.message}`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+  let k6: string;
+  try {
+    k6 = findK6(projectRoot, process.env);
+  } catch (e) {
+    if (e instanceof K6MissingError) {
+      io.stderr(`moodle-load: ${e.message}`);
+      return EXIT.k6Missing;
+    }
+    throw e;
+  }
+  const summaryPath = settings.summaryPath as string;
+  mkdirSync(dirname(summaryPath), { recursive: true });
+
+  const dashboardPort = await freePort();
+  const args = ['run', '--quiet', '--no-usage-report', '--address', ''];
+  for (const [key, value] of Object.entries(settingsToEnv(settings))) args.push('-e', `${key}=${value}`);
+  for (const out of options.outputs) args.push('--out', out);
+  args.push(join(projectRoot, 'dist', 'scenario.js'));
+
+  const child = spawn(k6, args, {
+    // Own process group: a terminal's Ctrl-C reaches only this process, which forwards it
+    // once (a second SIGINT would make k6 skip the summary).
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      K6_NO_USAGE_REPORT: 'true',
+      K6_AUTO_EXTENSION_RESOLUTION: 'false',
+      K6_WEB_DASHBOARD: 'true',
+      K6_WEB_DASHBOARD_HOST: '127.0.0.1',
+      K6_WEB_DASHBOARD_PORT: String(dashboardPort),
+      K6_WEB_DASHBOARD_PERIOD: `${options.progressSec}s`,
+      K6_WEB_DASHBOARD_OPEN: 'false',
+      // Submetrics the progress line reads (moodle_reqs{outcome:success}, ...).
+      K6_WEB_DASHBOARD_TAGS: 'group,outcome',
+    },
+  });
+  const killChild = () => child.kill('SIGKILL');
+  process.on('exit', killChild);
+
+  // k6 prints nothing useful on stdout here (the summary goes to a file); keep stdout for JSON.
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => io.stderr(formatK6LogLine(line)));
+  }
+  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec }, io.stderr);
+
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr(`moodle-load: ${signal}: stopping the run; the summary covers what ran (press Ctrl-C again to quit at once)`);
+      child.kill('SIGINT');
+    } else {
+      child.kill('SIGKILL');
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const code: number | null = await new Promise((done) => child.on('close', (c) => done(c)));
+  stopProgress();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('exit', killChild);
+
+  let summary: string | undefined;
+  try {
+    summary = readFileSync(summaryPath, 'utf8');
+  } catch {
+    io.stderr(`moodle-load: k6 ended (exit ${code}) without writing the summary ${summaryPath}`);
+  }
+  if (summary !== undefined) {
+    io.stdout(summary);
+    io.stderr(`moodle-load: summary saved to ${summaryPath}`);
+  }
+  const exit = exitCodeForK6(code, interrupts > 0);
+  if (exit === EXIT.k6Failed) io.stderr(`moodle-load: k6 failed (exit code ${code})`);
+  return summary === undefined && exit === EXIT.ok ? EXIT.k6Failed : exit;
+}

@@ -1,0 +1,28 @@
+// Exit codes of the moodle-load CLI (documented in the README).
+export const EXIT = {
+  ok: 0,
+  /** A bad flag or config: nothing was sent. */
+  badInput: 2,
+  /** No session logged in: no load was sent. */
+  noSession: 3,
+  /** k6 failed (crashed, or ended with an error of its own). */
+  k6Failed: 4,
+  /** k6 is missing or is not the pinned version. */
+  k6Missing: 5,
+  /** Stopped with Ctrl-C (SIGINT) or SIGTERM; the summary covers what ran. */
+  interrupted: 130,
+} as const;
+
+/** k6's own exit codes that the CLI maps (k6's errext/exitcodes). */
+export const K6_EXIT = {
+  scriptAborted: 108,
+  externalAbort: 105,
+} as const;
+
+export function exitCodeForK6(k6Code: number | null, interrupted: boolean): number {
+  if (interrupted) return EXIT.interrupted;
+  if (k6Code === 0) return EXIT.ok;
+  if (k6Code === K6_EXIT.scriptAborted) return EXIT.noSession;
+  if (k6Code === K6_EXIT.externalAbort) return EXIT.interrupted;
+  return EXIT.k6Failed;
+}

@@ -1,0 +1,133 @@
+// Run settings (rate, duration, concurrency, ...). The CLI reads them from flags and hands
+// them to k6 as environment variables; `k6 run -e RPM=...` reads the same variables. One
+// table and one validator serve both, naming the flag or the variable in messages.
+import { MAX_SEED } from './random';
+
+export interface RunSettings {
+  readonly configPath: string;
+  /** Target requests per minute for the load phase. */
+  readonly rpm: number;
+  /** Length of the load phase in seconds. */
+  readonly durationSec: number;
+  /** k6 VUs, each with its own Moodle session. */
+  readonly concurrency: number;
+  readonly loginTimeoutSec: number;
+  readonly requestTimeoutSec: number;
+  readonly insecure: boolean;
+  /** Undefined: the script draws one in setup() and reports it. */
+  readonly seed: number | undefined;
+  /** Overrides the config's base_url when set. */
+  readonly baseUrl: string | undefined;
+  /** Where handleSummary writes the JSON; undefined: a timestamped file under results/. */
+  readonly summaryPath: string | undefined;
+  /** Whether handleSummary also prints the JSON on stdout (the CLI prints it itself). */
+  readonly summaryToStdout: boolean;
+}
+
+type Kind = 'positiveInt' | 'positiveNumber' | 'seed' | 'flag' | 'text';
+
+interface SettingSpec {
+  readonly key: keyof RunSettings;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: Kind;
+  readonly required?: boolean;
+  readonly defaultValue?: string;
+  readonly help: string;
+}
+
+/** Order is the order of --help. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'configPath', flag: '--config', env: 'CONFIG', kind: 'text', required: true, help: 'path to config.json' },
+  { key: 'rpm', flag: '--rpm', env: 'RPM', kind: 'positiveInt', required: true, help: 'target requests per minute' },
+  { key: 'durationSec', flag: '--duration', env: 'DURATION', kind: 'positiveInt', required: true, help: 'load phase length in seconds' },
+  { key: 'concurrency', flag: '--concurrency', env: 'CONCURRENCY', kind: 'positiveInt', defaultValue: '20', help: 'VUs, one Moodle session each' },
+  { key: 'insecure', flag: '--insecure', env: 'INSECURE', kind: 'flag', help: 'skip TLS certificate checks (self-signed test sites)' },
+  { key: 'loginTimeoutSec', flag: '--login-timeout', env: 'LOGIN_TIMEOUT', kind: 'positiveNumber', defaultValue: '20', help: 'timeout of each login request, seconds' },
+  { key: 'requestTimeoutSec', flag: '--request-timeout', env: 'REQUEST_TIMEOUT', kind: 'positiveNumber', defaultValue: '60', help: 'timeout of each load request, seconds' },
+  { key: 'seed', flag: '--seed', env: 'SEED', kind: 'seed', help: `random seed 0..${MAX_SEED}; same seed, same URLs` },
+  { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', help: "override the config's base_url" },
+  { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
+];
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+export type Naming = 'flag' | 'env';
+
+function convert(spec: SettingSpec, raw: string, naming: Naming): number | string | boolean {
+  const name = naming === 'flag' ? spec.flag : spec.env;
+  const shown = JSON.stringify(raw);
+  switch (spec.kind) {
+    case 'positiveInt': {
+      const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n <= 0) throw new SettingsError(`${name} must be a positive whole number, not ${shown}`);
+      return n;
+    }
+    case 'positiveNumber': {
+      const n = raw.trim() === '' ? NaN : Number(raw);
+      if (!Number.isFinite(n) || n <= 0) throw new SettingsError(`${name} must be a positive number of seconds, not ${shown}`);
+      return n;
+    }
+    case 'seed': {
+      const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n > MAX_SEED) throw new SettingsError(`${name} must be a whole number from 0 to ${MAX_SEED}, not ${shown}`);
+      return n;
+    }
+    case 'flag': {
+      const v = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', ''].includes(v)) return true;
+      if (['0', 'false', 'no'].includes(v)) return false;
+      throw new SettingsError(`${name} must be true or false, not ${shown}`);
+    }
+    case 'text':
+      if (raw.trim() === '') throw new SettingsError(`${name} must not be empty`);
+      return raw;
+  }
+}
+
+/**
+ * Validates raw string values keyed by environment variable name (absent: undefined).
+ * A flag given without a value (--insecure) is passed as "".
+ */
+export function readRunSettings(raw: Readonly<Record<string, string | undefined>>, naming: Naming): RunSettings {
+  const out: Record<string, unknown> = {};
+  for (const spec of SETTINGS) {
+    let value = raw[spec.env];
+    if (value === undefined) {
+      if (spec.required) throw new SettingsError(`${naming === 'flag' ? spec.flag : spec.env} is required (${spec.help})`);
+      if (spec.kind === 'flag') {
+        out[spec.key] = false;
+        continue;
+      }
+      value = spec.defaultValue;
+    }
+    out[spec.key] = value === undefined ? undefined : convert(spec, value, naming);
+  }
+  const stdout = raw.SUMMARY_STDOUT;
+  out.summaryToStdout = stdout === undefined ? true : convert({ key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', help: '' }, stdout, 'env');
+  return out as unknown as RunSettings;
+}
+
+/** Environment variables for k6 that reproduce these settings (inverse of readRunSettings). */
+export function settingsToEnv(settings: RunSettings): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const spec of SETTINGS) {
+    const value = settings[spec.key];
+    if (value === undefined || value === false) continue;
+    env[spec.env] = value === true ? '1' : String(value);
+  }
+  env.SUMMARY_STDOUT = settings.summaryToStdout ? '1' : '0';
+  return env;
+}
+
+/** results/moodle-load-20261124-054700.json for a UTC time. */
+export function defaultSummaryPath(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
+  return `results/moodle-load-${stamp}.json`;
+}

@@ -1,0 +1,43 @@
+// Everything a run needs, read once per VU in k6's init context: settings from the
+// environment (-e RPM=... or the CLI), the config file, and what is derived from them.
+import { Endpoint, MoodleConfig, parseConfigText, validateBaseUrl } from '../../lib/config';
+import { resolveFromCwd } from '../../lib/paths';
+import { RequestPlan } from '../../lib/request-plan';
+import { readRunSettings, RunSettings } from '../../lib/run-settings';
+import { basePathOf } from '../../lib/url';
+
+export interface RunContext {
+  readonly settings: RunSettings;
+  readonly config: MoodleConfig;
+  readonly baseUrl: string;
+  readonly loginUrl: string;
+  /** Path of the login page as it appears in Location headers, e.g. "/moodle/login/index.php". */
+  readonly loginPath: string;
+  /** URL whose cookies are the session's (the site root, with its path). */
+  readonly cookieUrl: string;
+  readonly plan: RequestPlan;
+  readonly endpoints: readonly Endpoint[];
+}
+
+export function loadRunContext(env: Record<string, string | undefined>): RunContext {
+  const settings = readRunSettings(env, 'env');
+  let text: string;
+  const path = resolveFromCwd(settings.configPath, env.PWD);
+  try {
+    text = open(path);
+  } catch (e) {
+    throw new Error(`config: file ${path} cannot be read (${String(e).replace(/^GoError: /, '')})`);
+  }
+  const config = parseConfigText(text);
+  const baseUrl = settings.baseUrl === undefined ? config.baseUrl : validateBaseUrl(settings.baseUrl, 'BASE_URL');
+  return {
+    settings,
+    config,
+    baseUrl,
+    loginUrl: baseUrl + config.loginPath,
+    loginPath: basePathOf(baseUrl) + config.loginPath,
+    cookieUrl: `${baseUrl}/`,
+    plan: new RequestPlan(config.endpoints, config.parameters),
+    endpoints: config.endpoints,
+  };
+}

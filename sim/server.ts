@@ -25,6 +25,8 @@ export interface SimOptions {
   readonly maxUserId?: number;
   /** Courses the users are not enrolled in: 303 to /enrol/index.php?id=N. */
   readonly notEnrolledCourses?: readonly number[];
+  /** Keep every session id and login token handed out, for tests that search outputs for them. */
+  readonly recordSecrets?: boolean;
 }
 
 export const DEFAULT_USERS: readonly SimUser[] = [
@@ -61,6 +63,8 @@ export interface Simulator {
   resetStats(): void;
   killSessions(): void;
   setLatency(path: string, ms: number): void;
+  /** Session ids, sesskeys and login tokens handed out (only with recordSecrets). */
+  secretsIssued(): string[];
   close(): Promise<void>;
 }
 
@@ -101,6 +105,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const maxUserId = options.maxUserId ?? 10000;
   const notEnrolled = new Set(options.notEnrolledCourses ?? []);
   const sessions = new Map<string, Session>();
+  const secrets: string[] = [];
   let stats = emptyStats();
   let root = '';
 
@@ -111,6 +116,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   function newSession(): Session {
     const s: Session = { id: newId(13), userId: null, token: null, sesskey: newId(5), wantsUrl: null, inflight: 0 };
     sessions.set(s.id, s);
+    if (options.recordSecrets) secrets.push(s.id, s.sesskey);
     return s;
   }
 
@@ -216,8 +222,10 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       const fresh = newSession();
       fresh.userId = index + FIRST_USER_ID;
       fresh.wantsUrl = session.wantsUrl;
+      const moodleId = newId(16);
+      if (options.recordSecrets) secrets.push(moodleId);
       return redirect(res, path, `${LOGIN_PATH}?testsession=${fresh.userId}`, {
-        'Set-Cookie': [`${SESSION_COOKIE}=${fresh.id}; path=/; HttpOnly`, `MOODLEID1_=${newId(16)}; Max-Age=5184000; path=/; HttpOnly`],
+        'Set-Cookie': [`${SESSION_COOKIE}=${fresh.id}; path=/; HttpOnly`, `MOODLEID1_=${moodleId}; Max-Age=5184000; path=/; HttpOnly`],
       });
     }
     const testsession = query.get('testsession');
@@ -230,6 +238,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       return send(res, path, 200, pages.errorPage('Cookies must be enabled in your browser', 'cookiesnotenabled'), cookie);
     }
     session.token = newId(16);
+    if (options.recordSecrets) secrets.push(session.token);
     return send(res, path, 200, pages.loginPage(root + LOGIN_PATH, session.token, query.get('loginredirect') === '1'), cookie);
   }
 
@@ -281,6 +290,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       stats = emptyStats();
     },
     killSessions: () => sessions.clear(),
+    secretsIssued: () => [...secrets],
     setLatency: (p, ms) => {
       latency[p] = ms;
     },

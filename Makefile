@@ -26,14 +26,15 @@ help:
 	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
 	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
 
+# Recipes are silent and npm writes to stderr, so `make run ... | jq` sees only the summary JSON.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@npm ci --no-audit --no-fund >&2
 	@touch $@
 
 deps: node_modules/.package-lock.json
 
 build: deps
-	node build.mjs
+	@node build.mjs
 
 # Installs the pinned k6 with `go install` (no release downloads), once; reinstalls only when
 # the pin in package.json (config.k6Version) changes.
@@ -46,7 +47,7 @@ k6:
 	echo "make k6: installed $$($(K6) version) in $$(( $$(date +%s) - start )) s" >&2
 
 demo: build k6
-	node dist/demo.js
+	@node dist/demo.js
 
 typecheck: deps
 	$(BIN)/tsc --noEmit
@@ -55,11 +56,11 @@ test: build k6 typecheck
 	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/e2e/*.test.ts
 
 run: build k6
-	node dist/cli.js --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" \
+	@node dist/cli.js --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" \
 		--login-timeout "$(LOGIN_TIMEOUT)" --progress "$(PROGRESS)" $(if $(INSECURE),--insecure,)
 
 sim: build
-	node dist/sim.js --port "$(PORT)"
+	@node dist/sim.js --port "$(PORT)"
 
 clean:
 	rm -rf dist

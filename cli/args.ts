@@ -1,6 +1,7 @@
 // Command-line flags: the predecessor's (--config --rpm --duration --concurrency --insecure
 // --login-timeout --progress) plus ours. Validation is lib/run-settings.ts, shared with k6.
 import { parseArgs } from 'node:util';
+import { logFormatOf } from '../lib/request-log';
 import { readRunSettings, RunSettings, SETTINGS, SettingsError } from '../lib/run-settings';
 
 export interface CliOptions {
@@ -9,6 +10,8 @@ export interface CliOptions {
   readonly progressSec: number;
   /** Passed to k6 as --out, in order. */
   readonly outputs: readonly string[];
+  /** --log FILE.jsonl or FILE.csv: one line per load request attempt. */
+  readonly logPath: string | undefined;
 }
 
 export type ParsedArgs = { readonly kind: 'run'; readonly options: CliOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
@@ -16,6 +19,7 @@ export type ParsedArgs = { readonly kind: 'run'; readonly options: CliOptions } 
 const CLI_ONLY = [
   { flag: '--progress', help: 'seconds between progress lines on stderr (default 30)' },
   { flag: '--out', help: "k6 output, repeatable (e.g. json=results/k6.json, experimental-prometheus-rw)" },
+  { flag: '--log', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)' },
 ];
 
 export function usage(): string {
@@ -58,7 +62,7 @@ export function suggestFlag(unknown: string): string | undefined {
 }
 
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' } };
   for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -82,9 +86,12 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     if (v === undefined || v === false) continue;
     raw[s.env] = v === true ? '1' : String(v);
   }
+  const logPath = values.log as string | undefined;
+  if (logPath !== undefined && logFormatOf(logPath) === null) throw new SettingsError(`--log must name a .jsonl or .csv file, not ${JSON.stringify(logPath)}`);
+  if (logPath !== undefined) raw.REQUEST_LOG = '1';
   const settings = readRunSettings(raw, 'flag');
   const progressRaw = (values.progress as string | undefined) ?? '30';
   const progressSec = /^\s*\d+\s*$/.test(progressRaw) ? Number(progressRaw) : NaN;
   if (!Number.isSafeInteger(progressSec) || progressSec <= 0) throw new SettingsError(`--progress must be a positive whole number of seconds, not ${JSON.stringify(progressRaw)}`);
-  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [] } };
+  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath } };
 }

@@ -2,14 +2,17 @@
 // k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
 // stdout, also after Ctrl-C.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
 import { EXIT, exitCodeForK6 } from '../lib/exit-codes';
-import { formatK6LogLine } from '../lib/k6-log';
+import { endpointTable } from '../lib/endpoint-table';
+import { parseK6LogLine } from '../lib/k6-log';
+import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-log';
 import { defaultSummaryPath, RunSettings, settingsToEnv } from '../lib/run-settings';
+import type { Summary } from '../lib/summary';
 import type { CliOptions } from './args';
 import { findK6, K6MissingError } from './k6-binary';
 import { followProgress } from './progress';
@@ -38,6 +41,21 @@ function checkConfig(settings: RunSettings): void {
     if (e instanceof ConfigError) throw new BadInputError(e.message.replace(/^config: /, `config: ${settings.configPath}: `));
     throw e;
   }
+}
+
+function openRequestLog(path: string | undefined): { stream: WriteStream; format: LogFormat } | undefined {
+  if (path === undefined) return undefined;
+  const format = logFormatOf(path) as LogFormat;
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const stream = createWriteStream(path);
+  if (format === 'csv') stream.write(csvHeader());
+  return { stream, format };
+}
+
+/** What a person reads at the end, on stderr: the per-endpoint table and any warning. */
+function report(summary: Summary, io: RunIo): void {
+  if (summary.endpoints && Object.keys(summary.endpoints).length > 0) io.stderr(endpointTable(summary));
+  for (const w of summary.warnings ?? []) io.stderr(`moodle-load: warning: ${w}`);
 }
 
 function freePort(): Promise<number> {
@@ -81,8 +99,11 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   const summaryPath = settings.summaryPath as string;
   mkdirSync(dirname(summaryPath), { recursive: true });
 
+  const requestLog = openRequestLog(options.logPath);
+
   const dashboardPort = await freePort();
-  const args = ['run', '--quiet', '--no-usage-report', '--address', ''];
+  // JSON log lines: request-log records are picked out of them, the rest shown on stderr.
+  const args = ['run', '--quiet', '--no-usage-report', '--address', '', '--log-format', 'json'];
   for (const [key, value] of Object.entries(settingsToEnv(settings))) args.push('-e', `${key}=${value}`);
   for (const out of options.outputs) args.push('--out', out);
   args.push(join(projectRoot, 'dist', 'scenario.js'));
@@ -110,9 +131,13 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
 
   // k6 prints nothing useful on stdout here (the summary goes to a file); keep stdout for JSON.
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => io.stderr(formatK6LogLine(line)));
+    createInterface({ input: stream }).on('line', (line) => {
+      const parsed = parseK6LogLine(line);
+      if (parsed.kind === 'text') io.stderr(parsed.text);
+      else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
+    });
   }
-  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec }, io.stderr);
+  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, io.stderr);
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -140,7 +165,12 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   } catch {
     io.stderr(`moodle-load: k6 ended (exit ${code}) without writing the summary ${summaryPath}`);
   }
+  if (requestLog) {
+    await new Promise<void>((done) => requestLog.stream.end(done));
+    io.stderr(`moodle-load: request log saved to ${options.logPath}`);
+  }
   if (summary !== undefined) {
+    report(JSON.parse(summary) as Summary, io);
     io.stdout(summary);
     io.stderr(`moodle-load: summary saved to ${summaryPath}`);
   }

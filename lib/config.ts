@@ -32,6 +32,9 @@ export interface MoodleConfig {
 
 export const DEFAULT_LOGIN_PATH = '/login/index.php';
 
+/** What k6 can carry as a tag value in a submetric selector. */
+const TAG_VALUE = /^[^,"'\s](?:[^,"']*[^,"'\s])?$/;
+
 export class ConfigError extends Error {
   constructor(readonly field: string, problem: string) {
     super(`config: ${field} ${problem}`);
@@ -154,6 +157,12 @@ function validateUrls(value: unknown, parameters: Record<string, ParamRange>): E
     }
     const name = entry.name === undefined ? path : entry.name;
     if (typeof name !== 'string' || name === '') throw new ConfigError(`${field}.name`, `must be a non-empty string, not ${describe(name)}`);
+    // The name is a k6 tag value, and k6 reads submetric selectors as {tag:value,tag:value}.
+    if (!TAG_VALUE.test(name)) {
+      throw entry.name === undefined
+        ? new ConfigError(`${field}.path`, `has a comma, quote or outer space, so it cannot name the endpoint: give this entry a "name"`)
+        : new ConfigError(`${field}.name`, `must not contain a comma or quotes, nor start or end with a space: ${JSON.stringify(name)}`);
+    }
     if (names.has(name)) throw new ConfigError(`${field}.name`, `repeats the endpoint name ${JSON.stringify(name)}: names must be unique`);
     names.add(name);
     return { name, template, weight };

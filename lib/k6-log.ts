@@ -1,29 +1,28 @@
-// k6 logs in logfmt (time="..." level=info msg="..." source=console). The CLI shows them as
-// plain lines: our own console messages as they are, k6's with their level and fields.
+// The CLI runs k6 with --log-format json and reads its log lines: request-log records (see
+// request-log.ts) go to the --log file, everything else is shown on stderr as plain text:
+// our own console messages as they are, k6's with their level and fields.
+import { LOG_MARKER, RequestLogRecord } from './request-log';
 
-const FIELD = /(\w+)=("(?:[^"\\]|\\.)*"|\S*)/g;
+export type K6LogLine = { readonly kind: 'request'; readonly record: RequestLogRecord } | { readonly kind: 'text'; readonly text: string };
 
-function unquote(v: string): string {
-  if (!v.startsWith('"')) return v;
+const STANDARD_FIELDS = new Set(['time', 'level', 'msg', 'source']);
+
+export function parseK6LogLine(line: string): K6LogLine {
+  if (!line.startsWith('{')) return { kind: 'text', text: line };
+  let entry: Record<string, unknown>;
   try {
-    return JSON.parse(v) as string;
+    entry = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return v.slice(1, -1);
+    return { kind: 'text', text: line };
   }
-}
-
-export function formatK6LogLine(line: string): string {
-  if (!line.startsWith('time=')) return line;
-  const fields: Record<string, string> = {};
-  const extra: string[] = [];
-  for (const m of line.matchAll(FIELD)) {
-    const key = m[1] as string;
-    const value = unquote(m[2] as string);
-    fields[key] = value;
-    if (!['time', 'level', 'msg', 'source'].includes(key)) extra.push(`${key}=${value}`);
+  const msg = typeof entry.msg === 'string' ? entry.msg : line;
+  if (entry.source === 'console' && msg.startsWith(LOG_MARKER)) {
+    return { kind: 'request', record: JSON.parse(msg.slice(LOG_MARKER.length)) as RequestLogRecord };
   }
-  const msg = fields.msg ?? line;
-  const level = fields.level ?? 'info';
-  const head = fields.source === 'console' ? (level === 'info' ? '' : `${level}: `) : `k6 ${level}: `;
-  return `${head}${msg}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+  const level = typeof entry.level === 'string' ? entry.level : 'info';
+  const extra = Object.entries(entry)
+    .filter(([k]) => !STANDARD_FIELDS.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const head = entry.source === 'console' ? (level === 'info' ? '' : `${level}: `) : `k6 ${level}: `;
+  return { kind: 'text', text: `${head}${msg}${extra.length ? ` (${extra.join(', ')})` : ''}` };
 }

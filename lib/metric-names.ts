@@ -2,12 +2,30 @@
 // All carry the tag `endpoint` (the URL entry's name) and never the rendered URL, so outputs
 // get one series per endpoint, not one per course id.
 
-/** Counter: load requests done, tagged endpoint and outcome ("success" | "failure"). */
+/** Counter: load requests done (after retries), tagged endpoint and outcome ("success" | "failure"). */
 export const REQUESTS = 'moodle_reqs';
 /** Counter: failed load requests, tagged endpoint and reason (see outcome.ts). */
 export const FAILURES = 'moodle_failures';
-/** Trend (ms): duration of every load request that got a response, tagged endpoint and outcome. */
+/** Counter: HTTP attempts of load requests (requests + retries), tagged endpoint. */
+export const ATTEMPTS = 'moodle_attempts';
+/** Trend (ms): duration of every attempt that got a response, tagged endpoint and outcome. */
 export const DURATION = 'moodle_req_duration';
+
+/** The four metrics a phase records. Warm-up has its own, so no load figure includes it. */
+export interface PhaseMetricNames {
+  readonly requests: string;
+  readonly failures: string;
+  readonly attempts: string;
+  readonly duration: string;
+}
+
+export const LOAD_METRICS: PhaseMetricNames = { requests: REQUESTS, failures: FAILURES, attempts: ATTEMPTS, duration: DURATION };
+export const WARMUP_METRICS: PhaseMetricNames = {
+  requests: 'moodle_warmup_reqs',
+  failures: 'moodle_warmup_failures',
+  attempts: 'moodle_warmup_attempts',
+  duration: 'moodle_warmup_req_duration',
+};
 /** Counter: logins a VU did during the load phase after losing its session, tagged outcome. */
 export const RELOGINS = 'moodle_relogins';
 /** Gauge: epoch milliseconds at which the load phase started (set once per VU). */
@@ -15,6 +33,9 @@ export const LOAD_START = 'moodle_load_start';
 /** k6's own counter of iterations it could not start because every VU was busy. */
 export const DROPPED = 'dropped_iterations';
 
-export function submetric(metric: string, tag: string, value: string): string {
-  return `${metric}{${tag}:${value}}`;
+/** k6's submetric selector: metric{tag:value,...}. */
+export function submetric(metric: string, tag: string, value: string, ...more: string[]): string {
+  const pairs = [`${tag}:${value}`];
+  for (let i = 0; i + 1 < more.length; i += 2) pairs.push(`${more[i]}:${more[i + 1]}`);
+  return `${metric}{${pairs.join(',')}}`;
 }

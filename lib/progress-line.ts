@@ -1,36 +1,43 @@
-// One progress line from cumulative k6 metrics (see dashboard-events.ts). Figures cover the
-// load phase since it started; latency percentiles are over successful load requests, as in
-// the summary.
+// One progress line from cumulative k6 metrics (see dashboard-events.ts). In the timed phase
+// the figures cover it since it started (warm-up excluded), with latency percentiles over
+// successful requests, as in the summary. During warm-up the line says so and shows the
+// warm-up's own figures.
 import type { MetricValues } from './dashboard-events';
-import { DROPPED, DURATION, LOAD_START, REQUESTS, submetric } from './metric-names';
+import { DROPPED, LOAD_METRICS, LOAD_START, PhaseMetricNames, submetric, WARMUP_METRICS } from './metric-names';
 
 export interface ProgressTarget {
   readonly rpm: number;
   readonly durationSec: number;
+  readonly warmupSec: number;
 }
 
 function num(v: number | undefined, digits = 1): string {
   return v === undefined ? '-' : v.toFixed(digits);
 }
 
+/** "rpm R <rateNote> | total ... | p50 ..." for one phase's metrics. */
+function figures(metrics: Record<string, MetricValues>, names: PhaseMetricNames, elapsedSec: number, rateNote: string): string {
+  const ok = metrics[submetric(names.requests, 'outcome', 'success')]?.count ?? 0;
+  const failed = metrics[submetric(names.requests, 'outcome', 'failure')]?.count ?? 0;
+  const total = ok + failed;
+  const rpm = elapsedSec > 0 ? (total / elapsedSec) * 60 : 0;
+  const lat = metrics[submetric(names.duration, 'outcome', 'success')] ?? {};
+  return `rpm ${rpm.toFixed(1)} ${rateNote} | total ${total} ok ${ok} failed ${failed} | p50 ${num(lat.med)} p95 ${num(lat['p(95)'])} p99 ${num(lat['p(99)'])} ms`;
+}
+
 export function progressLine(metrics: Record<string, MetricValues>, target: ProgressTarget): string {
   const nowMs = metrics.time?.value;
   const startMs = metrics[LOAD_START]?.value;
   if (nowMs === undefined || startMs === undefined) return 'progress: logging in sessions (no load sent yet)';
-  const elapsed = Math.max(0, (nowMs - startMs) / 1000);
-  const ok = metrics[submetric(REQUESTS, 'outcome', 'success')]?.count ?? 0;
-  const failed = metrics[submetric(REQUESTS, 'outcome', 'failure')]?.count ?? 0;
-  const total = ok + failed;
-  const rpm = elapsed > 0 ? (total / elapsed) * 60 : 0;
-  const lat = metrics[submetric(DURATION, 'outcome', 'success')] ?? {};
+  if (nowMs < startMs) {
+    const warm = Math.max(0, target.warmupSec - (startMs - nowMs) / 1000);
+    return `progress: warm-up ${warm.toFixed(0)}/${target.warmupSec}s (not in the figures) | ${figures(metrics, WARMUP_METRICS, warm, `ramping to ${target.rpm}`)}`;
+  }
+  const elapsed = (nowMs - startMs) / 1000;
+  // The dashboard has no per-scenario split of k6's counter (the summary has).
   const dropped = metrics[DROPPED]?.count ?? 0;
-  const shown = Math.min(elapsed, target.durationSec);
-  let line =
-    `progress: load ${shown.toFixed(0)}/${target.durationSec}s` +
-    ` | rpm ${rpm.toFixed(1)} of ${target.rpm}` +
-    ` | total ${total} ok ${ok} failed ${failed}` +
-    ` | p50 ${num(lat.med)} p95 ${num(lat['p(95)'])} p99 ${num(lat['p(99)'])} ms` +
-    ` | dropped ${dropped}`;
+  const droppedLabel = `dropped ${dropped}${target.warmupSec > 0 ? ' (warm-up included)' : ''}`;
+  let line = `progress: load ${Math.min(elapsed, target.durationSec).toFixed(0)}/${target.durationSec}s | ${figures(metrics, LOAD_METRICS, elapsed, `of ${target.rpm}`)} | ${droppedLabel}`;
   if (dropped > 0) line += ' (all VUs busy: raise --concurrency; rate and latency are flattered)';
   return line;
 }

@@ -20,11 +20,19 @@ export interface RunSettings {
   readonly baseUrl: string | undefined;
   /** Where handleSummary writes the JSON; undefined: a timestamped file under results/. */
   readonly summaryPath: string | undefined;
+  /** Retries of a request after a transient failure (0: none). */
+  readonly retries: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** Seconds of ramp-up before the timed load phase (0: none). */
+  readonly warmupSec: number;
   /** Whether handleSummary also prints the JSON on stdout (the CLI prints it itself). */
   readonly summaryToStdout: boolean;
+  /** Whether every attempt is logged as a console line for the CLI's --log. */
+  readonly requestLog: boolean;
 }
 
-type Kind = 'positiveInt' | 'positiveNumber' | 'seed' | 'flag' | 'text';
+type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text';
 
 interface SettingSpec {
   readonly key: keyof RunSettings;
@@ -45,9 +53,19 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'insecure', flag: '--insecure', env: 'INSECURE', kind: 'flag', help: 'skip TLS certificate checks (self-signed test sites)' },
   { key: 'loginTimeoutSec', flag: '--login-timeout', env: 'LOGIN_TIMEOUT', kind: 'positiveNumber', defaultValue: '20', help: 'timeout of each login request, seconds' },
   { key: 'requestTimeoutSec', flag: '--request-timeout', env: 'REQUEST_TIMEOUT', kind: 'positiveNumber', defaultValue: '60', help: 'timeout of each load request, seconds' },
+  { key: 'warmupSec', flag: '--warmup', env: 'WARMUP', kind: 'nonNegativeInt', defaultValue: '0', help: 'seconds of ramp-up to the rate before the timed phase; excluded from the figures' },
+  { key: 'retries', flag: '--retries', env: 'RETRIES', kind: 'nonNegativeInt', defaultValue: '0', help: 'retries after a transient failure (timeout, connection error, 429, 502, 503, 504)' },
+  { key: 'retryBaseMs', flag: '--retry-base-ms', env: 'RETRY_BASE_MS', kind: 'positiveInt', defaultValue: '200', help: 'backoff base: retry n waits up to base * 2^n ms (full jitter)' },
+  { key: 'retryMaxMs', flag: '--retry-max-ms', env: 'RETRY_MAX_MS', kind: 'positiveInt', defaultValue: '10000', help: 'longest wait before a retry, Retry-After included, ms' },
   { key: 'seed', flag: '--seed', env: 'SEED', kind: 'seed', help: `random seed 0..${MAX_SEED}; same seed, same URLs` },
   { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', help: "override the config's base_url" },
   { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
+];
+
+/** Set by the CLI for k6, not flags of their own. */
+const ENV_ONLY: readonly SettingSpec[] = [
+  { key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', defaultValue: '1', help: 'print the summary on stdout' },
+  { key: 'requestLog', flag: 'REQUEST_LOG', env: 'REQUEST_LOG', kind: 'flag', defaultValue: '0', help: 'log every attempt as a console line' },
 ];
 
 export class SettingsError extends Error {
@@ -66,6 +84,11 @@ function convert(spec: SettingSpec, raw: string, naming: Naming): number | strin
     case 'positiveInt': {
       const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n) || n <= 0) throw new SettingsError(`${name} must be a positive whole number, not ${shown}`);
+      return n;
+    }
+    case 'nonNegativeInt': {
+      const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw new SettingsError(`${name} must be a whole number (0 or more), not ${shown}`);
       return n;
     }
     case 'positiveNumber': {
@@ -108,8 +131,10 @@ export function readRunSettings(raw: Readonly<Record<string, string | undefined>
     }
     out[spec.key] = value === undefined ? undefined : convert(spec, value, naming);
   }
-  const stdout = raw.SUMMARY_STDOUT;
-  out.summaryToStdout = stdout === undefined ? true : convert({ key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', help: '' }, stdout, 'env');
+  for (const spec of ENV_ONLY) {
+    const value = raw[spec.env];
+    out[spec.key] = value === undefined ? spec.defaultValue === '1' : convert(spec, value, 'env');
+  }
   return out as unknown as RunSettings;
 }
 
@@ -121,7 +146,7 @@ export function settingsToEnv(settings: RunSettings): Record<string, string> {
     if (value === undefined || value === false) continue;
     env[spec.env] = value === true ? '1' : String(value);
   }
-  env.SUMMARY_STDOUT = settings.summaryToStdout ? '1' : '0';
+  for (const spec of ENV_ONLY) env[spec.env] = settings[spec.key] ? '1' : '0';
   return env;
 }
 

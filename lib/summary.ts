@@ -1,6 +1,7 @@
 // The final JSON: the predecessor's eight keys first, exactly as it printed them, then what
-// a Moodle developer needs to trust them. Built from the plain data k6 hands handleSummary.
-import { DROPPED, DURATION, FAILURES, RELOGINS, REQUESTS, submetric } from './metric-names';
+// a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
+// data k6 hands handleSummary; every figure covers the timed load phase only.
+import { ATTEMPTS, DROPPED, DURATION, FAILURES, RELOGINS, REQUESTS, submetric } from './metric-names';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 
 /** The subset of k6's handleSummary `data.metrics` this reads. */
@@ -20,11 +21,20 @@ export interface LoginReport {
   readonly failedUsers: readonly FailedUser[];
 }
 
+export interface EndpointInfo {
+  readonly name: string;
+  readonly path: string;
+  readonly weight: number;
+}
+
 export interface SummaryInput {
   readonly metrics: K6Metrics;
+  readonly endpoints: readonly EndpointInfo[];
   readonly targetRpm: number;
   readonly durationSec: number;
+  readonly warmupSec: number;
   readonly concurrency: number;
+  readonly retries: number;
   readonly seed: number | null;
   /** Undefined when setup() did not finish (no session, or stopped during login). */
   readonly login: LoginReport | undefined;
@@ -32,24 +42,44 @@ export interface SummaryInput {
   readonly nowMs: number;
 }
 
-export interface Summary {
+export interface LatencyFigures {
+  latency_ms_p50: number | null;
+  latency_ms_p95: number | null;
+  latency_ms_p99: number | null;
+}
+
+export interface EndpointSummary extends LatencyFigures {
+  path: string;
+  weight: number;
+  total: number;
+  success: number;
+  failures: number;
+  failure_reasons: Record<FailureReason, number>;
+  attempts: number;
+  req_per_min_observed: number;
+}
+
+export interface Summary extends LatencyFigures {
   elapsed_sec: number;
   total: number;
   success: number;
   failures: number;
   req_per_min_observed: number;
-  latency_ms_p50: number | null;
-  latency_ms_p95: number | null;
-  latency_ms_p99: number | null;
   target_rpm: number;
   dropped_iterations: number;
   sessions: { logged_in: number; attempted: number; login_sec: number | null; failed_users: FailedUser[] };
   failure_reasons: Record<FailureReason, number>;
+  attempts: number;
+  retries: number;
   relogins: { success: number; failure: number };
   latency_ms_mean: number | null;
   latency_ms_max: number | null;
+  endpoints: Record<string, EndpointSummary>;
+  warnings: string[];
   duration_sec: number;
+  warmup_sec: number;
   concurrency: number;
+  max_retries: number;
   seed: number | null;
   stopped_early: boolean;
 }
@@ -68,55 +98,117 @@ function stat(metrics: K6Metrics, name: string, key: string): number | null {
   return v === undefined || !Number.isFinite(v) ? null : round(v, 2);
 }
 
+function rpm(total: number, elapsedSec: number): number {
+  return elapsedSec > 0 ? round((total / elapsedSec) * 60, 1) : 0;
+}
+
 /** Iterations still in flight when the duration ends may take up to this long to finish. */
 const EARLY_STOP_TOLERANCE_SEC = 1;
 
+/** k6 tags every sample with its scenario; dropped iterations of the warm-up are not the load's. */
+export const LOAD_SCENARIO = 'load';
+const LOAD_DROPPED = submetric(DROPPED, 'scenario', LOAD_SCENARIO);
+
+/** Selectors of one endpoint's figures (or the overall ones when endpoint is undefined). */
+function selectors(endpoint: string | undefined) {
+  const sel = (metric: string, tag: string, value: string) => (endpoint === undefined ? submetric(metric, tag, value) : submetric(metric, 'endpoint', endpoint, tag, value));
+  return {
+    success: sel(REQUESTS, 'outcome', 'success'),
+    failure: sel(REQUESTS, 'outcome', 'failure'),
+    latency: sel(DURATION, 'outcome', 'success'),
+    reason: (r: FailureReason) => sel(FAILURES, 'reason', r),
+    attempts: endpoint === undefined ? ATTEMPTS : submetric(ATTEMPTS, 'endpoint', endpoint),
+  };
+}
+
+function reasonCounts(metrics: K6Metrics, endpoint: string | undefined): Record<FailureReason, number> {
+  const s = selectors(endpoint);
+  const out = {} as Record<FailureReason, number>;
+  for (const reason of FAILURE_REASONS) out[reason] = count(metrics, s.reason(reason));
+  return out;
+}
+
+function latencies(metrics: K6Metrics, name: string): LatencyFigures {
+  return { latency_ms_p50: stat(metrics, name, 'p(50)'), latency_ms_p95: stat(metrics, name, 'p(95)'), latency_ms_p99: stat(metrics, name, 'p(99)') };
+}
+
 export function buildSummary(input: SummaryInput): Summary {
   const { metrics } = input;
-  const success = count(metrics, submetric(REQUESTS, 'outcome', 'success'));
-  const failures = count(metrics, submetric(REQUESTS, 'outcome', 'failure'));
+  const all = selectors(undefined);
+  const success = count(metrics, all.success);
+  const failures = count(metrics, all.failure);
   const total = success + failures;
+  const attempts = count(metrics, all.attempts);
   const elapsedSec = input.loadStartMs === undefined ? 0 : Math.max(0, (input.nowMs - input.loadStartMs) / 1000);
-  const latency = submetric(DURATION, 'outcome', 'success');
-  const reasons = {} as Record<FailureReason, number>;
-  for (const reason of FAILURE_REASONS) reasons[reason] = count(metrics, submetric(FAILURES, 'reason', reason));
+  const dropped = count(metrics, LOAD_DROPPED);
   const login = input.login;
+
+  const endpoints: Record<string, EndpointSummary> = {};
+  for (const e of input.endpoints) {
+    const s = selectors(e.name);
+    const ok = count(metrics, s.success);
+    const failed = count(metrics, s.failure);
+    endpoints[e.name] = {
+      path: e.path,
+      weight: e.weight,
+      total: ok + failed,
+      success: ok,
+      failures: failed,
+      failure_reasons: reasonCounts(metrics, e.name),
+      attempts: count(metrics, s.attempts),
+      req_per_min_observed: rpm(ok + failed, elapsedSec),
+      ...latencies(metrics, s.latency),
+    };
+  }
+
+  const warnings: string[] = [];
+  if (dropped > 0) {
+    warnings.push(`k6 dropped ${dropped} iterations because all ${input.concurrency} VUs were busy: raise --concurrency; the observed rate and the percentiles are flattered`);
+  }
+  if (login && login.loggedIn < login.attempted) warnings.push(`only ${login.loggedIn} of ${login.attempted} sessions logged in; see sessions.failed_users`);
+
+  const { latency_ms_p50, latency_ms_p95, latency_ms_p99 } = latencies(metrics, all.latency);
   return {
     elapsed_sec: round(elapsedSec, 1),
     total,
     success,
     failures,
-    req_per_min_observed: elapsedSec > 0 ? round((total / elapsedSec) * 60, 1) : 0,
-    latency_ms_p50: stat(metrics, latency, 'p(50)'),
-    latency_ms_p95: stat(metrics, latency, 'p(95)'),
-    latency_ms_p99: stat(metrics, latency, 'p(99)'),
+    req_per_min_observed: rpm(total, elapsedSec),
+    latency_ms_p50,
+    latency_ms_p95,
+    latency_ms_p99,
     target_rpm: input.targetRpm,
-    dropped_iterations: count(metrics, DROPPED),
+    dropped_iterations: dropped,
     sessions: {
       logged_in: login?.loggedIn ?? 0,
       attempted: login?.attempted ?? input.concurrency,
       login_sec: login ? round(login.seconds, 2) : null,
       failed_users: login ? [...login.failedUsers] : [],
     },
-    failure_reasons: reasons,
+    failure_reasons: reasonCounts(metrics, undefined),
+    attempts,
+    retries: Math.max(0, attempts - total),
     relogins: { success: count(metrics, submetric(RELOGINS, 'outcome', 'success')), failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')) },
-    latency_ms_mean: stat(metrics, latency, 'avg'),
-    latency_ms_max: stat(metrics, latency, 'max'),
+    latency_ms_mean: stat(metrics, all.latency, 'avg'),
+    latency_ms_max: stat(metrics, all.latency, 'max'),
+    endpoints,
+    warnings,
     duration_sec: input.durationSec,
+    warmup_sec: input.warmupSec,
     concurrency: input.concurrency,
+    max_retries: input.retries,
     seed: input.seed,
     stopped_early: elapsedSec < input.durationSec - EARLY_STOP_TOLERANCE_SEC,
   };
 }
 
 /** Submetrics k6 must track (declared as thresholds) for buildSummary to find them. */
-export function summarySubmetrics(): string[] {
-  return [
-    submetric(REQUESTS, 'outcome', 'success'),
-    submetric(REQUESTS, 'outcome', 'failure'),
-    submetric(DURATION, 'outcome', 'success'),
-    submetric(RELOGINS, 'outcome', 'success'),
-    submetric(RELOGINS, 'outcome', 'failure'),
-    ...FAILURE_REASONS.map((r) => submetric(FAILURES, 'reason', r)),
-  ];
+export function summarySubmetrics(endpointNames: readonly string[]): string[] {
+  const out = [LOAD_DROPPED, submetric(RELOGINS, 'outcome', 'success'), submetric(RELOGINS, 'outcome', 'failure')];
+  for (const endpoint of [undefined, ...endpointNames]) {
+    const s = selectors(endpoint);
+    out.push(s.success, s.failure, s.latency, ...FAILURE_REASONS.map(s.reason));
+    if (endpoint !== undefined) out.push(s.attempts);
+  }
+  return out;
 }

@@ -1,26 +1,29 @@
-// The load scenario: log in one session per VU (setup), request URL templates at the
-// target rate (default function), print the summary JSON (handleSummary).
+// The load scenario: log in one session per VU (setup), optionally ramp up (warmup), request
+// URL templates at the target rate (load), print the summary JSON (handleSummary).
 //
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
-import http from 'k6/http';
-import { buildK6Options } from '../lib/k6-options';
-import { classifyResponse, FailureReason, Outcome } from '../lib/outcome';
+import { buildK6Options, LOAD_SCENARIO } from '../lib/k6-options';
 import { freshSeed } from '../lib/random';
 import { defaultSummaryPath } from '../lib/run-settings';
-import { buildSummary, LoginReport } from '../lib/summary';
+import { buildSummary, K6Metrics, LoginReport } from '../lib/summary';
 import { loginSessions, SessionSlot } from './k6/login';
 import * as metrics from './k6/metrics';
+import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
 import { VuSession } from './k6/vu-session';
 
 const ctx = loadRunContext(__ENV);
 
-export const options = buildK6Options(ctx.settings);
+export const options = buildK6Options(
+  ctx.settings,
+  ctx.endpoints.map((e) => e.name),
+);
 
 /** What setup() hands every VU. `slots` holds session cookies: handleSummary must never print it. */
 interface SetupData {
   readonly seed: number;
+  /** Epoch ms at which the timed load phase starts (after login and warm-up). */
   readonly loadStartMs: number;
   readonly login: LoginReport;
   readonly slots: SessionSlot[];
@@ -34,71 +37,49 @@ const ZERO_SESSION_HINTS = [
 
 export function setup(): SetupData {
   const seed = ctx.settings.seed ?? freshSeed();
-  const { slots, report } = loginSessions(ctx, ctx.settings.concurrency);
+  // One session per VU k6 created, so no two VUs ever share a Moodle session.
+  const sessions = Math.max(ctx.settings.concurrency, exec.instance.vusInitialized);
+  const { slots, report } = loginSessions(ctx, sessions);
   for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
   if (report.loggedIn === 0) {
     exec.test.abort(`no session logged in (0 of ${report.attempted}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
-  console.log(`logged in ${report.loggedIn} of ${report.attempted} sessions in ${report.seconds.toFixed(2)} s; load phase starts (seed ${seed})`);
-  return { seed, loadStartMs: Date.now(), login: report, slots };
+  const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
+  console.log(`logged in ${report.loggedIn} of ${report.attempted} sessions in ${report.seconds.toFixed(2)} s; ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);
+  return { seed, loadStartMs: Date.now() + ctx.settings.warmupSec * 1000, login: report, slots };
 }
 
-// Per-VU state (each VU has its own JS runtime): its session and per-endpoint tag objects,
-// built once so the hot path allocates nothing for tags.
+// Per-VU state: each VU has its own JS runtime, so these belong to one VU.
 let session: VuSession | undefined;
-const successTags = ctx.endpoints.map((e) => ({ endpoint: e.name, outcome: 'success' }));
-const failureTags = ctx.endpoints.map((e) => ({ endpoint: e.name, outcome: 'failure' }));
-const requestParams = ctx.endpoints.map((e) => ({
-  redirects: 0,
-  responseType: 'none' as const,
-  timeout: `${ctx.settings.requestTimeoutSec}s`,
-  tags: { name: e.name, endpoint: e.name, phase: 'load' },
-}));
-
-function recordFailure(endpointIndex: number, reason: FailureReason): void {
-  const endpoint = ctx.endpoints[endpointIndex]?.name ?? '';
-  metrics.requests.add(1, failureTags[endpointIndex]);
-  metrics.failures.add(1, { endpoint, reason });
-}
+let runner: RequestRunner | undefined;
 
 export default function (data: SetupData): void {
-  if (session === undefined) {
-    const slot = data.slots[(exec.vu.idInTest - 1) % data.slots.length] as SessionSlot;
-    session = new VuSession(ctx, slot);
+  if (session === undefined || runner === undefined) {
+    session = new VuSession(ctx, data.slots[(exec.vu.idInTest - 1) % data.slots.length] as SessionSlot);
+    runner = new RequestRunner(ctx);
     metrics.loadStart.add(data.loadStartMs);
   }
-  const planned = ctx.plan.pick(data.seed, exec.scenario.iterationInTest);
-  const i = planned.endpointIndex;
-  if (!session.ensure()) {
-    recordFailure(i, 'no_session');
-    return;
-  }
-  const url = ctx.baseUrl + planned.path;
-  const res = http.get(url, requestParams[i]);
-  const outcome: Outcome = classifyResponse(res.status, res.headers.Location ?? null, url, ctx.loginPath, res.error_code);
-  if (res.status !== 0) metrics.duration.add(res.timings.duration, outcome.ok ? successTags[i] : failureTags[i]);
-  if (outcome.ok) {
-    metrics.requests.add(1, successTags[i]);
-    return;
-  }
-  recordFailure(i, outcome.reason);
-  if (outcome.reason === 'session_lost') session.lost();
+  runner.run(session, data.seed, exec.scenario.name === LOAD_SCENARIO ? 'load' : 'warmup');
 }
 
-export function handleSummary(data: { metrics: Record<string, { values: Record<string, number> }>; setup_data?: SetupData }): Record<string, string> {
+export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   const setupData = data.setup_data;
+  const s = ctx.settings;
   const summary = buildSummary({
     metrics: data.metrics,
-    targetRpm: ctx.settings.rpm,
-    durationSec: ctx.settings.durationSec,
-    concurrency: ctx.settings.concurrency,
-    seed: setupData?.seed ?? ctx.settings.seed ?? null,
+    endpoints: ctx.endpoints.map((e) => ({ name: e.name, path: e.template.source, weight: e.weight })),
+    targetRpm: s.rpm,
+    durationSec: s.durationSec,
+    warmupSec: s.warmupSec,
+    concurrency: s.concurrency,
+    retries: s.retries,
+    seed: setupData?.seed ?? s.seed ?? null,
     login: setupData?.login,
     loadStartMs: setupData?.loadStartMs,
     nowMs: Date.now(),
   });
   const json = JSON.stringify(summary, null, 2) + '\n';
-  const out: Record<string, string> = { [ctx.settings.summaryPath ?? defaultSummaryPath(new Date())]: json };
-  if (ctx.settings.summaryToStdout) out.stdout = json;
+  const out: Record<string, string> = { [s.summaryPath ?? defaultSummaryPath(new Date())]: json };
+  if (s.summaryToStdout) out.stdout = json;
   return out;
 }

@@ -65,6 +65,8 @@ export interface Simulator {
   setLatency(path: string, ms: number): void;
   /** Session ids, sesskeys and login tokens handed out (only with recordSecrets). */
   secretsIssued(): string[];
+  /** The next `count` page requests (login page excepted) answer `status`, with Retry-After if given. */
+  failNext(count: number, status: number, retryAfterSec?: number): void;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const notEnrolled = new Set(options.notEnrolledCourses ?? []);
   const sessions = new Map<string, Session>();
   const secrets: string[] = [];
+  const fault = { remaining: 0, status: 503, retryAfterSec: undefined as number | undefined };
   let stats = emptyStats();
   let root = '';
 
@@ -157,6 +160,11 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     try {
       const delay = latency[path] ?? latency['*'] ?? 0;
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (fault.remaining > 0 && path !== LOGIN_PATH) {
+        fault.remaining--;
+        const headers: Record<string, string> = fault.retryAfterSec === undefined ? {} : { 'Retry-After': String(fault.retryAfterSec) };
+        return send(res, path, fault.status, pages.errorPage('Service unavailable', 'fault'), headers);
+      }
       await route(req, res, path, url, query, session, cookie);
     } finally {
       session.inflight--;
@@ -291,6 +299,9 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     },
     killSessions: () => sessions.clear(),
     secretsIssued: () => [...secrets],
+    failNext: (count, status, retryAfterSec) => {
+      Object.assign(fault, { remaining: count, status, retryAfterSec });
+    },
     setLatency: (p, ms) => {
       latency[p] = ms;
     },

@@ -2,8 +2,19 @@
 import { Counter, Gauge, Trend } from 'k6/metrics';
 import * as names from '../../lib/metric-names';
 
-export const requests = new Counter(names.REQUESTS);
-export const failures = new Counter(names.FAILURES);
-export const duration = new Trend(names.DURATION, true);
+/** What one phase (warm-up or load) records. */
+export interface PhaseMetrics {
+  readonly requests: Counter;
+  readonly failures: Counter;
+  readonly attempts: Counter;
+  readonly duration: Trend;
+}
+
+function phaseMetrics(n: names.PhaseMetricNames): PhaseMetrics {
+  return { requests: new Counter(n.requests), failures: new Counter(n.failures), attempts: new Counter(n.attempts), duration: new Trend(n.duration, true) };
+}
+
+export const load = phaseMetrics(names.LOAD_METRICS);
+export const warmup = phaseMetrics(names.WARMUP_METRICS);
 export const relogins = new Counter(names.RELOGINS);
 export const loadStart = new Gauge(names.LOAD_START, true);

@@ -2,6 +2,7 @@
 // environment (-e RPM=... or the CLI), the config file, and what is derived from them.
 import { Endpoint, MoodleConfig, parseConfigText, validateBaseUrl } from '../../lib/config';
 import { resolveFromCwd } from '../../lib/paths';
+import { ENROL_PATH, SitePaths } from '../../lib/outcome';
 import { RequestPlan } from '../../lib/request-plan';
 import { readRunSettings, RunSettings } from '../../lib/run-settings';
 import { basePathOf } from '../../lib/url';
@@ -11,8 +12,8 @@ export interface RunContext {
   readonly config: MoodleConfig;
   readonly baseUrl: string;
   readonly loginUrl: string;
-  /** Path of the login page as it appears in Location headers, e.g. "/moodle/login/index.php". */
-  readonly loginPath: string;
+  /** Login and enrolment paths as they appear in Location headers, e.g. "/moodle/login/index.php". */
+  readonly paths: SitePaths;
   /** URL whose cookies are the session's (the site root, with its path). */
   readonly cookieUrl: string;
   readonly plan: RequestPlan;
@@ -35,7 +36,7 @@ export function loadRunContext(env: Record<string, string | undefined>): RunCont
     config,
     baseUrl,
     loginUrl: baseUrl + config.loginPath,
-    loginPath: basePathOf(baseUrl) + config.loginPath,
+    paths: { loginPath: basePathOf(baseUrl) + config.loginPath, enrolPath: basePathOf(baseUrl) + ENROL_PATH },
     cookieUrl: `${baseUrl}/`,
     plan: new RequestPlan(config.endpoints, config.parameters),
     endpoints: config.endpoints,

@@ -96,4 +96,7 @@ test('urls: missing, empty, bad path, placeholder without range, unclosed brace,
   rejects(withChange((c) => (c.urls[0].weight = 0)), /^config: urls\[0\]\.weight must be a positive number/);
   rejects(withChange((c) => (c.urls[0].weight = -1)), /weight must be a positive number/);
   rejects(withChange((c) => (c.urls[0].name = 'course')), /^config: urls\[1\]\.name repeats the endpoint name "course"/);
+  rejects(withChange((c) => c.urls.push({ path: '/x?ids=1,2' })), /^config: urls\[2\]\.path has a comma, quote or outer space, so it cannot name the endpoint: give this entry a "name"/);
+  rejects(withChange((c) => (c.urls[0].name = 'a,b')), /^config: urls\[0\]\.name must not contain a comma/);
+  assert.equal(validateConfig(withChange((c) => c.urls.push({ path: '/x?ids=1,2', name: 'x ids' }))).endpoints[2]?.name, 'x ids');
 });

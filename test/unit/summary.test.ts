@@ -11,13 +11,26 @@ const metrics: K6Metrics = {
   'moodle_failures{reason:http_5xx}': { values: { count: 6 } },
   'moodle_req_duration{outcome:success}': { values: { 'p(50)': 120.004, 'p(95)': 380.456, 'p(99)': 640, avg: 150, max: 900 } },
   'moodle_relogins{outcome:success}': { values: { count: 4 } },
-  dropped_iterations: { values: { count: 3 } },
+  'moodle_reqs{endpoint:/my/,outcome:success}': { values: { count: 290 } },
+  'moodle_reqs{endpoint:/my/,outcome:failure}': { values: { count: 10 } },
+  'moodle_failures{endpoint:/my/,reason:http_5xx}': { values: { count: 6 } },
+  'moodle_attempts{endpoint:/my/}': { values: { count: 305 } },
+  'moodle_req_duration{endpoint:/my/,outcome:success}': { values: { 'p(50)': 100, 'p(95)': 200, 'p(99)': 300 } },
+  moodle_attempts: { values: { count: 612 } },
+  'dropped_iterations{scenario:load}': { values: { count: 3 } },
+  dropped_iterations: { values: { count: 5 } },
 };
 
 const input: SummaryInput = {
   metrics,
+  endpoints: [
+    { name: '/my/', path: '/my/', weight: 1 },
+    { name: 'course', path: '/course/view.php?id={courseid}', weight: 3 },
+  ],
   targetRpm: 600,
   durationSec: 60,
+  warmupSec: 0,
+  retries: 2,
   concurrency: 30,
   seed: 12,
   login: { attempted: 30, loggedIn: 29, seconds: 1.234, failedUsers: [{ username: 'bad', sessions: 1, reason: 'invalid login' }] },
@@ -49,6 +62,25 @@ test('then target, dropped iterations, sessions, reasons and the seed', () => {
   assert.deepEqual(s.relogins, { success: 4, failure: 0 });
   assert.equal(s.seed, 12);
   assert.equal(s.stopped_early, false);
+  assert.equal(s.attempts, 612);
+  assert.equal(s.retries, 12);
+  assert.equal(s.warnings.length, 2);
+  assert.match(s.warnings[0] as string, /dropped 3 iterations because all 30 VUs were busy: raise --concurrency/);
+});
+
+test('per endpoint: counts, reasons, attempts, rate and latency; endpoints with no data are zeros', () => {
+  const s = buildSummary(input);
+  assert.deepEqual(Object.keys(s.endpoints), ['/my/', 'course']);
+  const my = s.endpoints['/my/']!;
+  assert.equal(my.total, 300);
+  assert.equal(my.success, 290);
+  assert.equal(my.failure_reasons.http_5xx, 6);
+  assert.equal(my.attempts, 305);
+  assert.equal(my.req_per_min_observed, 300);
+  assert.deepEqual([my.latency_ms_p50, my.latency_ms_p95, my.latency_ms_p99], [100, 200, 300]);
+  assert.equal(s.endpoints.course!.total, 0);
+  assert.equal(s.endpoints.course!.latency_ms_p95, null);
+  assert.equal(s.endpoints.course!.path, '/course/view.php?id={courseid}');
 });
 
 test('a run stopped early says so; a run that never started has zeros and null latencies', () => {

@@ -30,6 +30,8 @@ export const WARMUP_METRICS: PhaseMetricNames = {
 export const RELOGINS = 'moodle_relogins';
 /** Gauge: epoch milliseconds at which the load phase started (set once per VU). */
 export const LOAD_START = 'moodle_load_start';
+/** Gauge: epoch ms at which load requests ended, set only in the schedule's last second; its max ends elapsed_sec. */
+export const LOAD_END = 'moodle_load_end';
 /** k6's own counter of iterations it could not start because every VU was busy. */
 export const DROPPED = 'dropped_iterations';
 

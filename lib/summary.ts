@@ -1,7 +1,7 @@
 // The final JSON: the predecessor's eight keys first, exactly as it printed them, then what
 // a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
 // data k6 hands handleSummary; every figure covers the timed load phase only.
-import { ATTEMPTS, DROPPED, DURATION, FAILURES, RELOGINS, REQUESTS, submetric } from './metric-names';
+import { ATTEMPTS, DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, submetric } from './metric-names';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 
 /** The subset of k6's handleSummary `data.metrics` this reads. */
@@ -139,7 +139,10 @@ export function buildSummary(input: SummaryInput): Summary {
   const failures = count(metrics, all.failure);
   const total = success + failures;
   const attempts = count(metrics, all.attempts);
-  const elapsedSec = input.loadStartMs === undefined ? 0 : Math.max(0, (input.nowMs - input.loadStartMs) / 1000);
+  // The load phase ends with its last request (LOAD_END), not when k6 gets round to the summary;
+  // a run stopped before the schedule's last second has no LOAD_END and ends now.
+  const endMs = metrics[LOAD_END]?.values.max ?? input.nowMs;
+  const elapsedSec = input.loadStartMs === undefined ? 0 : Math.max(0, (endMs - input.loadStartMs) / 1000);
   const dropped = count(metrics, LOAD_DROPPED);
   const login = input.login;
 
@@ -169,7 +172,7 @@ export function buildSummary(input: SummaryInput): Summary {
 
   const { latency_ms_p50, latency_ms_p95, latency_ms_p99 } = latencies(metrics, all.latency);
   return {
-    elapsed_sec: round(elapsedSec, 1),
+    elapsed_sec: round(elapsedSec, 3),
     total,
     success,
     failures,

@@ -57,6 +57,7 @@ export default function (data: SetupData): void {
   if (session === undefined || runner === undefined) {
     session = new VuSession(ctx, data.slots[(exec.vu.idInTest - 1) % data.slots.length] as SessionSlot);
     runner = new RequestRunner(ctx);
+    runner.setLoadStart(data.loadStartMs);
     metrics.loadStart.add(data.loadStartMs);
   }
   runner.run(session, data.seed, exec.scenario.name === LOAD_SCENARIO ? 'load' : 'warmup');

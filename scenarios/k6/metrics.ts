@@ -18,3 +18,4 @@ export const load = phaseMetrics(names.LOAD_METRICS);
 export const warmup = phaseMetrics(names.WARMUP_METRICS);
 export const relogins = new Counter(names.RELOGINS);
 export const loadStart = new Gauge(names.LOAD_START, true);
+export const loadEnd = new Gauge(names.LOAD_END, true);

@@ -42,6 +42,13 @@ export class RequestRunner {
     this.policy = { retries: ctx.settings.retries, baseMs: ctx.settings.retryBaseMs, capMs: ctx.settings.retryMaxMs };
   }
 
+  /** Requests ending after this epoch ms mark the load phase's end (see LOAD_END). */
+  private endWindowMs = Infinity;
+
+  setLoadStart(loadStartMs: number): void {
+    this.endWindowMs = loadStartMs + (this.ctx.settings.durationSec - 1) * 1000;
+  }
+
   run(session: VuSession, baseSeed: number, phase: Phase): void {
     const m = phase === 'load' ? metrics.load : metrics.warmup;
     const seed = phase === 'load' ? baseSeed : (baseSeed ^ WARMUP_SEED_SALT) >>> 0;
@@ -64,6 +71,10 @@ export class RequestRunner {
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, res.status, res.timings.duration, outcome, attempt, iteration, started);
       if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, res.status)) {
         this.finish(m, tags, i, outcome);
+        if (phase === 'load') {
+          const now = Date.now();
+          if (now >= this.endWindowMs) metrics.loadEnd.add(now);
+        }
         if (!outcome.ok && outcome.reason === 'session_lost') session.lost();
         return;
       }
@@ -73,6 +84,7 @@ export class RequestRunner {
   }
 
   private finish(m: metrics.PhaseMetrics, tags: EndpointTags, endpointIndex: number, outcome: Outcome): void {
+    // no_session iterations end here too; they sent nothing, so they do not move LOAD_END.
     if (outcome.ok) {
       m.requests.add(1, tags.success);
       return;

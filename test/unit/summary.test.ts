@@ -19,6 +19,7 @@ const metrics: K6Metrics = {
   moodle_attempts: { values: { count: 612 } },
   'dropped_iterations{scenario:load}': { values: { count: 3 } },
   dropped_iterations: { values: { count: 5 } },
+  moodle_load_end: { values: { value: 1_059_990, min: 1_059_100, max: 1_060_000 } },
 };
 
 const input: SummaryInput = {
@@ -83,8 +84,15 @@ test('per endpoint: counts, reasons, attempts, rate and latency; endpoints with 
   assert.equal(s.endpoints.course!.path, '/course/view.php?id={courseid}');
 });
 
+test('elapsed ends with the last load request (moodle_load_end), not when the summary is built', () => {
+  assert.equal(buildSummary({ ...input, nowMs: 1_060_500 }).elapsed_sec, 60);
+  const { moodle_load_end, ...noEnd } = metrics;
+  assert.equal(buildSummary({ ...input, metrics: noEnd, nowMs: 1_060_500 }).elapsed_sec, 60.5);
+});
+
 test('a run stopped early says so; a run that never started has zeros and null latencies', () => {
-  assert.equal(buildSummary({ ...input, nowMs: 1_030_000 }).stopped_early, true);
+  const { moodle_load_end, ...noEnd } = metrics;
+  assert.equal(buildSummary({ ...input, metrics: noEnd, nowMs: 1_030_000 }).stopped_early, true);
   const empty = buildSummary({ ...input, metrics: {}, login: undefined, loadStartMs: undefined });
   assert.equal(empty.total, 0);
   assert.equal(empty.req_per_min_observed, 0);

@@ -7,9 +7,11 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
+import { abortKindOf, AbortKind } from '../lib/abort-reasons';
 import { EXIT, exitCodeForK6 } from '../lib/exit-codes';
 import { endpointTable } from '../lib/endpoint-table';
 import { parseK6LogLine } from '../lib/k6-log';
+import { resolveBeside } from '../lib/paths';
 import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-log';
 import { defaultSummaryPath, RunSettings, settingsToEnv } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
@@ -24,6 +26,9 @@ export interface RunIo {
 
 export class BadInputError extends Error {}
 
+/** k6 warns once per failed request; the CLI shows this many and counts the rest. */
+const MAX_FAILED_REQUEST_LINES = 5;
+
 /** Reads and validates the config now, with the same validator k6 runs. */
 function checkConfig(settings: RunSettings): void {
   let text: string;
@@ -35,10 +40,10 @@ function checkConfig(settings: RunSettings): void {
     throw new BadInputError(`config: file ${settings.configPath} ${why}`);
   }
   try {
-    parseConfigText(text);
+    parseConfigText(text, (usersFile) => readFileSync(resolveBeside(settings.configPath, usersFile), 'utf8'));
     if (settings.baseUrl !== undefined) validateBaseUrl(settings.baseUrl, '--base-url');
   } catch (e) {
-    if (e instanceof ConfigError) throw new BadInputError(e.message.replace(/^config: /, `config: ${settings.configPath}: `));
+    if (e instanceof ConfigError) throw new BadInputError(e.inFile(settings.configPath).message);
     throw e;
   }
 }
@@ -54,7 +59,7 @@ function openRequestLog(path: string | undefined): { stream: WriteStream; format
 
 /** What a person reads at the end, on stderr: the per-endpoint table and any warning. */
 function report(summary: Summary, io: RunIo): void {
-  if (summary.endpoints && Object.keys(summary.endpoints).length > 0) io.stderr(endpointTable(summary));
+  if (summary.attempts > 0 || summary.total > 0) io.stderr(endpointTable(summary));
   for (const w of summary.warnings ?? []) io.stderr(`moodle-load: warning: ${w}`);
 }
 
@@ -130,11 +135,18 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   process.on('exit', killChild);
 
   // k6 prints nothing useful on stdout here (the summary goes to a file); keep stdout for JSON.
+  let abort: AbortKind | null = null;
+  let requestFailures = 0;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       const parsed = parseK6LogLine(line);
-      if (parsed.kind === 'text') io.stderr(parsed.text);
-      else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
+      if (parsed.kind === 'text') {
+        abort = abortKindOf(parsed.text) ?? abort;
+        io.stderr(parsed.text);
+      } else if (parsed.kind === 'request-failed') {
+        // A dead site fails thousands of requests a second: show a few, count the rest.
+        if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
+      } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
   const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, io.stderr);
@@ -165,6 +177,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   } catch {
     io.stderr(`moodle-load: k6 ended (exit ${code}) without writing the summary ${summaryPath}`);
   }
+  if (requestFailures > MAX_FAILED_REQUEST_LINES) io.stderr(`k6: ${requestFailures - MAX_FAILED_REQUEST_LINES} more requests failed without a response (the summary counts them by reason)`);
   if (requestLog) {
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
@@ -174,7 +187,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     io.stdout(summary);
     io.stderr(`moodle-load: summary saved to ${summaryPath}`);
   }
-  const exit = exitCodeForK6(code, interrupts > 0);
+  const exit = exitCodeForK6(code, interrupts > 0, abort);
   if (exit === EXIT.k6Failed) io.stderr(`moodle-load: k6 failed (exit code ${code})`);
   return summary === undefined && exit === EXIT.ok ? EXIT.k6Failed : exit;
 }

@@ -36,20 +36,34 @@ export const DEFAULT_LOGIN_PATH = '/login/index.php';
 const TAG_VALUE = /^[^,"'\s](?:[^,"']*[^,"'\s])?$/;
 
 export class ConfigError extends Error {
-  constructor(readonly field: string, problem: string) {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
     super(`config: ${field} ${problem}`);
     this.name = 'ConfigError';
   }
+
+  /** The same message, naming the config file: what the CLI and the k6 script both print. */
+  inFile(path: string): ConfigError {
+    return new ConfigError(this.field, `${this.problem} (in ${path})`);
+  }
 }
 
-export function parseConfigText(text: string): MoodleConfig {
+/**
+ * Reads a file named in the config (users_file), resolved against the config's folder;
+ * throws on failure. Node's fs in the CLI, k6's open() in the script.
+ */
+export type ReadFile = (path: string) => string;
+
+export function parseConfigText(text: string, readFile?: ReadFile): MoodleConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new ConfigError('file', `is not valid JSON (${(e as Error).message})`);
   }
-  return validateConfig(raw);
+  return validateConfig(raw, readFile);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -62,11 +76,12 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
-export function validateConfig(raw: unknown): MoodleConfig {
+export function validateConfig(raw: unknown, readFile?: ReadFile): MoodleConfig {
   if (!isObject(raw)) throw new ConfigError('file', `must hold a JSON object, not ${describe(raw)}`);
   const baseUrl = validateBaseUrl(raw.base_url, 'base_url');
   const loginPath = validateLoginPath(raw.login_path);
-  const users = validateUsers(raw.users);
+  const users = [...validateUsers(raw.users, raw.users_file !== undefined), ...readUsersFile(raw.users_file, readFile)];
+  if (users.length === 0) throw new ConfigError('users_file', 'has no users: at least one is needed to log in');
   const parameters = validateParameters(raw.parameters);
   const endpoints = validateUrls(raw.urls, parameters);
   return { baseUrl, loginPath, users, parameters, endpoints };
@@ -92,10 +107,12 @@ function validateLoginPath(value: unknown): string {
   return value;
 }
 
-function validateUsers(value: unknown): UserCredential[] {
-  if (value === undefined) throw new ConfigError('users', 'is missing (a list of {"username", "password"})');
+/** `users` may be absent or empty when a users_file supplies them. */
+function validateUsers(value: unknown, hasUsersFile: boolean): UserCredential[] {
+  if (value === undefined && hasUsersFile) return [];
+  if (value === undefined) throw new ConfigError('users', 'is missing (a list of {"username", "password"}, or give users_file)');
   if (!Array.isArray(value)) throw new ConfigError('users', `must be a list, not ${describe(value)}`);
-  if (value.length === 0) throw new ConfigError('users', 'is empty: at least one user is needed to log in');
+  if (value.length === 0 && !hasUsersFile) throw new ConfigError('users', 'is empty: at least one user is needed to log in');
   return value.map((entry, i) => {
     if (!isObject(entry)) throw new ConfigError(`users[${i}]`, `must be an object with username and password, not ${describe(entry)}`);
     for (const key of ['username', 'password'] as const) {
@@ -106,6 +123,41 @@ function validateUsers(value: unknown): UserCredential[] {
     }
     return { username: entry.username as string, password: entry.password as string };
   });
+}
+
+/**
+ * Moodle's users file, as admin/tool/generator/cli/maketestplan.php writes it: one
+ * "username,password" per line, no header, maybe no final newline. The password is everything
+ * after the first comma.
+ */
+export function parseUsersFile(text: string, field = 'users_file'): UserCredential[] {
+  const users: UserCredential[] = [];
+  text.split('\n').forEach((rawLine, i) => {
+    const line = rawLine.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    const comma = line.indexOf(',');
+    const username = comma < 0 ? '' : line.slice(0, comma).trim();
+    const password = comma < 0 ? '' : line.slice(comma + 1);
+    // Never quote the line: it holds a password.
+    if (comma < 0) throw new ConfigError(`${field} line ${i + 1}`, 'is not "username,password" (no comma)');
+    if (username === '') throw new ConfigError(`${field} line ${i + 1}`, 'has an empty username');
+    if (password === '') throw new ConfigError(`${field} line ${i + 1}`, 'has an empty password');
+    users.push({ username, password });
+  });
+  return users;
+}
+
+function readUsersFile(value: unknown, readFile: ReadFile | undefined): UserCredential[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'string' || value === '') throw new ConfigError('users_file', `must be a file path, not ${describe(value)}`);
+  if (!readFile) throw new ConfigError('users_file', 'cannot be read here');
+  let text: string;
+  try {
+    text = readFile(value);
+  } catch (e) {
+    throw new ConfigError('users_file', `${JSON.stringify(value)} cannot be read (${String((e as Error).message ?? e).replace(/^GoError: /, '').split('\n')[0]})`);
+  }
+  return parseUsersFile(text, `users_file ${value}`);
 }
 
 function validateParameters(value: unknown): Record<string, ParamRange> {

@@ -1,3 +1,5 @@
+import type { AbortKind } from './abort-reasons';
+
 // Exit codes of the moodle-load CLI (documented in the README).
 export const EXIT = {
   ok: 0,
@@ -9,6 +11,8 @@ export const EXIT = {
   k6Failed: 4,
   /** k6 is missing or is not the pinned version. */
   k6Missing: 5,
+  /** The site did not answer at login (connection refused, DNS, TLS, timeout): no load was sent. */
+  siteUnreachable: 6,
   /** Stopped with Ctrl-C (SIGINT) or SIGTERM; the summary covers what ran. */
   interrupted: 130,
 } as const;
@@ -19,10 +23,11 @@ export const K6_EXIT = {
   externalAbort: 105,
 } as const;
 
-export function exitCodeForK6(k6Code: number | null, interrupted: boolean): number {
+export function exitCodeForK6(k6Code: number | null, interrupted: boolean, abort: AbortKind | null): number {
   if (interrupted) return EXIT.interrupted;
   if (k6Code === 0) return EXIT.ok;
-  if (k6Code === K6_EXIT.scriptAborted) return EXIT.noSession;
+  if (k6Code === K6_EXIT.scriptAborted && abort === 'site_unreachable') return EXIT.siteUnreachable;
+  if (k6Code === K6_EXIT.scriptAborted && abort === 'no_session') return EXIT.noSession;
   if (k6Code === K6_EXIT.externalAbort) return EXIT.interrupted;
   return EXIT.k6Failed;
 }

@@ -3,7 +3,11 @@
 // our own console messages as they are, k6's with their level and fields.
 import { LOG_MARKER, RequestLogRecord } from './request-log';
 
-export type K6LogLine = { readonly kind: 'request'; readonly record: RequestLogRecord } | { readonly kind: 'text'; readonly text: string };
+export type K6LogLine =
+  | { readonly kind: 'request'; readonly record: RequestLogRecord }
+  | { readonly kind: 'text'; readonly text: string }
+  /** k6's "Request Failed" warning, one per failed request: counted in the summary's failure_reasons already. */
+  | { readonly kind: 'request-failed'; readonly text: string };
 
 const STANDARD_FIELDS = new Set(['time', 'level', 'msg', 'source']);
 
@@ -20,6 +24,7 @@ export function parseK6LogLine(line: string): K6LogLine {
     return { kind: 'request', record: JSON.parse(msg.slice(LOG_MARKER.length)) as RequestLogRecord };
   }
   const level = typeof entry.level === 'string' ? entry.level : 'info';
+  if (entry.source !== 'console' && msg === 'Request Failed') return { kind: 'request-failed', text: typeof entry.error === 'string' ? entry.error : msg };
   const extra = Object.entries(entry)
     .filter(([k]) => !STANDARD_FIELDS.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);

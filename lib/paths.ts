@@ -5,3 +5,10 @@ export function resolveFromCwd(path: string, cwd: string | undefined): string {
   if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || !cwd) return path;
   return `${cwd.replace(/\/+$/, '')}/${path.replace(/^\.\//, '')}`;
 }
+
+/** A path written in a file (users_file in the config), resolved against that file's folder. */
+export function resolveBeside(filePath: string, written: string): string {
+  if (written.startsWith('/') || /^[A-Za-z]:[\\/]/.test(written)) return written;
+  const slash = filePath.lastIndexOf('/');
+  return slash < 0 ? written : `${filePath.slice(0, slash + 1)}${written.replace(/^\.\//, '')}`;
+}

@@ -128,8 +128,13 @@ function reasonCounts(metrics: K6Metrics, endpoint: string | undefined): Record<
   return out;
 }
 
+/** k6 reports an empty trend as zeros; no sample means no figure (null), not 0 ms. */
+function trendStat(metrics: K6Metrics, name: string, key: string): number | null {
+  return (metrics[name]?.values.count ?? 0) > 0 ? stat(metrics, name, key) : null;
+}
+
 function latencies(metrics: K6Metrics, name: string): LatencyFigures {
-  return { latency_ms_p50: stat(metrics, name, 'p(50)'), latency_ms_p95: stat(metrics, name, 'p(95)'), latency_ms_p99: stat(metrics, name, 'p(99)') };
+  return { latency_ms_p50: trendStat(metrics, name, 'p(50)'), latency_ms_p95: trendStat(metrics, name, 'p(95)'), latency_ms_p99: trendStat(metrics, name, 'p(99)') };
 }
 
 export function buildSummary(input: SummaryInput): Summary {
@@ -192,8 +197,8 @@ export function buildSummary(input: SummaryInput): Summary {
     attempts,
     retries: Math.max(0, attempts - total),
     relogins: { success: count(metrics, submetric(RELOGINS, 'outcome', 'success')), failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')) },
-    latency_ms_mean: stat(metrics, all.latency, 'avg'),
-    latency_ms_max: stat(metrics, all.latency, 'max'),
+    latency_ms_mean: trendStat(metrics, all.latency, 'avg'),
+    latency_ms_max: trendStat(metrics, all.latency, 'max'),
     endpoints,
     warnings,
     duration_sec: input.durationSec,

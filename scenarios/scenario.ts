@@ -3,6 +3,7 @@
 //
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
+import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
 import { buildK6Options, LOAD_SCENARIO } from '../lib/k6-options';
 import { freshSeed } from '../lib/random';
 import { defaultSummaryPath } from '../lib/run-settings';
@@ -39,10 +40,13 @@ export function setup(): SetupData {
   const seed = ctx.settings.seed ?? freshSeed();
   // One session per VU k6 created, so no two VUs ever share a Moodle session.
   const sessions = Math.max(ctx.settings.concurrency, exec.instance.vusInitialized);
-  const { slots, report } = loginSessions(ctx, sessions);
+  const { slots, report, unreachable } = loginSessions(ctx, sessions);
+  if (unreachable !== null) {
+    exec.test.abort(`${ABORT_SITE_UNREACHABLE}: base_url ${ctx.baseUrl}: ${unreachable}; ${transportHint(unreachable)}`);
+  }
   for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
   if (report.loggedIn === 0) {
-    exec.test.abort(`no session logged in (0 of ${report.attempted}). ${ZERO_SESSION_HINTS.join('; ')}`);
+    exec.test.abort(`${ABORT_NO_SESSION} (0 of ${report.attempted}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
   console.log(`logged in ${report.loggedIn} of ${report.attempted} sessions in ${report.seconds.toFixed(2)} s; ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);

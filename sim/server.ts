@@ -4,6 +4,7 @@
 // load generator reports. Control endpoints live under /__sim/ and are not counted.
 import { randomBytes } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as pages from './pages';
 
@@ -27,6 +28,8 @@ export interface SimOptions {
   readonly notEnrolledCourses?: readonly number[];
   /** Keep every session id and login token handed out, for tests that search outputs for them. */
   readonly recordSecrets?: boolean;
+  /** Serve HTTPS with this PEM key and certificate. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export const DEFAULT_USERS: readonly SimUser[] = [
@@ -108,6 +111,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const notEnrolled = new Set(options.notEnrolledCourses ?? []);
   const sessions = new Map<string, Session>();
   const secrets: string[] = [];
+  /** Pending per-page delays, cancelled on close so a stopped simulator holds nothing open. */
+  const delays = new Set<NodeJS.Timeout>();
   const fault = { remaining: 0, status: 503, retryAfterSec: undefined as number | undefined };
   let stats = emptyStats();
   let root = '';
@@ -159,7 +164,15 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     if (session.inflight > stats.maxConcurrentPerSession) stats.maxConcurrentPerSession = session.inflight;
     try {
       const delay = latency[path] ?? latency['*'] ?? 0;
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (delay > 0) {
+        await new Promise<void>((r) => {
+          const timer = setTimeout(() => {
+            delays.delete(timer);
+            r();
+          }, delay);
+          delays.add(timer);
+        });
+      }
       if (fault.remaining > 0 && path !== LOGIN_PATH) {
         fault.remaining--;
         const headers: Record<string, string> = fault.retryAfterSec === undefined ? {} : { 'Retry-After': String(fault.retryAfterSec) };
@@ -275,19 +288,20 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     return { ...structuredClone(stats), sessions: sessions.size };
   }
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) res.writeHead(500);
       res.end(String(e));
     });
-  });
+  };
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler) : http.createServer(handler);
   server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  root = `http://${host}:${port}`;
+  root = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
 
   return {
     url: root,
@@ -307,6 +321,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of delays) clearTimeout(timer);
+        delays.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

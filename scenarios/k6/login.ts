@@ -79,6 +79,8 @@ export interface SessionSlot {
 export interface SessionsResult {
   readonly slots: SessionSlot[];
   readonly report: LoginReport;
+  /** When no session logged in and every failure was a transport error or timeout: the first one. */
+  readonly unreachable: string | null;
 }
 
 /**
@@ -121,7 +123,11 @@ export function loginSessions(ctx: RunContext, count: number): SessionsResult {
   }
 
   const failedUsers: FailedUser[] = [...failedBy.entries()].map(([user, f]) => ({ username: (users[user] as UserCredential).username, sessions: f.sessions, reason: f.reason }));
+  const failures = [...failedBy.values()];
+  const noneIn = slots.every((s) => s.cookies === null);
+  const unreachable = noneIn && failures.length > 0 && failures.every((f) => f.kind === 'transport' || f.kind === 'timeout') ? (failures[0]?.reason ?? null) : null;
   return {
+    unreachable,
     slots,
     report: {
       attempted: count,

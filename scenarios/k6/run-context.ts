@@ -1,7 +1,7 @@
 // Everything a run needs, read once per VU in k6's init context: settings from the
 // environment (-e RPM=... or the CLI), the config file, and what is derived from them.
-import { Endpoint, MoodleConfig, parseConfigText, validateBaseUrl } from '../../lib/config';
-import { resolveFromCwd } from '../../lib/paths';
+import { ConfigError, Endpoint, MoodleConfig, parseConfigText, validateBaseUrl } from '../../lib/config';
+import { resolveBeside, resolveFromCwd } from '../../lib/paths';
 import { ENROL_PATH, SitePaths } from '../../lib/outcome';
 import { RequestPlan } from '../../lib/request-plan';
 import { readRunSettings, RunSettings } from '../../lib/run-settings';
@@ -29,7 +29,12 @@ export function loadRunContext(env: Record<string, string | undefined>): RunCont
   } catch (e) {
     throw new Error(`config: file ${path} cannot be read (${String(e).replace(/^GoError: /, '')})`);
   }
-  const config = parseConfigText(text);
+  let config: MoodleConfig;
+  try {
+    config = parseConfigText(text, (usersFile) => open(resolveBeside(path, usersFile)));
+  } catch (e) {
+    throw e instanceof ConfigError ? e.inFile(path) : e;
+  }
   const baseUrl = settings.baseUrl === undefined ? config.baseUrl : validateBaseUrl(settings.baseUrl, 'BASE_URL');
   return {
     settings,

@@ -126,7 +126,7 @@ test('a bad config: exit 2, one line naming the field, no request sent', { timeo
   const { code, stdout, stderr } = await runCli(['--config', config, '--rpm', '600', '--duration', '5'], 15_000).done;
   assert.equal(code, 2);
   assert.equal(stdout, '');
-  assert.match(stderr, /^moodle-load: config: .*config\.json: parameters\.courseid has min \(9\) greater than max \(2\)\n$/);
+  assert.match(stderr, /^moodle-load: config: parameters\.courseid has min \(9\) greater than max \(2\) \(in .*config\.json\)\n$/);
   assert.deepEqual(sim.stats().pages, {});
 });
 

@@ -14,3 +14,8 @@ test('request-log records are picked out of the stream (k6 v1.8 JSON log line)',
   const line = '{"level":"info","msg":"moodle-load-request {\\"t\\":1,\\"path\\":\\"/a?x=1,2\\",\\"iteration\\":4}","source":"console","time":"2026-11-24T06:08:52Z"}';
   assert.deepEqual(parseK6LogLine(line), { kind: 'request', record: { t: 1, path: '/a?x=1,2', iteration: 4 } });
 });
+
+test("k6's per-request 'Request Failed' warnings are told apart (the CLI shows the first few, then counts)", () => {
+  const line = '{"error":"Get \\"http://127.0.0.1:1/login/index.php\\": dial tcp 127.0.0.1:1: connect: connection refused","level":"warning","msg":"Request Failed","time":"t"}';
+  assert.deepEqual(parseK6LogLine(line), { kind: 'request-failed', text: 'Get "http://127.0.0.1:1/login/index.php": dial tcp 127.0.0.1:1: connect: connection refused' });
+});

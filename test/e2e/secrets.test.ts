@@ -1,0 +1,64 @@
+// Secrets and exposure: no password, MoodleSession value, logintoken or sesskey in any output,
+// and everything the tool listens on bound to 127.0.0.1.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startSimulator, Simulator } from '../../sim/server';
+import { runCli, tempDir, writeConfig } from '../helpers/e2e';
+
+let sim: Simulator;
+before(async () => {
+  sim = await startSimulator({ recordSecrets: true });
+});
+after(() => sim.close());
+
+/** Listening TCP sockets of a process: "address:port" per socket (from ss). */
+function listening(pid: number): string[] {
+  const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => l.trim().split(/\s+/)[3] as string);
+}
+
+test('with every output on, no password, session id, login token or sesskey appears anywhere', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const users = [...sim.users, { username: 'perfuser09', password: 'Sup3r-Secret-Wrong!' }];
+  const files = { summary: join(dir, 'summary.json'), jsonl: join(dir, 'requests.jsonl'), k6json: join(dir, 'k6.json') };
+  const run = runCli(
+    ['--config', writeConfig(dir, sim, users), '--rpm', '1200', '--duration', '6', '--concurrency', '6', '--progress', '1', '--summary', files.summary, '--log', files.jsonl, '--out', `json=${files.k6json}`],
+    50_000,
+  );
+  // Kill sessions mid-run so that VUs log in again during the load, with fresh tokens and ids.
+  await run.waitForStderr(/progress: load [2-9]\//);
+  sim.killSessions();
+  const { code, stdout, stderr } = await run.done;
+  assert.equal(code, 0, stderr);
+  const summary = JSON.parse(stdout);
+  assert.ok(summary.relogins.success > 0, 'relogins happened');
+  assert.equal(summary.sessions.failed_users[0]?.username, 'perfuser09');
+
+  const outputs: Record<string, string> = { stdout, stderr, summary: readFileSync(files.summary, 'utf8'), requestLog: readFileSync(files.jsonl, 'utf8'), k6json: readFileSync(files.k6json, 'utf8') };
+  assert.ok(outputs.k6json.length > 10_000 && outputs.requestLog.length > 1000, 'the outputs were written');
+  const secrets = [...users.map((u) => u.password), ...sim.secretsIssued()];
+  assert.ok(secrets.length > 30, `session ids, sesskeys and tokens were issued: ${secrets.length}`);
+  for (const [name, text] of Object.entries(outputs)) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), `a secret appears in ${name}`);
+    assert.doesNotMatch(text, /MoodleSession=|logintoken=|sesskey=/i, name);
+  }
+});
+
+test('k6 and the CLI listen on 127.0.0.1 only; k6 REST API (which serves setup data) is off', { timeout: 40_000 }, async () => {
+  const dir = tempDir();
+  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '4', '--concurrency', '2', '--progress', '1', '--summary', join(dir, 's.json')], 35_000);
+  await run.waitForStderr(/progress: load [1-9]\//);
+  const cliPid = run.child.pid as number;
+  const k6Pid = Number(execFileSync('pgrep', ['-P', String(cliPid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const sockets = [...listening(cliPid), ...listening(k6Pid)];
+  await run.done;
+  assert.ok(sockets.length >= 1, 'the dashboard stream the progress lines come from');
+  for (const s of sockets) assert.match(s, /^127\.0\.0\.1:\d+$/, `bound to ${s}`);
+  assert.ok(!sockets.some((s) => s.endsWith(':6565')), 'no REST API on its default port');
+});

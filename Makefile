@@ -14,8 +14,9 @@ CONCURRENCY ?= 20
 LOGIN_TIMEOUT ?= 20
 PROGRESS ?= 30
 INSECURE ?=
-# make sim
+# make sim (SIM_ARGS=--perf-footer serves Moodle's performance footer, SIM_ARGS="--latency 50" slows pages)
 PORT ?= 8081
+SIM_ARGS ?=
 
 .PHONY: help deps build k6 demo test typecheck run sim clean
 
@@ -60,7 +61,7 @@ run: build k6
 		--login-timeout "$(LOGIN_TIMEOUT)" --progress "$(PROGRESS)" $(if $(INSECURE),--insecure,)
 
 sim: build
-	@node dist/sim.js --port "$(PORT)"
+	@node dist/sim.js --port "$(PORT)" $(SIM_ARGS)
 
 clean:
 	rm -rf dist

@@ -14,7 +14,13 @@ export interface CliOptions {
   readonly logPath: string | undefined;
 }
 
-export type ParsedArgs = { readonly kind: 'run'; readonly options: CliOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
+/** Flags a subcommand adds to the run flags (bisect-check): name without dashes -> help. */
+export type ExtraFlags = Readonly<Record<string, { readonly help: string; readonly boolean?: boolean }>>;
+
+export type ParsedArgs =
+  | { readonly kind: 'run'; readonly options: CliOptions; readonly extra: Readonly<Record<string, string | boolean | undefined>> }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' };
 
 const CLI_ONLY = [
   { flag: '--progress', help: 'seconds between progress lines on stderr (default 30)' },
@@ -22,16 +28,22 @@ const CLI_ONLY = [
   { flag: '--log', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)' },
 ];
 
-export function usage(): string {
-  const rows = [...SETTINGS.map((s) => ({ flag: s.flag, help: s.help + (s.required ? ' (required)' : s.defaultValue ? ` (default ${s.defaultValue})` : '') })), ...CLI_ONLY];
+export function usage(extra: ExtraFlags = {}, command = 'moodle-load', outputs = 'Prints progress on stderr and the summary JSON on stdout.'): string {
+  const rows = [
+    ...SETTINGS.map((s) => ({ flag: s.flag, help: s.help + (s.required ? ' (required)' : s.defaultValue ? ` (default ${s.defaultValue})` : '') })),
+    ...CLI_ONLY,
+    ...Object.entries(extra).map(([name, e]) => ({ flag: `--${name}`, help: e.help })),
+  ];
   const width = Math.max(...rows.map((r) => r.flag.length)) + 2;
   return [
-    'usage: moodle-load --config FILE --rpm N --duration SECONDS [options]',
+    `usage: ${command} --config FILE --rpm N --duration SECONDS [options]`,
+    '       moodle-load compare BASE.json NEW.json [--format json] (see moodle-load compare --help)',
+    '       moodle-load bisect-check --baseline FILE [run options] (see moodle-load bisect-check --help)',
     '',
     ...rows.map((r) => `  ${r.flag.padEnd(width)}${r.help}`),
     '  --help, --version',
     '',
-    'Prints progress on stderr and the summary JSON on stdout.',
+    outputs,
   ].join('\n');
 }
 
@@ -50,8 +62,8 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known flag closest to a mistyped one, if it is close enough to be a typo. */
-export function suggestFlag(unknown: string): string | undefined {
-  const flags = [...SETTINGS.map((s) => s.flag), ...CLI_ONLY.map((c) => c.flag), '--help', '--version'];
+export function suggestFlag(unknown: string, extra: readonly string[] = []): string | undefined {
+  const flags = [...SETTINGS.map((s) => s.flag), ...CLI_ONLY.map((c) => c.flag), ...extra, '--help', '--version'];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const f of flags) {
@@ -61,8 +73,9 @@ export function suggestFlag(unknown: string): string | undefined {
   return bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
 }
 
-export function parseCliArgs(argv: readonly string[]): ParsedArgs {
+export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): ParsedArgs {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' } };
+  for (const [name, e] of Object.entries(extra)) options[name] = { type: e.boolean ? 'boolean' : 'string' };
   for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
@@ -71,7 +84,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     const message = (e as Error).message;
     const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
     if (unknown) {
-      const hint = suggestFlag(unknown);
+      const hint = suggestFlag(unknown, Object.keys(extra).map((n) => `--${n}`));
       throw new SettingsError(`unknown flag ${unknown}${hint ? ` (did you mean ${hint}?)` : ''}; see --help`);
     }
     const missingValue = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message)?.[1];
@@ -93,5 +106,15 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   const progressRaw = (values.progress as string | undefined) ?? '30';
   const progressSec = /^\s*\d+\s*$/.test(progressRaw) ? Number(progressRaw) : NaN;
   if (!Number.isSafeInteger(progressSec) || progressSec <= 0) throw new SettingsError(`--progress must be a positive whole number of seconds, not ${JSON.stringify(progressRaw)}`);
-  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath } };
+  const extraValues: Record<string, string | boolean | undefined> = {};
+  for (const name of Object.keys(extra)) extraValues[name] = values[name] as string | boolean | undefined;
+  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath }, extra: extraValues };
+}
+
+/** A number flag of a subcommand: its default when absent, else a finite number >= min. */
+export function numberFlag(flag: string, raw: string | boolean | undefined, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || n < min) throw new SettingsError(`${flag} must be a number of at least ${min}, not ${JSON.stringify(raw)}`);
+  return n;
 }

@@ -5,12 +5,21 @@ import { EXIT } from '../lib/exit-codes';
 import { SettingsError } from '../lib/run-settings';
 import pkg from '../package.json';
 import { parseCliArgs, usage } from './args';
-import { runLoad } from './run';
+import { bisectCheckCommand } from './bisect-check';
+import { compareCommand } from './compare';
+import { runLoad, RunIo } from './run';
 
 /** dist/cli.js (or cli/main.ts under tsx) sits one folder below the project root. */
 export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
+const io: RunIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (line) => process.stderr.write(line + '\n'),
+};
+
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'compare') return compareCommand(argv.slice(1), io.stdout, io.stderr);
+  if (argv[0] === 'bisect-check') return bisectCheckCommand(PROJECT_ROOT, argv.slice(1), io);
   let parsed;
   try {
     parsed = parseCliArgs(argv);
@@ -29,10 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`moodle-load ${pkg.version} (k6 ${pkg.config.k6Version})\n`);
     return EXIT.ok;
   }
-  return runLoad(PROJECT_ROOT, parsed.options, {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (line) => process.stderr.write(line + '\n'),
-  });
+  return runLoad(PROJECT_ROOT, parsed.options, io);
 }
 
 main(process.argv.slice(2)).then(

@@ -27,7 +27,7 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * LOGIN_WAVES * rounds) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
-  for (const name of summarySubmetrics(endpointNames)) thresholds[name] = [name.startsWith('moodle_req_duration') ? 'max>=0' : 'count>=0'];
+  for (const { name, trend } of summarySubmetrics(endpointNames)) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
   const scenarios: Record<string, Record<string, unknown>> = {};
   if (settings.warmupSec > 0) {

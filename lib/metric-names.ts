@@ -41,3 +41,16 @@ export function submetric(metric: string, tag: string, value: string, ...more: s
   for (let i = 0; i + 1 < more.length; i += 2) pairs.push(`${more[i]}:${more[i + 1]}`);
   return `${metric}{${pairs.join(',')}}`;
 }
+
+/** Trends from Moodle's performance footer (successful load attempts that carry it), tagged endpoint. */
+export const SERVER_METRICS = [
+  { metric: 'moodle_server_time', field: 'timeMs', summary: 'time_ms', isTime: true },
+  { metric: 'moodle_db_reads', field: 'dbReads', summary: 'db_reads', isTime: false },
+  { metric: 'moodle_db_writes', field: 'dbWrites', summary: 'db_writes', isTime: false },
+  { metric: 'moodle_db_time', field: 'dbTimeMs', summary: 'db_time_ms', isTime: true },
+  { metric: 'moodle_ram_peak_mb', field: 'ramPeakMb', summary: 'ram_peak_mb', isTime: false },
+  { metric: 'moodle_included_files', field: 'includedFiles', summary: 'included_files', isTime: false },
+  { metric: 'moodle_session_wait', field: 'sessionWaitMs', summary: 'session_wait_ms', isTime: true },
+] as const;
+
+export type ServerField = (typeof SERVER_METRICS)[number]['field'];

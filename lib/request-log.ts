@@ -20,11 +20,15 @@ export interface RequestLogRecord {
   readonly vu: number;
   /** Iteration number within the phase (what --seed makes repeatable). */
   readonly iteration: number;
+  /** From Moodle's performance footer, when the page has one (else null). */
+  readonly db_reads: number | null;
+  readonly db_writes: number | null;
+  readonly server_ms: number | null;
 }
 
 export const LOG_MARKER = 'moodle-load-request ';
 
-export const CSV_COLUMNS = ['time', 'phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration'] as const;
+export const CSV_COLUMNS = ['time', 'phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration', 'db_reads', 'db_writes', 'server_ms'] as const;
 
 export type LogFormat = 'jsonl' | 'csv';
 
@@ -50,5 +54,5 @@ export function formatRecord(record: RequestLogRecord, format: LogFormat): strin
     return JSON.stringify({ time, ...rest }) + '\n';
   }
   const r = record;
-  return [time, r.phase, r.endpoint, r.path, r.status, r.latency_ms, r.outcome, r.reason, r.attempt, r.vu, r.iteration].map(csvField).join(',') + '\n';
+  return [time, r.phase, r.endpoint, r.path, r.status, r.latency_ms, r.outcome, r.reason, r.attempt, r.vu, r.iteration, r.db_reads ?? '', r.db_writes ?? '', r.server_ms ?? ''].map(csvField).join(',') + '\n';
 }

@@ -1,7 +1,7 @@
 // The final JSON: the predecessor's eight keys first, exactly as it printed them, then what
 // a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
 // data k6 hands handleSummary; every figure covers the timed load phase only.
-import { ATTEMPTS, DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, submetric } from './metric-names';
+import { ATTEMPTS, DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, SERVER_METRICS, submetric } from './metric-names';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 
 /** The subset of k6's handleSummary `data.metrics` this reads. */
@@ -48,6 +48,19 @@ export interface LatencyFigures {
   latency_ms_p99: number | null;
 }
 
+/** Means over successful load attempts that carried Moodle's performance footer (null: none did). */
+export interface ServerFigures {
+  requests: number;
+  time_ms_mean: number;
+  time_ms_p95: number;
+  db_reads_mean: number;
+  db_writes_mean: number;
+  db_time_ms_mean: number;
+  ram_peak_mb_mean: number;
+  included_files_mean: number;
+  session_wait_ms_mean: number;
+}
+
 export interface EndpointSummary extends LatencyFigures {
   path: string;
   weight: number;
@@ -57,6 +70,7 @@ export interface EndpointSummary extends LatencyFigures {
   failure_reasons: Record<FailureReason, number>;
   attempts: number;
   req_per_min_observed: number;
+  server: ServerFigures | null;
 }
 
 export interface Summary extends LatencyFigures {
@@ -74,6 +88,7 @@ export interface Summary extends LatencyFigures {
   relogins: { success: number; failure: number };
   latency_ms_mean: number | null;
   latency_ms_max: number | null;
+  server: ServerFigures | null;
   endpoints: Record<string, EndpointSummary>;
   warnings: string[];
   duration_sec: number;
@@ -133,6 +148,16 @@ function trendStat(metrics: K6Metrics, name: string, key: string): number | null
   return (metrics[name]?.values.count ?? 0) > 0 ? stat(metrics, name, key) : null;
 }
 
+function serverFigures(metrics: K6Metrics, endpoint: string | undefined): ServerFigures | null {
+  const name = (metric: string) => (endpoint === undefined ? metric : submetric(metric, 'endpoint', endpoint));
+  const [time] = SERVER_METRICS;
+  const requests = metrics[name(time.metric)]?.values.count ?? 0;
+  if (requests === 0) return null;
+  const out = { requests, time_ms_p95: trendStat(metrics, name(time.metric), 'p(95)') ?? 0 } as Record<string, number>;
+  for (const m of SERVER_METRICS) out[`${m.summary}_mean`] = trendStat(metrics, name(m.metric), 'avg') ?? 0;
+  return out as unknown as ServerFigures;
+}
+
 function latencies(metrics: K6Metrics, name: string): LatencyFigures {
   return { latency_ms_p50: trendStat(metrics, name, 'p(50)'), latency_ms_p95: trendStat(metrics, name, 'p(95)'), latency_ms_p99: trendStat(metrics, name, 'p(99)') };
 }
@@ -166,6 +191,7 @@ export function buildSummary(input: SummaryInput): Summary {
       attempts: count(metrics, s.attempts),
       req_per_min_observed: rpm(ok + failed, elapsedSec),
       ...latencies(metrics, s.latency),
+      server: serverFigures(metrics, e.name),
     };
   }
 
@@ -174,6 +200,10 @@ export function buildSummary(input: SummaryInput): Summary {
     warnings.push(`k6 dropped ${dropped} iterations because all ${input.concurrency} VUs were busy: raise --concurrency; the observed rate and the percentiles are flattered`);
   }
   if (login && login.loggedIn < login.attempted) warnings.push(`only ${login.loggedIn} of ${login.attempted} sessions logged in; see sessions.failed_users`);
+  const server = serverFigures(metrics, undefined);
+  if (server === null && success > 0) {
+    warnings.push("no Moodle performance footer in the responses, so no server-side figures (DB reads, server time): add define('MDL_PERF_TEST', true); to the site's config.php to get them");
+  }
 
   const { latency_ms_p50, latency_ms_p95, latency_ms_p99 } = latencies(metrics, all.latency);
   return {
@@ -199,6 +229,7 @@ export function buildSummary(input: SummaryInput): Summary {
     relogins: { success: count(metrics, submetric(RELOGINS, 'outcome', 'success')), failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')) },
     latency_ms_mean: trendStat(metrics, all.latency, 'avg'),
     latency_ms_max: trendStat(metrics, all.latency, 'max'),
+    server,
     endpoints,
     warnings,
     duration_sec: input.durationSec,
@@ -210,13 +241,18 @@ export function buildSummary(input: SummaryInput): Summary {
   };
 }
 
-/** Submetrics k6 must track (declared as thresholds) for buildSummary to find them. */
-export function summarySubmetrics(endpointNames: readonly string[]): string[] {
-  const out = [LOAD_DROPPED, submetric(RELOGINS, 'outcome', 'success'), submetric(RELOGINS, 'outcome', 'failure')];
+/** Submetrics k6 must track (declared as thresholds) for buildSummary to find them, with whether each is a trend. */
+export function summarySubmetrics(endpointNames: readonly string[]): { name: string; trend: boolean }[] {
+  const counters = [LOAD_DROPPED, submetric(RELOGINS, 'outcome', 'success'), submetric(RELOGINS, 'outcome', 'failure')];
+  const trends: string[] = [];
   for (const endpoint of [undefined, ...endpointNames]) {
     const s = selectors(endpoint);
-    out.push(s.success, s.failure, s.latency, ...FAILURE_REASONS.map(s.reason));
-    if (endpoint !== undefined) out.push(s.attempts);
+    counters.push(s.success, s.failure, ...FAILURE_REASONS.map(s.reason));
+    trends.push(s.latency);
+    if (endpoint !== undefined) {
+      counters.push(s.attempts);
+      trends.push(...SERVER_METRICS.map((m) => submetric(m.metric, 'endpoint', endpoint)));
+    }
   }
-  return out;
+  return [...counters.map((name) => ({ name, trend: false })), ...trends.map((name) => ({ name, trend: true }))];
 }

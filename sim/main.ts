@@ -9,7 +9,7 @@ function fail(message: string): never {
 
 const { values } = (() => {
   try {
-    return parseArgs({ options: { port: { type: 'string', default: '8081' }, latency: { type: 'string', default: '0' } }, strict: true });
+    return parseArgs({ options: { port: { type: 'string', default: '8081' }, latency: { type: 'string', default: '0' }, 'perf-footer': { type: 'boolean', default: false } }, strict: true });
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -20,7 +20,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a 
 const latency = Number(values.latency);
 if (!Number.isFinite(latency) || latency < 0) fail(`--latency must be milliseconds >= 0, not ${JSON.stringify(values.latency)}`);
 
-startSimulator({ port, latencyMs: { '*': latency } }).then(
+startSimulator({ port, latencyMs: { '*': latency }, perfFooter: values['perf-footer'] }).then(
   (sim) => {
     process.stdout.write(`Moodle simulator listening on ${sim.url}\n`);
     process.stdout.write(`users: ${sim.users.map((u) => `${u.username} / ${u.password}`).join(', ')}\n`);

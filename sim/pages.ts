@@ -111,3 +111,9 @@ export function errorPage(message: string, errorcode: string): string {
 <p class="errormessage">${message}</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/moodle/${errorcode}">More information about this error</a></p>
 </div>`);
 }
+
+/** Moodle's performance footer (MDL_PERF_TEST), with the real markup and its non-breaking spaces. */
+export function perfFooter(f: { secs: number; reads: number; writes: number; dbSecs: number; ramPeakMb: number; files: number }): string {
+  const nb = '\u00a0';
+  return `<div class="performanceinfo siteinfo container-fluid px-md-0 overflow-auto pt-3"><ul class="list-unstyled row mx-md-0"><li class="timeused col-sm-4">${f.secs.toFixed(6)} secs</li> <li class="memoryused col-sm-4">RAM: 7.1${nb}MB</li> <li class="memoryused col-sm-4">RAM peak: ${f.ramPeakMb.toFixed(1)}${nb}MB</li> </ul><ul class="list-unstyled row mx-md-0"><li class="included col-sm-4">Included ${f.files} files</li> <li class="dbqueries col-sm-4">DB reads/writes: ${f.reads}/${f.writes}</li> <li class="dbtime col-sm-4">DB queries time: ${f.dbSecs.toFixed(5)} secs</li> <li class="sessionwait col-sm-4">Session wait: 0.000 secs</li></ul></div>`;
+}

@@ -30,7 +30,21 @@ export interface SimOptions {
   readonly recordSecrets?: boolean;
   /** Serve HTTPS with this PEM key and certificate. */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** End every page with Moodle's performance footer (as with MDL_PERF_TEST), counts per page fixed. */
+  readonly perfFooter?: boolean;
 }
+
+/** DB reads, writes and included files per page, fixed so tests can check exact figures. */
+export const PAGE_COUNTS: Readonly<Record<string, readonly [number, number, number]>> = {
+  '/login/index.php': [12, 0, 190],
+  '/my/': [40, 1, 640],
+  '/course/view.php': [34, 2, 620],
+  '/mod/forum/view.php': [28, 0, 600],
+  '/user/profile.php': [25, 0, 580],
+  '/enrol/index.php': [18, 0, 450],
+  '/': [15, 0, 400],
+};
+const OTHER_PAGE_COUNTS = [10, 0, 189] as const;
 
 export const DEFAULT_USERS: readonly SimUser[] = [
   { username: 'perfuser01', password: 'pass01' },
@@ -70,6 +84,8 @@ export interface Simulator {
   secretsIssued(): string[];
   /** The next `count` page requests (login page excepted) answer `status`, with Retry-After if given. */
   failNext(count: number, status: number, retryAfterSec?: number): void;
+  /** A "regression": this page does `reads` more DB reads (shown in the performance footer). */
+  setExtraDbReads(path: string, reads: number): void;
   close(): Promise<void>;
 }
 
@@ -111,6 +127,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const notEnrolled = new Set(options.notEnrolledCourses ?? []);
   const sessions = new Map<string, Session>();
   const secrets: string[] = [];
+  const extraReads: Record<string, number> = {};
   /** Pending per-page delays, cancelled on close so a stopped simulator holds nothing open. */
   const delays = new Set<NodeJS.Timeout>();
   const fault = { remaining: 0, status: 503, retryAfterSec: undefined as number | undefined };
@@ -131,8 +148,20 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   function send(res: ServerResponse, path: string, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
     const perPath = (stats.statuses[path] ??= {});
     perPath[status] = (perPath[status] ?? 0) + 1;
+    if (options.perfFooter) body = withFooter(body, path, res);
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store, no-cache, must-revalidate', ...headers });
     res.end(body);
+  }
+
+  /** Started-at times of requests, for the footer's "secs" (the delay included). */
+  const startedAt = new WeakMap<ServerResponse, number>();
+
+  function withFooter(body: string, path: string, res: ServerResponse): string {
+    const [reads, writes, files] = PAGE_COUNTS[path] ?? OTHER_PAGE_COUNTS;
+    const secs = (performance.now() - (startedAt.get(res) ?? performance.now())) / 1000;
+    const footer = pages.perfFooter({ secs, reads: reads + (extraReads[path] ?? 0), writes, dbSecs: secs / 4, ramPeakMb: 8.1, files });
+    const end = body.lastIndexOf('</body>');
+    return end < 0 ? body + footer : body.slice(0, end) + footer + body.slice(end);
   }
 
   function redirect(res: ServerResponse, path: string, to: string, headers: Record<string, string | string[]> = {}): void {
@@ -153,6 +182,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
 
     if (path.startsWith('/__sim/')) return control(req, res, path);
     stats.pages[path] = (stats.pages[path] ?? 0) + 1;
+    if (options.perfFooter) startedAt.set(res, performance.now());
 
     let session = sessions.get(readCookie(req, SESSION_COOKIE) ?? '');
     const cookie: Record<string, string> = {};
@@ -313,6 +343,9 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     },
     killSessions: () => sessions.clear(),
     secretsIssued: () => [...secrets],
+    setExtraDbReads: (path, reads) => {
+      extraReads[path] = reads;
+    },
     failNext: (count, status, retryAfterSec) => {
       Object.assign(fault, { remaining: count, status, retryAfterSec });
     },

@@ -5,6 +5,7 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { sleep } from 'k6';
 import { classifyResponse, FailureReason, isTransient, Outcome } from '../../lib/outcome';
+import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
@@ -64,11 +65,13 @@ export class RequestRunner {
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
       const res = http.get(url, tags.params);
-      const body = res.status >= 200 && res.status < 300 && typeof res.body === 'string' ? res.body : null;
+      const body = typeof res.body === 'string' ? res.body : null;
       const outcome: Outcome = classifyResponse(res.status, res.headers.Location ?? null, body, url, this.ctx.paths, res.error_code);
       m.attempts.add(1, tags.attempt);
       if (res.status !== 0) m.duration.add(res.timings.duration, outcome.ok ? tags.success : tags.failure);
-      if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, res.status, res.timings.duration, outcome, attempt, iteration, started);
+      const perf = body === null ? null : parsePerfFooter(body);
+      if (perf !== null && phase === 'load' && outcome.ok) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
+      if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, res.status, res.timings.duration, outcome, attempt, iteration, started, perf);
       if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, res.status)) {
         this.finish(m, tags, i, outcome);
         if (phase === 'load') {
@@ -93,7 +96,7 @@ export class RequestRunner {
     m.failures.add(1, { endpoint: this.ctx.endpoints[endpointIndex]?.name ?? '', reason: outcome.reason });
   }
 
-  private log(phase: Phase, endpointIndex: number, path: string, status: number, latencyMs: number, outcome: Outcome, attempt: number, iteration: number, started: number): void {
+  private log(phase: Phase, endpointIndex: number, path: string, status: number, latencyMs: number, outcome: Outcome, attempt: number, iteration: number, started: number, perf: PerfInfo | null): void {
     const record: RequestLogRecord = {
       t: started,
       phase,
@@ -106,6 +109,9 @@ export class RequestRunner {
       attempt,
       vu: exec.vu.idInTest,
       iteration,
+      db_reads: perf?.dbReads ?? null,
+      db_writes: perf?.dbWrites ?? null,
+      server_ms: perf === null ? null : Math.round(perf.timeMs * 1000) / 1000,
     };
     console.log(LOG_MARKER + JSON.stringify(record));
   }

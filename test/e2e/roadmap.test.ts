@@ -88,7 +88,7 @@ test('request log: one JSONL line per attempt, counts match the simulator, no se
   assert.equal(lines.length, summary.attempts);
   assert.equal(lines.length, servedLoad(sim));
   const first = lines[0];
-  assert.deepEqual(Object.keys(first), ['time', 'phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration']);
+  assert.deepEqual(Object.keys(first), ['time', 'phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration', 'db_reads', 'db_writes', 'server_ms']);
   assert.match(first.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.ok(lines.every((l) => l.phase === 'load' && l.vu >= 1 && l.vu <= 5 && l.attempt === 0), JSON.stringify(lines[0]));
   assert.equal(lines.filter((l) => l.outcome === 'success').length, summary.success);
@@ -167,7 +167,9 @@ test('--warmup: ramp-up requests are sent but excluded from every figure; progre
   const load = lines.filter((l) => l.phase === 'load').length;
   assert.ok(warm >= 10, `warm-up requests ${warm}`);
   assert.equal(summary.total, load);
-  assert.equal(servedLoad(sim), warm + load);
+  // Warm-up requests in flight when the timed phase starts are cut off: served, but in no log or figure.
+  const served = servedLoad(sim);
+  assert.ok(served >= warm + load && served - (warm + load) <= 5, `served ${served}, logged ${warm} + ${load}`);
   assert.ok(Math.abs(summary.req_per_min_observed / 1200 - 1) < 0.03, `observed ${summary.req_per_min_observed}`);
   assert.ok(Math.abs(summary.elapsed_sec - 4) < 1, `elapsed ${summary.elapsed_sec}`);
   assert.equal(summary.warmup_sec, 3);

@@ -66,8 +66,29 @@ test('then target, dropped iterations, sessions, reasons and the seed', () => {
   assert.equal(s.stopped_early, false);
   assert.equal(s.attempts, 612);
   assert.equal(s.retries, 12);
-  assert.equal(s.warnings.length, 2);
+  assert.equal(s.warnings.length, 3);
   assert.match(s.warnings[0] as string, /dropped 3 iterations because all 30 VUs were busy: raise --concurrency/);
+  assert.match(s.warnings[2] as string, /no Moodle performance footer .*'MDL_PERF_TEST'/);
+  assert.equal(s.server, null);
+});
+
+test('server-side figures from the performance footer, overall and per endpoint', () => {
+  const withFooter: K6Metrics = {
+    ...metrics,
+    moodle_server_time: { values: { avg: 60, 'p(95)': 90, count: 590 } },
+    moodle_db_reads: { values: { avg: 31.5, count: 590 } },
+    'moodle_server_time{endpoint:/my/}': { values: { avg: 50, 'p(95)': 70, count: 290 } },
+    'moodle_db_reads{endpoint:/my/}': { values: { avg: 40, count: 290 } },
+    'moodle_db_writes{endpoint:/my/}': { values: { avg: 1, count: 290 } },
+  };
+  const s = buildSummary({ ...input, metrics: withFooter });
+  assert.equal(s.server?.requests, 590);
+  assert.equal(s.server?.time_ms_p95, 90);
+  assert.equal(s.server?.db_reads_mean, 31.5);
+  assert.equal(s.endpoints['/my/']?.server?.db_reads_mean, 40);
+  assert.equal(s.endpoints['/my/']?.server?.db_writes_mean, 1);
+  assert.equal(s.endpoints.course?.server, null);
+  assert.ok(!s.warnings.some((w) => /performance footer/.test(w)));
 });
 
 test('per endpoint: counts, reasons, attempts, rate and latency; endpoints with no data are zeros', () => {

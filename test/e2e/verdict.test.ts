@@ -1,0 +1,134 @@
+// From a run to a verdict: Moodle's performance footer, `compare` and `bisect-check`, against
+// a simulator that can be made slower or made to do more DB reads.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PAGE_COUNTS, startSimulator, Simulator } from '../../sim/server';
+import { runCli, tempDir, writeConfig } from '../helpers/e2e';
+
+const BASE_LATENCY_MS = 20;
+let sim: Simulator;
+let dir: string;
+let config: string;
+before(async () => {
+  sim = await startSimulator({ perfFooter: true, latencyMs: { '*': BASE_LATENCY_MS } });
+  dir = tempDir();
+  config = writeConfig(dir, sim);
+});
+after(() => sim.close());
+
+function unchanged(): void {
+  sim.setLatency('*', BASE_LATENCY_MS);
+  sim.setLatency('/my/', BASE_LATENCY_MS);
+  sim.setExtraDbReads('/course/view.php', 0);
+}
+
+const LOAD = ['--rpm', '6000', '--duration', '3', '--concurrency', '20', '--progress', '10'];
+
+async function runTo(name: string, extra: string[] = []): Promise<string> {
+  const path = join(dir, `${name}.json`);
+  const { code, stderr } = await runCli(['--config', config, ...LOAD, '--seed', '5', '--summary', path, ...extra], 30_000).done;
+  assert.equal(code, 0, stderr);
+  return path;
+}
+
+async function compare(...args: string[]) {
+  return runCli(['compare', ...args], 15_000).done;
+}
+
+async function bisect(...args: string[]) {
+  return runCli(['bisect-check', '--config', config, ...LOAD, '--repeat', '2', ...args], 60_000).done;
+}
+
+test('the performance footer gives exact per-endpoint DB figures; none gives a warning once', { timeout: 40_000 }, async () => {
+  unchanged();
+  const summary = JSON.parse(readFileSync(await runTo('footer'), 'utf8'));
+  const expected: Record<string, string> = { '/my/': '/my/', '/course/view.php?id={courseid}': '/course/view.php', '/mod/forum/view.php?id={cmid}': '/mod/forum/view.php', '/user/profile.php?id={userid}': '/user/profile.php' };
+  for (const [name, page] of Object.entries(expected)) {
+    const server = summary.endpoints[name].server;
+    const [reads, writes, files] = PAGE_COUNTS[page] as [number, number, number];
+    assert.equal(server.requests, summary.endpoints[name].success, name);
+    assert.equal(server.db_reads_mean, reads, name);
+    assert.equal(server.db_writes_mean, writes, name);
+    assert.equal(server.included_files_mean, files, name);
+    assert.equal(server.ram_peak_mb_mean, 8.1, name);
+    assert.ok(server.time_ms_mean >= BASE_LATENCY_MS && server.time_ms_p95 >= server.time_ms_mean, name);
+  }
+  assert.ok(summary.server.requests === summary.success);
+  assert.ok(!summary.warnings.some((w: string) => /performance footer/.test(w)));
+
+  const plain = await startSimulator();
+  try {
+    const d = tempDir();
+    const { code, stdout, stderr } = await runCli(['--config', writeConfig(d, plain), '--rpm', '600', '--duration', '2', '--summary', join(d, 's.json')], 20_000).done;
+    assert.equal(code, 0, stderr);
+    assert.equal(JSON.parse(stdout).server, null);
+    assert.equal((stderr.match(/no Moodle performance footer/g) ?? []).length, 1, 'said once');
+  } finally {
+    await plain.close();
+  }
+});
+
+test('compare: unchanged is no regression (0); a slower page or more DB reads is (1); other settings are refused (2)', { timeout: 90_000 }, async () => {
+  unchanged();
+  const base = await runTo('base');
+  const same = await runTo('same');
+  sim.setLatency('/my/', 45);
+  const slow = await runTo('slow');
+  unchanged();
+  sim.setExtraDbReads('/course/view.php', 2);
+  const reads = await runTo('reads');
+  unchanged();
+  const otherRate = join(dir, 'other-rate.json');
+  assert.equal((await runCli(['--config', config, '--rpm', '600', '--duration', '3', '--summary', otherRate], 20_000).done).code, 0);
+
+  const ok = await compare(base, same);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /no regression/);
+  const bad = await compare(base, slow);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /\/my\/ +p95 ms .*REGRESSION: p95 up by more than 10%/);
+  const json = await compare(base, reads, '--format', 'json');
+  assert.equal(json.code, 1);
+  const report = JSON.parse(json.stdout);
+  assert.deepEqual(
+    report.regressions > 0 && report.rows.filter((r: { regression: string | null }) => r.regression).map((r: { scope: string; figure: string; old: number; new: number }) => [r.scope, r.figure, r.old, r.new]),
+    [['/course/view.php?id={courseid}', 'server db_reads', 34, 36]],
+  );
+  const refused = await compare(base, otherRate);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /cannot be compared: target rates differ \(6000 and 600 rpm\)/);
+});
+
+test('bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads, skip when the site is down', { timeout: 240_000 }, async () => {
+  unchanged();
+  const baseline = join(dir, 'baseline.json');
+  const saved = await bisect('--save-baseline', baseline);
+  assert.equal(saved.code, 0, saved.stderr);
+
+  for (const attempt of [1, 2]) {
+    const good = await bisect('--baseline', baseline);
+    assert.equal(good.code, 0, `unchanged, check ${attempt}: ${good.stderr}`);
+    assert.equal(JSON.parse(good.stdout).verdict, 'good');
+  }
+
+  sim.setLatency('/my/', 45);
+  const slow = await bisect('--baseline', baseline);
+  unchanged();
+  assert.equal(slow.code, 1, slow.stderr);
+  assert.match(slow.stderr, /bisect-check: bad: \/my\/: slower, median/);
+
+  sim.setExtraDbReads('/course/view.php', 1);
+  const reads = await bisect('--baseline', baseline);
+  unchanged();
+  assert.equal(reads.code, 1, reads.stderr);
+  assert.match(reads.stderr, /bisect-check: bad: \/course\/view\.php\?id=\{courseid\}: DB reads\/writes 34\/2 -> 35\/2/);
+
+  const down = await bisect('--baseline', baseline, '--base-url', 'http://127.0.0.1:1');
+  assert.equal(down.code, 125, down.stderr);
+  assert.match(down.stderr, /bisect-check: skip: run 1: the site was unreachable/);
+
+  const bad = await bisect('--baseline', baseline, '--seed', '77');
+  assert.equal(bad.code, 128, 'a seed other than the baseline\'s cannot be judged: stop the bisect');
+});

@@ -18,7 +18,7 @@ INSECURE ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test typecheck run sim clean
+.PHONY: help deps build k6 demo test test-deps typecheck run sim report-screenshot clean
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -53,7 +53,16 @@ demo: build k6
 typecheck: deps
 	$(BIN)/tsc --noEmit
 
-test: build k6 typecheck
+# Tests use a real Prometheus and headless Chromium (Debian packages): installed here when missing.
+test-deps:
+	@missing=""; command -v prometheus >/dev/null || missing="$$missing prometheus"; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make test-deps: installing$$missing from Debian's packages" >&2; \
+	  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >&2; \
+	else echo "make test-deps: the tests need$$missing: run  sudo apt-get install$$missing" >&2; exit 1; fi
+
+test: build k6 typecheck test-deps
 	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/e2e/*.test.ts
 
 run: build k6
@@ -62,6 +71,10 @@ run: build k6
 
 sim: build
 	@node dist/sim.js --port "$(PORT)" $(SIM_ARGS)
+
+# results/report.html and results/report.png, for the README (kept out of git).
+report-screenshot: build k6 test-deps
+	@node --import tsx tools/report-screenshot.ts
 
 clean:
 	rm -rf dist

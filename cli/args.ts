@@ -12,6 +12,8 @@ export interface CliOptions {
   readonly outputs: readonly string[];
   /** --log FILE.jsonl or FILE.csv: one line per load request attempt. */
   readonly logPath: string | undefined;
+  /** --report FILE.html: k6's web-dashboard report, written at the end. */
+  readonly reportPath: string | undefined;
 }
 
 /** Flags a subcommand adds to the run flags (bisect-check): name without dashes -> help. */
@@ -26,6 +28,7 @@ const CLI_ONLY = [
   { flag: '--progress', help: 'seconds between progress lines on stderr (default 30)' },
   { flag: '--out', help: "k6 output, repeatable (e.g. json=results/k6.json, experimental-prometheus-rw)" },
   { flag: '--log', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)' },
+  { flag: '--report', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html" },
 ];
 
 export function usage(extra: ExtraFlags = {}, command = 'moodle-load', outputs = 'Prints progress on stderr and the summary JSON on stdout.'): string {
@@ -74,7 +77,7 @@ export function suggestFlag(unknown: string, extra: readonly string[] = []): str
 }
 
 export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' }, report: { type: 'string' } };
   for (const [name, e] of Object.entries(extra)) options[name] = { type: e.boolean ? 'boolean' : 'string' };
   for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -100,6 +103,8 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
     raw[s.env] = v === true ? '1' : String(v);
   }
   const logPath = values.log as string | undefined;
+  const reportPath = values.report as string | undefined;
+  if (reportPath !== undefined && !/\.html?$/i.test(reportPath)) throw new SettingsError(`--report must name an .html file, not ${JSON.stringify(reportPath)}`);
   if (logPath !== undefined && logFormatOf(logPath) === null) throw new SettingsError(`--log must name a .jsonl or .csv file, not ${JSON.stringify(logPath)}`);
   if (logPath !== undefined) raw.REQUEST_LOG = '1';
   const settings = readRunSettings(raw, 'flag');
@@ -108,7 +113,7 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
   if (!Number.isSafeInteger(progressSec) || progressSec <= 0) throw new SettingsError(`--progress must be a positive whole number of seconds, not ${JSON.stringify(progressRaw)}`);
   const extraValues: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(extra)) extraValues[name] = values[name] as string | boolean | undefined;
-  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath }, extra: extraValues };
+  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath, reportPath }, extra: extraValues };
 }
 
 /** A number flag of a subcommand: its default when absent, else a finite number >= min. */

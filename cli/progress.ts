@@ -6,8 +6,11 @@ import { progressLine, ProgressTarget } from '../lib/progress-line';
 
 const RETRY_MS = 250;
 
-/** Connects (retrying until k6 has started its dashboard) and calls print per line. Returns a stop function. */
-export function followProgress(port: number, target: ProgressTarget, print: (line: string) => void): () => void {
+/**
+ * Connects (retrying until k6 has started its dashboard) and prints a line every `every`-th
+ * snapshot, and the last one. Returns a stop function.
+ */
+export function followProgress(port: number, target: ProgressTarget, every: number, print: (line: string) => void): () => void {
   let stopped = false;
   let request: http.ClientRequest | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -16,17 +19,25 @@ export function followProgress(port: number, target: ProgressTarget, print: (lin
     if (stopped) return;
     const parser = new SseParser();
     const decoder = new DashboardDecoder();
+    let seen = 0;
+    let unprinted: string | undefined;
     request = http.get({ host: '127.0.0.1', port, path: '/events', headers: { Accept: 'text/event-stream' } }, (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         for (const ev of parser.feed(chunk)) {
           // k6 waits at its end for stream clients to leave: leave on its last event.
           if (ev.event === 'stop') {
+            if (unprinted !== undefined) print(unprinted);
             request?.destroy();
             return;
           }
           const metrics = decoder.accept(ev);
-          if (metrics) print(progressLine(metrics, target));
+          if (!metrics) continue;
+          const line = progressLine(metrics, target);
+          if (++seen % Math.max(1, every) === 0) {
+            print(line);
+            unprinted = undefined;
+          } else unprinted = line;
         }
       });
     });

@@ -2,7 +2,7 @@
 // k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
 // stdout, also after Ctrl-C.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -63,6 +63,23 @@ function report(summary: Summary, io: RunIo): void {
   for (const w of summary.warnings ?? []) io.stderr(`moodle-load: warning: ${w}`);
 }
 
+/** Snapshots a report should have at least (k6 skips the report below 2). */
+const REPORT_SNAPSHOTS = 60;
+
+/**
+ * Seconds between the dashboard's snapshots: the progress interval, or, with --report, fine
+ * enough for the report's charts (the progress lines are then thinned to --progress).
+ */
+function dashboardPeriod(options: CliOptions, settings: RunSettings): number {
+  if (!options.reportPath) return options.progressSec;
+  const perSnapshot = Math.floor((settings.durationSec + settings.warmupSec) / REPORT_SNAPSHOTS);
+  const fine = Math.max(1, perSnapshot);
+  // A whole divisor of --progress, so progress lines keep their rhythm.
+  let period = Math.min(options.progressSec, fine);
+  while (options.progressSec % period !== 0) period--;
+  return period;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -103,10 +120,12 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   }
   const summaryPath = settings.summaryPath as string;
   mkdirSync(dirname(summaryPath), { recursive: true });
+  if (options.reportPath) mkdirSync(dirname(resolve(options.reportPath)), { recursive: true });
 
   const requestLog = openRequestLog(options.logPath);
 
   const dashboardPort = await freePort();
+  const periodSec = dashboardPeriod(options, settings);
   // JSON log lines: request-log records are picked out of them, the rest shown on stderr.
   const args = ['run', '--quiet', '--no-usage-report', '--address', '', '--log-format', 'json'];
   for (const [key, value] of Object.entries(settingsToEnv(settings))) args.push('-e', `${key}=${value}`);
@@ -125,10 +144,13 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       K6_WEB_DASHBOARD: 'true',
       K6_WEB_DASHBOARD_HOST: '127.0.0.1',
       K6_WEB_DASHBOARD_PORT: String(dashboardPort),
-      K6_WEB_DASHBOARD_PERIOD: `${options.progressSec}s`,
+      K6_WEB_DASHBOARD_PERIOD: `${periodSec}s`,
       K6_WEB_DASHBOARD_OPEN: 'false',
       // Submetrics the progress line reads (moodle_reqs{outcome:success}, ...).
       K6_WEB_DASHBOARD_TAGS: 'group,outcome',
+      ...(options.reportPath ? { K6_WEB_DASHBOARD_EXPORT: resolve(options.reportPath) } : {}),
+      // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
+      K6_PROMETHEUS_RW_TREND_STATS: process.env.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',
     },
   });
   const killChild = () => child.kill('SIGKILL');
@@ -149,7 +171,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
-  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, io.stderr);
+  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), io.stderr);
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -178,6 +200,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     io.stderr(`moodle-load: k6 ended (exit ${code}) without writing the summary ${summaryPath}`);
   }
   if (requestFailures > MAX_FAILED_REQUEST_LINES) io.stderr(`k6: ${requestFailures - MAX_FAILED_REQUEST_LINES} more requests failed without a response (the summary counts them by reason)`);
+  if (options.reportPath) io.stderr(`moodle-load: HTML report ${existsSync(options.reportPath) ? 'saved to' : 'was not written:'} ${options.reportPath}`);
   if (requestLog) {
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);

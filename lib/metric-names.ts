@@ -32,6 +32,8 @@ export const RELOGINS = 'moodle_relogins';
 export const LOAD_START = 'moodle_load_start';
 /** Gauge: epoch ms at which load requests ended, set only in the schedule's last second; its max ends elapsed_sec. */
 export const LOAD_END = 'moodle_load_end';
+/** Gauge: the target rate (--rpm), so dashboards can draw the observed rate against it. */
+export const TARGET_RPM = 'moodle_target_rpm';
 /** k6's own counter of iterations it could not start because every VU was busy. */
 export const DROPPED = 'dropped_iterations';
 

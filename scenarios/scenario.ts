@@ -63,6 +63,7 @@ export default function (data: SetupData): void {
     runner = new RequestRunner(ctx);
     runner.setLoadStart(data.loadStartMs);
     metrics.loadStart.add(data.loadStartMs);
+    metrics.targetRpm.add(ctx.settings.rpm);
   }
   runner.run(session, data.seed, exec.scenario.name === LOAD_SCENARIO ? 'load' : 'warmup');
 }

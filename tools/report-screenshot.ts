@@ -1,0 +1,21 @@
+// `make report-screenshot`: a short run against the simulator with --report, then a screenshot
+// of the report in headless Chromium: results/report.html and results/report.png (not in git).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startSimulator } from '../sim/server';
+import { ROOT } from '../test/helpers/paths';
+
+const sim = await startSimulator({ perfFooter: true, latencyMs: { '*': 15 } });
+const report = join(ROOT, 'results', 'report.html');
+const png = join(ROOT, 'results', 'report.png');
+const run = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), '--config', join(ROOT, 'config.json'), '--base-url', sim.url, '--rpm', '3000', '--duration', '60', '--warmup', '10', '--progress', '10', '--report', report, '--summary', join(ROOT, 'results', 'report-summary.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+await sim.close();
+if (run.status !== 0) process.exit(run.status ?? 1);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+await page.goto(`file://${report}`);
+await page.waitForSelector('.uplot canvas');
+await page.screenshot({ path: png, fullPage: false });
+await browser.close();
+process.stderr.write(`report: ${report}\nscreenshot: ${png}\n`);

@@ -56,11 +56,11 @@ test('not JSON, not an object', () => {
 
 test('base_url: missing, not a string, not http(s), query or fragment', () => {
   rejects(withChange((c) => delete c.base_url), /^config: base_url is missing/);
-  rejects(withChange((c) => (c.base_url = 5)), /^config: base_url must be a URL string, not number 5/);
-  rejects(withChange((c) => (c.base_url = 'ftp://x')), /^config: base_url must be an http:\/\/ or https:\/\/ URL/);
+  rejects(withChange((c) => (c.base_url = 5)), /^config: base_url must be an http:\/\/ or https:\/\/ URL without query or fragment, not number 5$/);
+  rejects(withChange((c) => (c.base_url = 'ftp://x')), /^config: base_url must be an http:\/\/ or https:\/\/ URL without query or fragment, not string "ftp:\/\/x"$/);
   rejects(withChange((c) => (c.base_url = 'moodle.test')), /must be an http/);
-  rejects(withChange((c) => (c.base_url = 'https://m.test/?a=1')), /must not have a query or fragment/);
-  rejects(withChange((c) => (c.base_url = 'https://m.test/#x')), /must not have a query or fragment/);
+  rejects(withChange((c) => (c.base_url = 'https://m.test/?a=1')), /without query or fragment, not string "https:\/\/m\.test\/\?a=1"/);
+  rejects(withChange((c) => (c.base_url = 'https://m.test/#x')), /without query or fragment/);
 });
 
 test('login_path must start with /', () => {
@@ -99,4 +99,21 @@ test('urls: missing, empty, bad path, placeholder without range, unclosed brace,
   rejects(withChange((c) => c.urls.push({ path: '/x?ids=1,2' })), /^config: urls\[2\]\.path has a comma, quote or outer space, so it cannot name the endpoint: give this entry a "name"/);
   rejects(withChange((c) => (c.urls[0].name = 'a,b')), /^config: urls\[0\]\.name must not contain a comma/);
   assert.equal(validateConfig(withChange((c) => c.urls.push({ path: '/x?ids=1,2', name: 'x ids' }))).endpoints[2]?.name, 'x ids');
+});
+
+test('config.json points editors at the schema', () => {
+  const raw = JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8'));
+  assert.equal(raw.$schema, './config.schema.json');
+});
+
+test('users_file alone, or with users; lines are username,password', () => {
+  const files: Record<string, string> = { 'u.csv': 'tool_generator_000001,moodle\r\ntool_generator_000002,pass,with,commas' };
+  const read = (p: string) => {
+    if (!(p in files)) throw new Error(`ENOENT: ${p}`);
+    return files[p] as string;
+  };
+  const c = validateConfig(withChange((x) => { delete x.users; x.users_file = 'u.csv'; }), read);
+  assert.deepEqual(c.users.map((u) => [u.username, u.password]), [['tool_generator_000001', 'moodle'], ['tool_generator_000002', 'pass,with,commas']]);
+  assert.equal(validateConfig(withChange((x) => (x.users_file = 'u.csv')), read).users.length, 3);
+  rejects(withChange((x) => { delete x.users; }), /^config: users is missing \(a list of \{"username", "password"\}\), or give users_file$/);
 });

@@ -18,7 +18,7 @@ INSECURE ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test test-deps typecheck run sim report-screenshot clean
+.PHONY: help deps build k6 demo test test-deps typecheck run sim segments report-screenshot clean
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -71,6 +71,11 @@ run: build k6
 
 sim: build
 	@node dist/sim.js --port "$(PORT)" $(SIM_ARGS)
+
+# One test split across N local k6 instances with execution segments; prints the combined counts.
+N ?= 2
+segments: build k6
+	@node --import tsx tools/run-segments.ts --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)"
 
 # results/report.html and results/report.png, for the README (kept out of git).
 report-screenshot: build k6 test-deps

@@ -3,6 +3,7 @@
 // data k6 hands handleSummary; every figure covers the timed load phase only.
 import { ATTEMPTS, DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, SERVER_METRICS, submetric } from './metric-names';
 import { FAILURE_REASONS, FailureReason } from './outcome';
+import { segmentShare } from './segments';
 
 /** The subset of k6's handleSummary `data.metrics` this reads. */
 export type K6Metrics = Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>;
@@ -36,6 +37,8 @@ export interface SummaryInput {
   readonly concurrency: number;
   readonly retries: number;
   readonly seed: number | null;
+  /** The execution segment this instance ran, when the test was split across instances. */
+  readonly segment?: string | null;
   /** Undefined when setup() did not finish (no session, or stopped during login). */
   readonly login: LoginReport | undefined;
   readonly loadStartMs: number | undefined;
@@ -97,6 +100,9 @@ export interface Summary extends LatencyFigures {
   max_retries: number;
   seed: number | null;
   stopped_early: boolean;
+  /** Present when this instance ran one execution segment of a split test. */
+  execution_segment?: string;
+  instance_target_rpm?: number;
 }
 
 function round(value: number, digits: number): number {
@@ -169,9 +175,11 @@ export function buildSummary(input: SummaryInput): Summary {
   const failures = count(metrics, all.failure);
   const total = success + failures;
   const attempts = count(metrics, all.attempts);
-  // The load phase ends with its last request (LOAD_END), not when k6 gets round to the summary;
-  // a run stopped before the schedule's last second has no LOAD_END and ends now.
-  const endMs = metrics[LOAD_END]?.values.max ?? input.nowMs;
+  // The load phase is the scheduled window, or longer when its last requests end after it
+  // (LOAD_END), not until k6 gets round to the summary; a run stopped before the schedule's
+  // last second has no LOAD_END and ends now.
+  const lastEnd = metrics[LOAD_END]?.values.max;
+  const endMs = lastEnd === undefined || input.loadStartMs === undefined ? input.nowMs : Math.max(lastEnd, input.loadStartMs + input.durationSec * 1000);
   const elapsedSec = input.loadStartMs === undefined ? 0 : Math.max(0, (endMs - input.loadStartMs) / 1000);
   const dropped = count(metrics, LOAD_DROPPED);
   const login = input.login;
@@ -205,8 +213,12 @@ export function buildSummary(input: SummaryInput): Summary {
     warnings.push("no Moodle performance footer in the responses, so no server-side figures (DB reads, server time): add define('MDL_PERF_TEST', true); to the site's config.php to get them");
   }
 
+  const share = input.segment ? segmentShare(input.segment) : 1;
+  if (input.segment) {
+    warnings.push(`this instance ran execution segment ${input.segment}: its figures cover its share (${round(input.targetRpm * share, 1)} of ${input.targetRpm} rpm); add the instances up (in Prometheus, or as make segments does)`);
+  }
   const { latency_ms_p50, latency_ms_p95, latency_ms_p99 } = latencies(metrics, all.latency);
-  return {
+  const summary: Summary = {
     elapsed_sec: round(elapsedSec, 3),
     total,
     success,
@@ -239,6 +251,11 @@ export function buildSummary(input: SummaryInput): Summary {
     seed: input.seed,
     stopped_early: elapsedSec < input.durationSec - EARLY_STOP_TOLERANCE_SEC,
   };
+  if (input.segment) {
+    summary.execution_segment = input.segment;
+    summary.instance_target_rpm = round(input.targetRpm * share, 1);
+  }
+  return summary;
 }
 
 /** Submetrics k6 must track (declared as thresholds) for buildSummary to find them, with whether each is a trend. */

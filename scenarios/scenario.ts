@@ -24,6 +24,8 @@ export const options = buildK6Options(
 /** What setup() hands every VU. `slots` holds session cookies: handleSummary must never print it. */
 interface SetupData {
   readonly seed: number;
+  /** This instance's execution segment ("1/2:1") when the test is split across instances. */
+  readonly segment: string | null;
   /** Epoch ms at which the timed load phase starts (after login and warm-up). */
   readonly loadStartMs: number;
   readonly login: LoginReport;
@@ -50,7 +52,8 @@ export function setup(): SetupData {
   }
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
   console.log(`logged in ${report.loggedIn} of ${report.attempted} sessions in ${report.seconds.toFixed(2)} s; ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);
-  return { seed, loadStartMs: Date.now() + ctx.settings.warmupSec * 1000, login: report, slots };
+  const segment = exec.test.options.executionSegment ? String(exec.test.options.executionSegment) : null;
+  return { seed, segment, loadStartMs: Date.now() + ctx.settings.warmupSec * 1000, login: report, slots };
 }
 
 // Per-VU state: each VU has its own JS runtime, so these belong to one VU.
@@ -80,6 +83,7 @@ export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData
     concurrency: s.concurrency,
     retries: s.retries,
     seed: setupData?.seed ?? s.seed ?? null,
+    segment: setupData?.segment ?? null,
     login: setupData?.login,
     loadStartMs: setupData?.loadStartMs,
     nowMs: Date.now(),

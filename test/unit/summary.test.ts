@@ -106,8 +106,12 @@ test('per endpoint: counts, reasons, attempts, rate and latency; endpoints with 
   assert.equal(s.endpoints.course!.path, '/course/view.php?id={courseid}');
 });
 
-test('elapsed ends with the last load request (moodle_load_end), not when the summary is built', () => {
+test('elapsed is the scheduled window, or up to the last load request (moodle_load_end), not when the summary is built', () => {
   assert.equal(buildSummary({ ...input, nowMs: 1_060_500 }).elapsed_sec, 60);
+  const late = { ...metrics, moodle_load_end: { values: { max: 1_060_250 } } };
+  assert.equal(buildSummary({ ...input, metrics: late, nowMs: 1_060_500 }).elapsed_sec, 60.25);
+  const early = { ...metrics, moodle_load_end: { values: { max: 1_059_950 } } };
+  assert.equal(buildSummary({ ...input, metrics: early, nowMs: 1_060_500 }).elapsed_sec, 60, 'the last request started before the window closed');
   const { moodle_load_end, ...noEnd } = metrics;
   assert.equal(buildSummary({ ...input, metrics: noEnd, nowMs: 1_060_500 }).elapsed_sec, 60.5);
 });

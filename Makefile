@@ -18,7 +18,7 @@ INSECURE ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test test-deps typecheck run sim segments report-screenshot clean
+.PHONY: help deps build k6 demo test test-deps typecheck run sim segments report-screenshot bench clean
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -26,6 +26,7 @@ help:
 	@echo "make run       RPM=600 DURATION=600 CONCURRENCY=30 INSECURE=1 CONFIG=config.json"
 	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
 	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
+	@echo "make bench     speed, accuracy, memory: writes BENCHMARKS.md (about 12 minutes)"
 
 # Recipes are silent and npm writes to stderr, so `make run ... | jq` sees only the summary JSON.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -76,6 +77,11 @@ sim: build
 N ?= 2
 segments: build k6
 	@node --import tsx tools/run-segments.ts --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)"
+
+# Speed, accuracy and memory on this machine (about 12 minutes): BENCHMARKS.md, bench/results.json.
+bench: build k6
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends wrk >&2; } || { echo "make bench: needs wrk: sudo apt-get install wrk" >&2; exit 1; }
+	@node --import tsx bench/bench.ts
 
 # results/report.html and results/report.png, for the README (kept out of git).
 report-screenshot: build k6 test-deps

@@ -17,7 +17,12 @@ before(async () => {
   sim = await startSimulator({ notEnrolledCourses: [2, 3] });
   prom = await startPrometheus();
   const dir = tempDir();
-  const run = start(process.execPath, [CLI, '--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '8', '--concurrency', '5', '--summary', join(dir, 's.json'), '--out', 'experimental-prometheus-rw'], {
+  // A URL entry that always fails (not enrolled), so failure series exist in Prometheus.
+  const config = writeConfig(dir, sim, sim.users, {
+    parameters: { courseid: { min: 4, max: 500 }, cmid: { min: 10, max: 2000 }, userid: { min: 5, max: 10000 }, closed: { min: 2, max: 3 } },
+    urls: [{ path: '/my/' }, { path: '/course/view.php?id={courseid}' }, { path: '/mod/forum/view.php?id={cmid}' }, { path: '/user/profile.php?id={userid}' }, { path: '/course/view.php?id={closed}', name: 'course not enrolled' }],
+  });
+  const run = start(process.execPath, [CLI, '--config', config, '--rpm', '1200', '--duration', '8', '--concurrency', '5', '--summary', join(dir, 's.json'), '--out', 'experimental-prometheus-rw'], {
     timeoutMs: 40_000,
     env: { ...process.env, K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write`, K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s' },
   });
@@ -36,6 +41,7 @@ test('Prometheus remote write: per-endpoint request counts agree with the summar
   const expected = Object.fromEntries(Object.entries(summary.endpoints).map(([name, e]) => [name, (e as { total: number }).total]));
   assert.deepEqual(counts, expected);
   const failures = await prom.query('sum by (reason) (max_over_time(k6_moodle_failures_total{scenario="load"}[1h]))');
+  assert.ok(summary.failure_reasons.not_enrolled > 0);
   assert.deepEqual(Object.fromEntries(failures.map((r) => [r.metric.reason, Number(r.value[1])])), { not_enrolled: summary.failure_reasons.not_enrolled });
 });
 

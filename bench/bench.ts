@@ -130,9 +130,14 @@ async function ceiling(runAt: (rpm: number) => Promise<LoadResult>, steps: numbe
   return { steps: results, maxSustainedRpm: max };
 }
 
-function wrk(url: string): number {
-  const out = execFileSync('wrk', ['-t1', '-c64', '-d10s', url], { encoding: 'utf8' });
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+/** Asynchronous: the simulator runs in this process, and a blocked event loop would starve it. */
+function wrk(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('wrk', ['-t1', '-c64', '-d10s', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.on('close', () => resolve(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN)));
+  });
 }
 
 const k6Version = execFileSync(K6, ['version'], { encoding: 'utf8' }).trim();
@@ -163,7 +168,7 @@ say('2. highest sustained rate: moodle-load, then bare k6');
 const steps = [60000, 120000, 180000, 240000, 300000, 360000, 420000, 480000];
 const oursCeiling = await ceiling((rpm) => ours(sim, config, rpm, 10, 200), steps);
 const bareCeiling = await ceiling((rpm) => bare(sim, rpm, 10, 200), steps);
-const wrkRps = wrk(`${sim.url}/`);
+const wrkRps = await wrk(`${sim.url}/`);
 say(`  wrk: ${wrkRps} req/s`);
 results.overhead = { ours: oursCeiling, bare: bareCeiling, ratio: bareCeiling.maxSustainedRpm > 0 ? oursCeiling.maxSustainedRpm / bareCeiling.maxSustainedRpm : null, wrkRps };
 

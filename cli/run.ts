@@ -147,7 +147,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       K6_WEB_DASHBOARD_PERIOD: `${periodSec}s`,
       K6_WEB_DASHBOARD_OPEN: 'false',
       // Submetrics the progress line reads (moodle_reqs{outcome:success}, ...).
-      K6_WEB_DASHBOARD_TAGS: 'group,outcome',
+      K6_WEB_DASHBOARD_TAGS: 'outcome',
       ...(options.reportPath ? { K6_WEB_DASHBOARD_EXPORT: resolve(options.reportPath) } : {}),
       // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
       K6_PROMETHEUS_RW_TREND_STATS: process.env.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',

@@ -62,6 +62,9 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
     insecureSkipTLSVerify: settings.insecure,
     // A VU keeps its Moodle session from one iteration to the next.
     noCookiesReset: true,
+    // One load request is one Moodle page execution: a 3xx is its final status (login follows
+    // its redirects by hand).
+    maxRedirects: 0,
     summaryTrendStats: TREND_STATS,
     thresholds,
     // Every default system tag except `url`: the rendered URL would make one time series per

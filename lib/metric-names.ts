@@ -6,8 +6,8 @@
 export const REQUESTS = 'moodle_reqs';
 /** Counter: failed load requests, tagged endpoint and reason (see outcome.ts). */
 export const FAILURES = 'moodle_failures';
-/** Counter: HTTP attempts of load requests (requests + retries), tagged endpoint. */
-export const ATTEMPTS = 'moodle_attempts';
+/** Counter: retries of load requests (attempts after the first), tagged endpoint. Touched only on a retry. */
+export const RETRIES = 'moodle_retries';
 /** Trend (ms): duration of every attempt that got a response, tagged endpoint and outcome. */
 export const DURATION = 'moodle_req_duration';
 
@@ -15,15 +15,15 @@ export const DURATION = 'moodle_req_duration';
 export interface PhaseMetricNames {
   readonly requests: string;
   readonly failures: string;
-  readonly attempts: string;
+  readonly retries: string;
   readonly duration: string;
 }
 
-export const LOAD_METRICS: PhaseMetricNames = { requests: REQUESTS, failures: FAILURES, attempts: ATTEMPTS, duration: DURATION };
+export const LOAD_METRICS: PhaseMetricNames = { requests: REQUESTS, failures: FAILURES, retries: RETRIES, duration: DURATION };
 export const WARMUP_METRICS: PhaseMetricNames = {
   requests: 'moodle_warmup_reqs',
   failures: 'moodle_warmup_failures',
-  attempts: 'moodle_warmup_attempts',
+  retries: 'moodle_warmup_retries',
   duration: 'moodle_warmup_req_duration',
 };
 /** Counter: logins a VU did during the load phase after losing its session, tagged outcome. */

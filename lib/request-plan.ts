@@ -1,7 +1,7 @@
 // What each load iteration requests: a pure function of (seed, iteration number), so a
 // run can be repeated exactly with the same --seed whichever VU runs which iteration.
 import type { Endpoint, ParamRange } from './config';
-import { uniform, uniformInt } from './random';
+import { iterationKey, uniformFromKey, uniformIntFromKey } from './random';
 import { renderTemplate } from './template';
 
 export interface PlannedRequest {
@@ -25,11 +25,12 @@ export class RequestPlan {
 
   /** Draw 0 picks the endpoint; draws 1.. fill its placeholders in order. */
   pick(seed: number, iteration: number): PlannedRequest {
-    const endpointIndex = this.pickEndpoint(uniform(seed, iteration, 0) * this.totalWeight);
+    const key = iterationKey(seed, iteration);
+    const endpointIndex = this.pickEndpoint(uniformFromKey(key, 0) * this.totalWeight);
     const endpoint = this.endpoints[endpointIndex] as Endpoint;
     const path = renderTemplate(endpoint.template, (name, index) => {
       const range = this.parameters[name] as ParamRange;
-      return uniformInt(seed, iteration, index + 1, range.min, range.max);
+      return uniformIntFromKey(key, index + 1, range.min, range.max);
     });
     return { endpointIndex, path };
   }

@@ -1,7 +1,7 @@
 // The final JSON: the predecessor's eight keys first, exactly as it printed them, then what
 // a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
 // data k6 hands handleSummary; every figure covers the timed load phase only.
-import { ATTEMPTS, DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, SERVER_METRICS, submetric } from './metric-names';
+import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { segmentShare } from './segments';
 
@@ -138,7 +138,7 @@ function selectors(endpoint: string | undefined) {
     failure: sel(REQUESTS, 'outcome', 'failure'),
     latency: sel(DURATION, 'outcome', 'success'),
     reason: (r: FailureReason) => sel(FAILURES, 'reason', r),
-    attempts: endpoint === undefined ? ATTEMPTS : submetric(ATTEMPTS, 'endpoint', endpoint),
+    retries: endpoint === undefined ? RETRIES : submetric(RETRIES, 'endpoint', endpoint),
   };
 }
 
@@ -174,7 +174,7 @@ export function buildSummary(input: SummaryInput): Summary {
   const success = count(metrics, all.success);
   const failures = count(metrics, all.failure);
   const total = success + failures;
-  const attempts = count(metrics, all.attempts);
+  const retries = count(metrics, all.retries);
   // The load phase is the scheduled window, or longer when its last requests end after it
   // (LOAD_END), not until k6 gets round to the summary; a run stopped before the schedule's
   // last second has no LOAD_END and ends now.
@@ -196,7 +196,7 @@ export function buildSummary(input: SummaryInput): Summary {
       success: ok,
       failures: failed,
       failure_reasons: reasonCounts(metrics, e.name),
-      attempts: count(metrics, s.attempts),
+      attempts: ok + failed + count(metrics, s.retries),
       req_per_min_observed: rpm(ok + failed, elapsedSec),
       ...latencies(metrics, s.latency),
       server: serverFigures(metrics, e.name),
@@ -236,8 +236,8 @@ export function buildSummary(input: SummaryInput): Summary {
       failed_users: login ? [...login.failedUsers] : [],
     },
     failure_reasons: reasonCounts(metrics, undefined),
-    attempts,
-    retries: Math.max(0, attempts - total),
+    attempts: total + retries,
+    retries,
     relogins: { success: count(metrics, submetric(RELOGINS, 'outcome', 'success')), failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')) },
     latency_ms_mean: trendStat(metrics, all.latency, 'avg'),
     latency_ms_max: trendStat(metrics, all.latency, 'max'),
@@ -267,7 +267,7 @@ export function summarySubmetrics(endpointNames: readonly string[]): { name: str
     counters.push(s.success, s.failure, ...FAILURE_REASONS.map(s.reason));
     trends.push(s.latency);
     if (endpoint !== undefined) {
-      counters.push(s.attempts);
+      counters.push(s.retries);
       trends.push(...SERVER_METRICS.map((m) => submetric(m.metric, 'endpoint', endpoint)));
     }
   }

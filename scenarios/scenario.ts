@@ -64,11 +64,12 @@ export default function (data: SetupData): void {
   if (session === undefined || runner === undefined) {
     session = new VuSession(ctx, data.slots[(exec.vu.idInTest - 1) % data.slots.length] as SessionSlot);
     runner = new RequestRunner(ctx);
-    runner.setLoadStart(data.loadStartMs);
     metrics.loadStart.add(data.loadStartMs);
     metrics.targetRpm.add(ctx.settings.rpm);
   }
-  runner.run(session, data.seed, exec.scenario.name === LOAD_SCENARIO ? 'load' : 'warmup');
+  // exec.scenario builds a new object on every access: read it once.
+  const scenario = exec.scenario;
+  runner.run(session, data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
 }
 
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {

@@ -6,12 +6,12 @@ import * as names from '../../lib/metric-names';
 export interface PhaseMetrics {
   readonly requests: Counter;
   readonly failures: Counter;
-  readonly attempts: Counter;
+  readonly retries: Counter;
   readonly duration: Trend;
 }
 
 function phaseMetrics(n: names.PhaseMetricNames): PhaseMetrics {
-  return { requests: new Counter(n.requests), failures: new Counter(n.failures), attempts: new Counter(n.attempts), duration: new Trend(n.duration, true) };
+  return { requests: new Counter(n.requests), failures: new Counter(n.failures), retries: new Counter(n.retries), duration: new Trend(n.duration, true) };
 }
 
 export const load = phaseMetrics(names.LOAD_METRICS);

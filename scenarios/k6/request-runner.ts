@@ -15,13 +15,15 @@ import type { VuSession } from './vu-session';
 
 export type Phase = 'warmup' | 'load';
 
+/** k6's own request timeout, which needs no per-request parameter. */
+const K6_DEFAULT_TIMEOUT_SEC = 60;
 /** Random draws 0..N fill the URL (request-plan.ts); retries draw from here on. */
 const RETRY_DRAW_BASE = 1000;
 /** Warm-up uses its own URL sequence, so the timed phase's sequence does not depend on it. */
 const WARMUP_SEED_SALT = 0x5bd1e995;
 
 interface EndpointTags {
-  readonly params: { redirects: number; responseType: 'text'; timeout: string; tags: Record<string, string> };
+  readonly params: { timeout?: string; tags: Record<string, string> };
   readonly success: Record<string, string>;
   readonly failure: Record<string, string>;
   readonly attempt: Record<string, string>;
@@ -32,28 +34,32 @@ export class RequestRunner {
   private readonly policy: RetryPolicy;
 
   constructor(private readonly ctx: RunContext) {
-    const build = (phase: Phase) =>
+    // k6 converts the params object on every request, so it holds only what differs from the
+    // options (maxRedirects 0, text bodies): `name` (k6's URL-grouping tag, here the endpoint
+    // name; warm-up and load differ by k6's own `scenario` tag) and a non-default timeout.
+    const timeout = ctx.settings.requestTimeoutSec === K6_DEFAULT_TIMEOUT_SEC ? {} : { timeout: `${ctx.settings.requestTimeoutSec}s` };
+    const build = (_phase: Phase) =>
       ctx.endpoints.map((e) => ({
-        params: { redirects: 0, responseType: 'text' as const, timeout: `${ctx.settings.requestTimeoutSec}s`, tags: { name: e.name, endpoint: e.name, phase } },
+        params: { ...timeout, tags: { name: e.name } },
         success: { endpoint: e.name, outcome: 'success' },
         failure: { endpoint: e.name, outcome: 'failure' },
         attempt: { endpoint: e.name },
       }));
     this.tags = { warmup: build('warmup'), load: build('load') };
     this.policy = { retries: ctx.settings.retries, baseMs: ctx.settings.retryBaseMs, capMs: ctx.settings.retryMaxMs };
+    this.lastSecondIteration = Math.floor((ctx.settings.rpm / 60) * Math.max(0, ctx.settings.durationSec - 1));
   }
 
-  /** Requests ending after this epoch ms mark the load phase's end (see LOAD_END). */
-  private endWindowMs = Infinity;
+  /**
+   * Iterations scheduled in the load phase's last second mark its end (LOAD_END): known from
+   * the iteration number (the executor's schedule), so no clock is read on other iterations.
+   */
+  private readonly lastSecondIteration: number;
 
-  setLoadStart(loadStartMs: number): void {
-    this.endWindowMs = loadStartMs + (this.ctx.settings.durationSec - 1) * 1000;
-  }
-
-  run(session: VuSession, baseSeed: number, phase: Phase): void {
+  /** `iteration`: exec.scenario.iterationInTest, read once per iteration by the caller. */
+  run(session: VuSession, baseSeed: number, phase: Phase, iteration: number): void {
     const m = phase === 'load' ? metrics.load : metrics.warmup;
     const seed = phase === 'load' ? baseSeed : (baseSeed ^ WARMUP_SEED_SALT) >>> 0;
-    const iteration = exec.scenario.iterationInTest;
     const planned = this.ctx.plan.pick(seed, iteration);
     const i = planned.endpointIndex;
     const tags = this.tags[phase][i] as EndpointTags;
@@ -63,21 +69,23 @@ export class RequestRunner {
     }
     const url = this.ctx.baseUrl + planned.path;
     for (let attempt = 0; ; attempt++) {
-      const started = Date.now();
+      const started = this.ctx.settings.requestLog ? Date.now() : 0;
+      if (attempt > 0) m.retries.add(1, tags.attempt);
       const res = http.get(url, tags.params);
-      const body = typeof res.body === 'string' ? res.body : null;
-      const outcome: Outcome = classifyResponse(res.status, res.headers.Location ?? null, body, url, this.ctx.paths, res.error_code);
-      m.attempts.add(1, tags.attempt);
-      if (res.status !== 0) m.duration.add(res.timings.duration, outcome.ok ? tags.success : tags.failure);
-      const perf = body === null ? null : parsePerfFooter(body);
-      if (perf !== null && phase === 'load' && outcome.ok) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
-      if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, res.status, res.timings.duration, outcome, attempt, iteration, started, perf);
-      if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, res.status)) {
+      // k6's Response is a reflected Go object: each field read converts it again (res.headers
+      // a whole map), so each field is read once, and headers only when needed.
+      const status = res.status;
+      const body = status === 0 ? null : (res.body as string | null);
+      const location = status >= 300 && status < 400 ? (res.headers.Location ?? null) : null;
+      const durationMs = status === 0 ? 0 : res.timings.duration;
+      const outcome: Outcome = classifyResponse(status, location, body, url, this.ctx.paths, status === 0 ? res.error_code : 0);
+      if (status !== 0) m.duration.add(durationMs, outcome.ok ? tags.success : tags.failure);
+      const perf = body === null || !outcome.ok || phase !== 'load' ? null : parsePerfFooter(body);
+      if (perf !== null) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
+      if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf ?? (body === null ? null : parsePerfFooter(body)));
+      if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, status)) {
         this.finish(m, tags, i, outcome);
-        if (phase === 'load') {
-          const now = Date.now();
-          if (now >= this.endWindowMs) metrics.loadEnd.add(now);
-        }
+        if (phase === 'load' && iteration >= this.lastSecondIteration) metrics.loadEnd.add(Date.now());
         if (!outcome.ok && outcome.reason === 'session_lost') session.lost();
         return;
       }

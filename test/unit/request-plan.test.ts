@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { validateConfig } from '../../lib/config';
-import { uniform, uniformInt } from '../../lib/random';
+import { mul32, uniform, uniformInt } from '../../lib/random';
 import { RequestPlan } from '../../lib/request-plan';
 
 const config = validateConfig({
@@ -20,6 +20,15 @@ test('uniform is in [0, 1) and a pure function of its inputs', () => {
   assert.notEqual(uniform(42, 1, 0), uniform(43, 1, 0));
   assert.notEqual(uniform(42, 1, 0), uniform(42, 1, 1));
   assert.notEqual(uniform(42, 2 ** 32 + 1, 0), uniform(42, 1, 0), 'iterations past 2^32 do not wrap');
+});
+
+test('the arithmetic 32-bit multiply equals Math.imul (unsigned)', () => {
+  const constants = [0x7feb352d, 0x846ca68b, 0xffffffff, 1, 0];
+  for (let i = 0; i < 20000; i++) {
+    const a = Math.floor(uniform(99, i, 0) * 4294967296);
+    for (const b of constants) assert.equal(mul32(a, b >>> 16, b & 0xffff), Math.imul(a, b) >>> 0, `${a} * ${b}`);
+  }
+  assert.equal(mul32(0xffffffff, 0xffff, 0xffff), 1);
 });
 
 test('uniformInt covers min and max inclusively and nothing outside', () => {

@@ -61,7 +61,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
     const timer = setInterval(() => {
       const k6 = isK6 ? (child.pid ?? null) : childPid(child.pid as number);
       const k = k6 === null ? null : procStat(k6);
-      if (k) {
+      // A finished k6 lingers as a zombie with RSS 0 until reaped: not a sample.
+      if (k && k.rssMb > 0) {
         k6Cpu = k.cpuSec;
         k6Peak = Math.max(k6Peak, k.rssMb);
         samples.push({ t: (Date.now() - t0) / 1000, k6Mb: Math.round(k.rssMb) });

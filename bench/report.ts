@@ -98,8 +98,12 @@ Against the simulator (a real Moodle's login page is far slower: about 110 req/s
 |---|---|---|---|---|---|---|
 | ${m.k6PeakRssMb} MB | ${m.k6RssAt30sMb} MB | ${m.k6RssAtEndMb} MB | ${m.growthMbPerMin} MB/min | ${m.cliPeakRssMb} MB | ${m.observedRpm} | ${m.dropped} |
 
-k6 keeps every sample of a trend for exact percentiles (its design), so memory grows with the number of
-requests: about 8 bytes per trend sample, for each trend and submetric a request feeds.
+Two things make k6's RSS grow here. k6 keeps every sample of a trend for exact percentiles (its design): with
+200 VUs, where the live set is small, the scenario retains about 1 KB per request through the CLI (0.8 KB with
+plain \`k6 run\`; the web-dashboard stream behind the progress lines keeps its own copies). And with 1,000 VUs the
+live set is about 2 GB of VU runtimes, and Go's garbage collector lets the heap grow towards twice the live set
+before collecting, so most of the growth in this table is collector headroom rather than retained data.
+\`GOMEMLIMIT\` (a Go setting k6 honours) makes it collect earlier; not measured here.
 
 ## 6. Progress cost
 
@@ -110,6 +114,28 @@ aggregating every second) against plain \`k6 run\` of the same script (no dashbo
 |---|---|---|---|
 | progress every 1 s | ${p.everySecond.observedRpm} | ${p.everySecond.dropped} | ${p.everySecond.k6CpuSec.toFixed(1)} |
 | no progress | ${p.none.observedRpm} | ${p.none.dropped} | ${p.none.k6CpuSec.toFixed(1)} |
+
+## Where the time goes (goal 2 missed)
+
+Profiled by hand on this machine (\`k6 run --profiling-enabled --address 127.0.0.1:6565 ...\` on
+\`dist/scenario.js\`, then \`go tool pprof -top -cum .tools/bin/k6 profile\`), at 2,000 req/s against the simulator:
+
+- k6 CPU per request: the scenario 375 us, bare k6 210 us (\`/usr/bin/time\` over 10 s). The difference is almost all
+  in k6's JavaScript VM (sobek, an interpreter): 1.7 s more per 8 s, about 107 us an iteration, of which native calls
+  made through reflection (reading the Response, metric adds, \`exec.scenario\`) and interpretation of the
+  iteration's code; plus 2.3x the allocations and 3x the GC of bare k6.
+- Fixed (ours), from 60,000 to 120,000 rpm sustained: the URL draw called \`Math.imul\` 40 times an iteration (each a
+  native call): now plain arithmetic, one hash per iteration; each Response field is read once (every
+  \`res.headers\` read converted the whole header map again); \`exec.scenario\` read once; no clock read per request;
+  a retries counter touched only on retries instead of an attempts counter on every request; the progress
+  stream's submetrics limited to \`outcome\` (memory per request 2.3 KB to 1.0 KB).
+- Tried and kept: not reading bodies (no error-page or footer checks) saves 13% of k6's CPU and does not reach
+  180,000 rpm either; the checks stay. Fewer request parameters and tags: no measurable change.
+- k6's: the cost of running any per-iteration JavaScript in sobek, and k6 emitting about a dozen built-in metric
+  samples per request whatever the script (they cannot be switched off). A scenario that logs in, draws URLs,
+  classifies pages and keeps per-endpoint figures costs the VM about twice what a bare \`http.get\` does, so on 2
+  cores shared with the target it sustains about a third of bare k6's rate. A real small Moodle serves 20 to 110
+  req/s on 2 cores (\`../shared/moodle/README.md\`): 2,000 req/s from one 2-core client is 20 to 100 such sites.
 
 ## The command
 

@@ -30,7 +30,7 @@ interface EndpointTags {
 }
 
 export class RequestRunner {
-  private readonly tags: Record<Phase, EndpointTags[]>;
+  private readonly tags: EndpointTags[];
   private readonly policy: RetryPolicy;
 
   constructor(private readonly ctx: RunContext) {
@@ -38,14 +38,12 @@ export class RequestRunner {
     // options (maxRedirects 0, text bodies): `name` (k6's URL-grouping tag, here the endpoint
     // name; warm-up and load differ by k6's own `scenario` tag) and a non-default timeout.
     const timeout = ctx.settings.requestTimeoutSec === K6_DEFAULT_TIMEOUT_SEC ? {} : { timeout: `${ctx.settings.requestTimeoutSec}s` };
-    const build = (_phase: Phase) =>
-      ctx.endpoints.map((e) => ({
-        params: { ...timeout, tags: { name: e.name } },
-        success: { endpoint: e.name, outcome: 'success' },
-        failure: { endpoint: e.name, outcome: 'failure' },
-        attempt: { endpoint: e.name },
-      }));
-    this.tags = { warmup: build('warmup'), load: build('load') };
+    this.tags = ctx.endpoints.map((e) => ({
+      params: { ...timeout, tags: { name: e.name } },
+      success: { endpoint: e.name, outcome: 'success' },
+      failure: { endpoint: e.name, outcome: 'failure' },
+      attempt: { endpoint: e.name },
+    }));
     this.policy = { retries: ctx.settings.retries, baseMs: ctx.settings.retryBaseMs, capMs: ctx.settings.retryMaxMs };
     this.lastSecondIteration = Math.floor((ctx.settings.rpm / 60) * Math.max(0, ctx.settings.durationSec - 1));
   }
@@ -62,7 +60,7 @@ export class RequestRunner {
     const seed = phase === 'load' ? baseSeed : (baseSeed ^ WARMUP_SEED_SALT) >>> 0;
     const planned = this.ctx.plan.pick(seed, iteration);
     const i = planned.endpointIndex;
-    const tags = this.tags[phase][i] as EndpointTags;
+    const tags = this.tags[i] as EndpointTags;
     if (!session.ensure()) {
       this.finish(m, tags, i, { ok: false, reason: 'no_session' });
       return;

@@ -53,7 +53,8 @@ test('the performance footer gives exact per-endpoint DB figures; none gives a w
     assert.equal(server.db_writes_mean, writes, name);
     assert.equal(server.included_files_mean, files, name);
     assert.equal(server.ram_peak_mb_mean, 8.1, name);
-    assert.ok(server.time_ms_mean >= BASE_LATENCY_MS && server.time_ms_p95 >= server.time_ms_mean, name);
+    // Server time includes the page's delay (Node timers may fire up to 1 ms early by performance.now).
+    assert.ok(server.time_ms_mean >= BASE_LATENCY_MS - 1 && server.time_ms_p95 >= BASE_LATENCY_MS - 1, `${name}: ${JSON.stringify(server)}`);
   }
   assert.ok(summary.server.requests === summary.success);
   assert.ok(!summary.warnings.some((w: string) => /performance footer/.test(w)));

@@ -57,15 +57,3 @@ export function isTransient(outcome: Outcome, status: number): boolean {
   if (outcome.ok) return false;
   return outcome.reason === 'timeout' || outcome.reason === 'transport' || TRANSIENT_STATUSES.has(status);
 }
-
-export const REASON_TEXT: Readonly<Record<FailureReason, string>> = {
-  session_lost: 'redirected to the login page (session expired or killed); the VU logs in again',
-  not_enrolled: 'redirected to /enrol/index.php: the user is not enrolled in that course',
-  moodle_error: 'a Moodle error page with a 2xx status (e.g. "Invalid user")',
-  http_4xx: 'HTTP 4xx (missing page or no access: check URL parameters and enrolments)',
-  http_5xx: 'HTTP 5xx (server error)',
-  http_other: 'HTTP status outside 2xx-5xx',
-  timeout: 'no response within --request-timeout',
-  transport: 'connection failed (refused, reset, DNS or TLS error)',
-  no_session: 'not sent: the VU had no session and could not log in',
-};

@@ -78,9 +78,11 @@ export class RequestRunner {
       const durationMs = status === 0 ? 0 : res.timings.duration;
       const outcome: Outcome = classifyResponse(status, location, body, url, this.ctx.paths, status === 0 ? res.error_code : 0);
       if (status !== 0) m.duration.add(durationMs, outcome.ok ? tags.success : tags.failure);
-      const perf = body === null || !outcome.ok || phase !== 'load' ? null : parsePerfFooter(body);
-      if (perf !== null) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
-      if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf ?? (body === null ? null : parsePerfFooter(body)));
+      // The footer feeds the server metrics (successful load attempts) and the request log (all).
+      const recordServer = outcome.ok && phase === 'load';
+      const perf = body !== null && (recordServer || this.ctx.settings.requestLog) ? parsePerfFooter(body) : null;
+      if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
+      if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
       if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, status)) {
         this.finish(m, tags, i, outcome);
         if (phase === 'load' && iteration >= this.lastSecondIteration) metrics.loadEnd.add(Date.now());

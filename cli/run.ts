@@ -2,7 +2,7 @@
 // k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
 // stdout, also after Ctrl-C.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -119,8 +119,13 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     throw e;
   }
   const summaryPath = settings.summaryPath as string;
-  mkdirSync(dirname(summaryPath), { recursive: true });
-  if (options.reportPath) mkdirSync(dirname(resolve(options.reportPath)), { recursive: true });
+  const reportPath = options.reportPath === undefined ? undefined : resolve(options.reportPath);
+  // A file left by an earlier run must never pass for this run's result if k6 writes none.
+  for (const path of [summaryPath, reportPath]) {
+    if (path === undefined) continue;
+    mkdirSync(dirname(path), { recursive: true });
+    rmSync(path, { force: true });
+  }
 
   const requestLog = openRequestLog(options.logPath);
 
@@ -148,7 +153,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       K6_WEB_DASHBOARD_OPEN: 'false',
       // Submetrics the progress line reads (moodle_reqs{outcome:success}, ...).
       K6_WEB_DASHBOARD_TAGS: 'outcome',
-      ...(options.reportPath ? { K6_WEB_DASHBOARD_EXPORT: resolve(options.reportPath) } : {}),
+      ...(reportPath ? { K6_WEB_DASHBOARD_EXPORT: reportPath } : {}),
       // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
       K6_PROMETHEUS_RW_TREND_STATS: process.env.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',
     },
@@ -200,7 +205,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     io.stderr(`moodle-load: k6 ended (exit ${code}) without writing the summary ${summaryPath}`);
   }
   if (requestFailures > MAX_FAILED_REQUEST_LINES) io.stderr(`k6: ${requestFailures - MAX_FAILED_REQUEST_LINES} more requests failed without a response (the summary counts them by reason)`);
-  if (options.reportPath) io.stderr(`moodle-load: HTML report ${existsSync(options.reportPath) ? 'saved to' : 'was not written:'} ${options.reportPath}`);
+  if (reportPath) io.stderr(`moodle-load: HTML report ${existsSync(reportPath) ? 'saved to' : 'was not written:'} ${options.reportPath}`);
   if (requestLog) {
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);

@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, Limits, mergeEvidence, RunEvidence, skipReason, VERDICT_EXIT } from '../lib/bisect-verdict';
-import { incomparable } from '../lib/compare';
-import { EXIT } from '../lib/exit-codes';
+import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, Limits, mergeEvidence, RunEvidence, skipReason, VERDICT_EXIT } from '../analysis/bisect-verdict';
+import { incomparable } from '../analysis/compare';
+import { EXIT } from './exit-codes';
 import type { RequestLogRecord } from '../lib/request-log';
 import { SettingsError } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';

@@ -2,8 +2,8 @@
 // regression, 1 when any, 2 when the runs cannot be compared or the input is bad.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { comparisonTable, compareSummaries, DEFAULT_THRESHOLDS, IncomparableError, Thresholds } from '../lib/compare';
-import { EXIT } from '../lib/exit-codes';
+import { comparisonTable, compareSummaries, DEFAULT_THRESHOLDS, IncomparableError, Thresholds } from '../analysis/compare';
+import { EXIT } from './exit-codes';
 import { SettingsError } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import { numberFlag } from './args';

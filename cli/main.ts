@@ -1,7 +1,7 @@
 // moodle-load: run a Moodle load with k6. Thin shell: flags in, k6 out, JSON on stdout.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT } from '../lib/exit-codes';
+import { EXIT } from './exit-codes';
 import { SettingsError } from '../lib/run-settings';
 import pkg from '../package.json';
 import { parseCliArgs, usage } from './args';

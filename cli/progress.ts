@@ -1,8 +1,8 @@
 // Follows k6's web-dashboard event stream and prints a progress line per period. The figures
 // are k6's own aggregates; nothing is re-timed here.
 import http from 'node:http';
-import { DashboardDecoder, SseParser } from '../lib/dashboard-events';
-import { progressLine, ProgressTarget } from '../lib/progress-line';
+import { DashboardDecoder, SseParser } from './dashboard-events';
+import { progressLine, ProgressTarget } from './progress-line';
 
 const RETRY_MS = 250;
 

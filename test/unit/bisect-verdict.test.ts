@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, mergeEvidence, RunEvidence, skipReason } from '../../lib/bisect-verdict';
+import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, mergeEvidence, RunEvidence, skipReason } from '../../analysis/bisect-verdict';
 import { uniform } from '../../lib/random';
 import type { RequestLogRecord } from '../../lib/request-log';
 import type { Summary } from '../../lib/summary';

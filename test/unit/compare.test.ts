@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { comparisonTable, compareSummaries, IncomparableError } from '../../lib/compare';
+import { comparisonTable, compareSummaries, IncomparableError } from '../../analysis/compare';
 import type { EndpointSummary, Summary } from '../../lib/summary';
 
 function endpoint(p95: number, failures = 0, dbReads: number | null = 34): EndpointSummary {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DashboardDecoder, SseParser } from '../../lib/dashboard-events';
-import { progressLine } from '../../lib/progress-line';
+import { DashboardDecoder, SseParser } from '../../cli/dashboard-events';
+import { progressLine } from '../../cli/progress-line';
 
 // Shaped like k6 v1.8's web-dashboard stream: aggregates by type, metric names announced
 // as they appear, cumulative rows in name order.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseK6LogLine } from '../../lib/k6-log';
+import { parseK6LogLine } from '../../cli/k6-log';
 
 test('our console messages are shown as they are; k6\'s with level and fields', () => {
   assert.deepEqual(parseK6LogLine('{"level":"info","msg":"logged in 2 of 2 sessions","source":"console","time":"2026-11-24T05:47:03Z"}'), { kind: 'text', text: 'logged in 2 of 2 sessions' });

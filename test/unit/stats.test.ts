@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { uniform } from '../../lib/random';
-import { mannWhitneyGreater, median, normalUpperTail } from '../../lib/stats';
+import { mannWhitneyGreater, median, normalUpperTail } from '../../analysis/stats';
 
 test('median', () => {
   assert.equal(median([3, 1, 2]), 2);

@@ -1,4 +1,4 @@
-import type { AbortKind } from './abort-reasons';
+import type { AbortKind } from '../lib/abort-reasons';
 
 // Exit codes of the moodle-load CLI (documented in the README).
 export const EXIT = {

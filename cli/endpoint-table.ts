@@ -1,5 +1,5 @@
 // The per-endpoint table the CLI prints on stderr at the end of a run (stdout stays JSON).
-import type { Summary } from './summary';
+import type { Summary } from '../lib/summary';
 
 function cell(v: number | null): string {
   return v === null ? '-' : String(v);

@@ -1,7 +1,7 @@
 // The CLI runs k6 with --log-format json and reads its log lines: request-log records (see
 // request-log.ts) go to the --log file, everything else is shown on stderr as plain text:
 // our own console messages as they are, k6's with their level and fields.
-import { LOG_MARKER, RequestLogRecord } from './request-log';
+import { LOG_MARKER, RequestLogRecord } from '../lib/request-log';
 
 export type K6LogLine =
   | { readonly kind: 'request'; readonly record: RequestLogRecord }

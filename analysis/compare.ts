@@ -1,7 +1,7 @@
 // Two summaries side by side, per endpoint and overall: old, new and change for the rate,
 // failure rate, latency percentiles and Moodle's server-side figures, with the thresholds
 // that decide what counts as a regression. Runs with different settings are refused.
-import type { EndpointSummary, ServerFigures, Summary } from './summary';
+import type { EndpointSummary, ServerFigures, Summary } from '../lib/summary';
 
 export interface Thresholds {
   /** p95 may grow by this many percent. */

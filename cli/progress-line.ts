@@ -3,7 +3,7 @@
 // successful requests, as in the summary. During warm-up the line says so and shows the
 // warm-up's own figures.
 import type { MetricValues } from './dashboard-events';
-import { DROPPED, LOAD_METRICS, LOAD_START, PhaseMetricNames, submetric, WARMUP_METRICS } from './metric-names';
+import { DROPPED, LOAD_METRICS, LOAD_START, PhaseMetricNames, submetric, WARMUP_METRICS } from '../lib/metric-names';
 
 export interface ProgressTarget {
   readonly rpm: number;

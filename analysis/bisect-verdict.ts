@@ -3,9 +3,9 @@
 // per endpoint over every successful request of the runs, plus a minimum effect; the DB
 // counters of Moodle's performance footer are judged exactly, iteration by iteration (the same
 // seed requests the same URL at the same iteration number).
-import type { RequestLogRecord } from './request-log';
+import type { RequestLogRecord } from '../lib/request-log';
 import { mannWhitneyGreater, median } from './stats';
-import type { Summary } from './summary';
+import type { Summary } from '../lib/summary';
 
 export const VERDICT_EXIT = { good: 0, bad: 1, skip: 125, abort: 128 } as const;
 export type VerdictKind = keyof typeof VERDICT_EXIT;

@@ -14,15 +14,17 @@ CONCURRENCY ?= 20
 LOGIN_TIMEOUT ?= 20
 PROGRESS ?= 30
 INSECURE ?=
-# make sim (SIM_ARGS=--perf-footer serves Moodle's performance footer, SIM_ARGS="--latency 50" slows pages)
+# make sim (SIM_ARGS="--perf-footer --seed 7 --latency 50 --regress course:reads=+2": see README, "The Moodle simulator")
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test test-deps typecheck run sim segments report-screenshot bench clean
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench clean
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
 	@echo "make test      type-check, unit tests and end-to-end tests with the real k6"
+	@echo "make unit      the pure tests only: no k6, no build (seconds)"
+	@echo "make e2e       the end-to-end tests: the real k6 against the simulator"
 	@echo "make run       RPM=600 DURATION=600 CONCURRENCY=30 INSECURE=1 CONFIG=config.json"
 	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
 	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
@@ -63,8 +65,15 @@ test-deps:
 	  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >&2; \
 	else echo "make test-deps: the tests need$$missing: run  sudo apt-get install$$missing" >&2; exit 1; fi
 
-test: build k6 typecheck test-deps
-	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/unit/*.test.ts test/e2e/*.test.ts
+# Pure tests: no k6, no build, no network beyond 127.0.0.1 (under 20 s).
+unit: deps
+	node --import tsx --test --test-reporter=spec test/unit/*.test.ts
+
+# The real k6 against the simulator, one file at a time (two cores: parallel runs would measure each other).
+e2e: build k6 test-deps
+	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/e2e/*.test.ts
+
+test: typecheck unit e2e
 
 run: build k6
 	@node dist/cli.js --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" \

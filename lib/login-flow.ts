@@ -1,6 +1,6 @@
 // Moodle's login, as a state machine over plain responses so it runs the same for one VU
 // (one request at a time) and for setup() (all sessions in parallel with http.batch), and
-// can be tested in Node against the captured pages in ../shared/moodle/fixtures.
+// can be tested in Node against the captured pages in fixtures/moodle-4.5.6.
 //
 // GET login page -> take logintoken -> POST credentials -> 303 ?testsession=N -> 303 /my/.
 // Redirects are followed by hand: success is "the chain leaves the login page", read from

@@ -1,119 +1,264 @@
-// Page bodies of the simulator: small, but with the markers of the real Moodle 4.5 pages in
-// ../shared/moodle/fixtures (body ids, the login form and its logintoken, error boxes,
-// "Invalid user", M.cfg sesskey), which is all a load tool may look at.
+// The simulator's pages: the bodies captured from a real Moodle 4.5.6 (fixtures/moodle-4.5.6),
+// byte for byte, with only the session-specific parts substituted: the site URL, sesskey,
+// logintoken, course id and title, the error message, and the performance footer in the place
+// Moodle puts it. Page types without a capture of their own (forum, page, profile, enrolment
+// options, front page) are the captured page of the same layout with that page type's body id,
+// classes, title and main region: their size and bytes are still a real Moodle's.
+import { readFileSync } from 'node:fs';
+import { compileTemplate, SlotSpec, Template } from './template';
 
-const SITE = 'loadlab';
+/** Where the captures are: fixtures/ beside sim/ (tsx) and beside dist/ (the bundled dist/sim.js). */
+export const FIXTURE_DIR = new URL('../fixtures/moodle-4.5.6/', import.meta.url);
 
-function page(title: string, bodyId: string, bodyClass: string, main: string): string {
-  return `<!DOCTYPE html>
-<html  dir="ltr" lang="en" xml:lang="en">
-<head>
-    <title>${title}</title>
-    <meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
-</head>
-<body  id="${bodyId}" class="${bodyClass}">
-<div id="page-wrapper"><div id="page"><div id="region-main">
-${main}
-</div></div></div>
-</body>
-</html>
-`;
+/** What the captures were taken from (replaced by the simulator's own URL). */
+const CAPTURED_ROOT = 'http://127.0.0.1:8081';
+const CAPTURED_HOST_CLASS = '127-0-0-1--8081';
+
+export function readFixture(name: string): string {
+  return readFileSync(new URL(name, FIXTURE_DIR), 'utf8');
 }
 
-export function loginPage(action: string, token: string, error: boolean): string {
-  const alert = error
-    ? `<a href="#" id="loginerrormessage" class="sr-only">Invalid login, please try again</a>
-<div class="alert alert-danger" role="alert">Invalid login, please try again</div>`
-    : '';
-  return page(`Log in to the site | ${SITE}`, 'page-login-index', 'format-site  path-login dir-ltr lang-en pagelayout-login course-1 context-1 notloggedin', `${alert}
-<form class="login-form" action="${action}" method="post" id="login">
-    <input id="anchor" type="hidden" name="anchor" value="">
-    <input type="hidden" name="logintoken" value="${token}">
-    <input type="text" name="username" id="username" class="form-control form-control-lg" value="" placeholder="Username" autocomplete="username">
-    <input type="password" name="password" id="password" value="" class="form-control form-control-lg" placeholder="Password" autocomplete="current-password">
-    <button class="btn btn-primary btn-lg" type="submit" id="loginbtn">Log in</button>
-</form>
-<form action="${action}" method="post" id="guestlogin">
-    <input type="hidden" name="logintoken" value="${token}">
-    <input type="hidden" name="username" value="guest" />
-    <input type="hidden" name="password" value="guest" />
-    <button class="btn btn-secondary" type="submit">Access as a guest</button>
-</form>`);
+/** Escapes text for an HTML attribute or element. */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function redirectPage(url: string): string {
-  return `<!DOCTYPE html>
-<html  lang="en" xml:lang="en">
-    <head>
-        <meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
-                <title>Redirect</title>
-    </head>
-    <body>
-        <div id="page">
-            <div id="region-main">
-                <h1>Redirect</h1>
-                <div style="margin-top: 3em; margin-left:auto; margin-right:auto; text-align:center;">This page should automatically redirect. If nothing is happening please use the continue link below.<br /><a href="${url}">Continue</a></div>                            </div>
-        </div>
-    </body>
-</html>
-`;
+/** Where Moodle prints debugging output and the performance footer: inside the dark page footer. */
+function footerSlot(text: string): SlotSpec {
+  const marker = 'class="container-fluid footer-dark-inner">\n';
+  const at = text.indexOf(marker);
+  if (at < 0) throw new Error('pages: a captured page without the page footer');
+  let end = at + marker.length;
+  while (text[end] === ' ') end++;
+  return { slot: 'footer', at: end };
 }
 
-function cfg(sesskey: string): string {
-  return `<script>M.cfg = {"wwwroot":"","sesskey":"${sesskey}","sessiontimeout":"28800"};</script>`;
+function bodyTag(text: string): string {
+  const m = /<body [^>]*>/.exec(text);
+  if (!m) throw new Error('pages: a captured page without <body>');
+  return m[0];
 }
 
-export function dashboardPage(fullname: string, sesskey: string): string {
-  return page(`Dashboard | ${SITE}`, 'page-my-index', 'limitedwidth format-site  path-my dir-ltr lang-en pagelayout-mydashboard course-1 context-16', `${cfg(sesskey)}
-<span class="userinitials" title="${fullname}"></span>
-<h1>Dashboard</h1>
-<a href="/login/logout.php?sesskey=${sesskey}">Log out</a>`);
+function titleTag(text: string): string {
+  const m = /<title>[^<]*<\/title>/.exec(text);
+  if (!m) throw new Error('pages: a captured page without <title>');
+  return m[0];
 }
 
-export function coursePage(id: number, sesskey: string): string {
-  return page(`Course: Test course ${id} | ${SITE}`, 'page-course-view-topics', `format-topics limitedwidth path-course path-course-view dir-ltr lang-en pagelayout-course course-${id}`, `${cfg(sesskey)}
-<h1>Test course ${id}</h1>
-<ul class="topics"><li class="section">General</li><li class="section">Topic 1</li></ul>`);
+/** The capture's own performance footer removed, so the template can print a fresh one there. */
+function withoutFooter(text: string): string {
+  const start = text.indexOf('<div class="performanceinfo');
+  const endMarker = 'Caches used (hits/misses/sets): ';
+  const caches = text.indexOf(endMarker, start);
+  if (start < 0 || caches < 0) return text;
+  const end = text.indexOf('</div></div>', caches) + '</div></div>'.length;
+  return text.slice(0, start) + text.slice(end);
 }
 
-export function forumPage(id: number, sesskey: string): string {
-  return page(`Forum ${id} | ${SITE}`, 'page-mod-forum-view', 'format-topics path-mod path-mod-forum dir-ltr lang-en pagelayout-incourse', `${cfg(sesskey)}
-<h1>Forum ${id}</h1>
-<table class="discussion-list"><tr><td>Discussion</td></tr></table>`);
+/** Moodle's page title: "<page> | <site>" (the captured site is called "loadlab"). */
+const SITE_NAME = 'loadlab';
+const title = (page: string): string => `<title>${escapeHtml(page)}${page ? ` | ${SITE_NAME}` : ''}</title>`;
+
+/** Body tags per page type, as Moodle 4.5's Boost theme writes them (classes trimmed of drawer state). */
+function body(id: string, classes: string, hostClass: string): string {
+  return `<body  id="${id}" class="${classes.replace('HOST', hostClass)}">`;
 }
 
-export function profilePage(id: number, sesskey: string): string {
-  return page(`User ${id}: Public profile | ${SITE}`, 'page-user-profile', 'format-site  path-user dir-ltr lang-en pagelayout-mypublic', `${cfg(sesskey)}
-<h1>User ${id}</h1>
-<section class="userprofile"><div class="profile_tree"></div></section>`);
+export interface FooterFigures {
+  readonly secs: number;
+  readonly ramMb: number;
+  readonly ramPeakMb: number;
+  readonly files: number;
+  readonly strings: number;
+  readonly reads: number;
+  readonly writes: number;
+  readonly dbSecs: number;
+  readonly sessionWaitSecs: number;
 }
 
-/** Moodle answers an unknown user id with status 200 and this page (an error page with 2xx). */
-export function invalidUserPage(sesskey: string): string {
-  return page('', 'page-user-profile', 'format-site  path-user dir-ltr lang-en pagelayout-base course-1 context-1', `${cfg(sesskey)}
-<div class="alert alert-danger alert-block fade in  alert-dismissible" role="alert" data-aria-autofocus="true">
-    Invalid user
-</div>`);
+/** PHP prints round($x, n) with its shortest form: 0.066470 -> "0.06647". */
+const phpRound = (x: number, digits: number): string => String(Number(x.toFixed(digits)));
+
+/** Moodle's performance footer (MDL_PERF_TEST), with the markup and spacing of the captured one. */
+export function perfFooter(f: FooterFigures): string {
+  const ticks = Math.max(1, Math.round(f.secs * 100));
+  return (
+    `<div class="performanceinfo siteinfo container-fluid px-md-0 overflow-auto pt-3"><ul class="list-unstyled row mx-md-0">` +
+    `<li class="timeused col-sm-4">${phpRound(f.secs, 6)} secs</li> <li class="memoryused col-sm-4">RAM: ${f.ramMb.toFixed(1)}\u00a0MB</li> ` +
+    `<li class="memoryused col-sm-4">RAM peak: ${f.ramPeakMb.toFixed(1)}\u00a0MB</li> </ul><ul class="list-unstyled row mx-md-0">` +
+    `<li class="included col-sm-4">Included ${f.files} files</li> <li class='langcountgetstring col-sm-4'>get_string calls: ${f.strings} </li> ` +
+    `<li class="dbqueries col-sm-4">DB reads/writes: ${f.reads}/${f.writes}</li> <li class="dbtime col-sm-4">DB queries time: ${phpRound(f.dbSecs, 5)} secs</li> ` +
+    `<li class="posixtimes col-sm-4">ticks: ${ticks} user: ${Math.round(ticks * 0.6)}sys: ${Math.round(ticks * 0.15)} cuser: 0 csys: 0</li> ` +
+    `<li class="serverload col-sm-4">Load average: 0.41</li> <li class="serverload col-sm-4"><div class="sessionsize">Session (core\\session\\file): 4.7\u00a0KB</div></li>` +
+    `<li class="sessionwait col-sm-4">Session wait: ${f.sessionWaitSecs.toFixed(3)} secs</li></ul><div class="cachesused">Caches used (hits/misses/sets): 0/0/0</div></div>`
+  );
 }
 
-export function enrolPage(id: number): string {
-  return page(`Enrolment options | ${SITE}`, 'page-enrol-index', 'format-site path-enrol dir-ltr lang-en pagelayout-incourse', `<h1>Enrolment options</h1>
-<div class="box py-3 generalbox info">You cannot enrol yourself in course ${id}.</div>`);
+const INVALID_USER_ALERT_START = '<div class="alert alert-danger alert-block';
+const FATAL_ERROR_START = '<div data-rel="fatalerror"';
+
+/** The main region's content from its start marker to its closing tag (its first </div> after `closeAfter`). */
+function mainLiteral(text: string, start: string, closeAfter: string): string {
+  const at = text.indexOf(start);
+  const end = text.indexOf('</div>', text.indexOf(closeAfter, at)) + '</div>'.length;
+  if (at < 0 || end < at) throw new Error(`pages: "${start}" not found in a captured page`);
+  return text.slice(at, end);
 }
 
-export function frontPage(): string {
-  return page(`Home | ${SITE}`, 'page-site-index', 'format-site course path-site dir-ltr lang-en pagelayout-frontpage course-1 context-1 notloggedin', '<h1>loadlab</h1>');
+export interface Pages {
+  login(token: string, sesskey: string, footer: string): Buffer;
+  loginFailed(token: string, sesskey: string, footer: string): Buffer;
+  dashboard(sesskey: string, footer: string): Buffer;
+  course(id: number, sesskey: string, footer: string): Buffer;
+  forum(id: number, sesskey: string, footer: string): Buffer;
+  modPage(id: number, sesskey: string, footer: string): Buffer;
+  profile(id: number, sesskey: string, footer: string): Buffer;
+  invalidUser(sesskey: string, footer: string): Buffer;
+  enrol(id: number, sesskey: string, footer: string): Buffer;
+  front(sesskey: string, footer: string): Buffer;
+  /** Moodle's fatal error page; `loggedIn` picks the chrome (user menu or "Log in" link). */
+  error(message: string, errorcode: string, loggedIn: boolean, sesskey: string, footer: string): Buffer;
+  /** The small "Redirect" page of every 303; `footer` is the whole footer (wrapped in <footer>). */
+  redirect(url: string, footer: string): Buffer;
+  /** Which captured course a course id shows (see coursePage below). */
+  courseSize(id: number): 'XS' | 'S';
 }
 
-/** Moodle's fatal error page (404 for missing records). */
-export function errorPage(message: string, errorcode: string): string {
-  return page(`Error | ${SITE}`, 'page-site-index', 'format-site course path-site dir-ltr lang-en pagelayout-base course-1 context-1', `<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger">
-<p class="errormessage">${message}</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/moodle/${errorcode}">More information about this error</a></p>
-</div>`);
-}
+/** The captured pages, with this simulator's URL in place of the captured site's. */
+export function loadPages(root: string): Pages {
+  const hostClass = new URL(root).host.replace(/[.:]/g, (c) => (c === ':' ? '--' : '-'));
+  const read = (name: string) => readFixture(name);
+  // split/join: replaceAll is ES2021, past the project's lib setting.
+  const swap = (text: string, from: string, to: string) => text.split(from).join(to);
+  const jsonSlashes = (url: string) => url.split('/').join('\\/');
+  const local = (text: string) => swap(swap(swap(text, CAPTURED_ROOT, root), jsonSlashes(CAPTURED_ROOT), jsonSlashes(root)), CAPTURED_HOST_CLASS, hostClass);
 
-/** Moodle's performance footer (MDL_PERF_TEST), with the real markup and its non-breaking spaces. */
-export function perfFooter(f: { secs: number; reads: number; writes: number; dbSecs: number; ramPeakMb: number; files: number }): string {
-  const nb = '\u00a0';
-  return `<div class="performanceinfo siteinfo container-fluid px-md-0 overflow-auto pt-3"><ul class="list-unstyled row mx-md-0"><li class="timeused col-sm-4">${f.secs.toFixed(6)} secs</li> <li class="memoryused col-sm-4">RAM: 7.1${nb}MB</li> <li class="memoryused col-sm-4">RAM peak: ${f.ramPeakMb.toFixed(1)}${nb}MB</li> </ul><ul class="list-unstyled row mx-md-0"><li class="included col-sm-4">Included ${f.files} files</li> <li class="dbqueries col-sm-4">DB reads/writes: ${f.reads}/${f.writes}</li> <li class="dbtime col-sm-4">DB queries time: ${f.dbSecs.toFixed(5)} secs</li> <li class="sessionwait col-sm-4">Session wait: 0.000 secs</li></ul></div>`;
+  const compile = (raw: string, specs: (text: string) => SlotSpec[]): Template => {
+    const text = local(raw);
+    return compileTemplate(text, [...specs(text), footerSlot(text)]);
+  };
+  const sesskeyOf = (raw: string): string => {
+    const m = /"sesskey":"([^"]+)"/.exec(raw);
+    if (!m) throw new Error('pages: a captured page without M.cfg.sesskey');
+    return m[1] as string;
+  };
+  const tokenOf = (raw: string): string => /name="logintoken" value="([^"]+)"/.exec(raw)?.[1] ?? '';
+
+  const loginRaw = read('login-page.html');
+  const login = compile(loginRaw, () => [{ slot: 'token', literal: tokenOf(loginRaw) }, { slot: 'sesskey', literal: sesskeyOf(loginRaw) }]);
+  const failedRaw = read('login-failed_page.html');
+  const loginFailed = compile(failedRaw, () => [{ slot: 'token', literal: tokenOf(failedRaw) }, { slot: 'sesskey', literal: sesskeyOf(failedRaw) }]);
+  const dashRaw = read('my-dashboard_loggedin.html');
+  const dashboard = compile(dashRaw, () => [{ slot: 'sesskey', literal: sesskeyOf(dashRaw) }]);
+
+  // Two captured courses: "XS" (id 2, 180 KB) and "S" (id 4, 540 KB, taken with the footer on).
+  const courseSpecs = (raw: string) => (text: string): SlotSpec[] => [
+    { slot: 'sesskey', literal: sesskeyOf(raw) },
+    { slot: 'title', literal: titleTag(text) },
+    { slot: 'body', literal: bodyTag(text) },
+  ];
+  const xsRaw = read('course-view_loggedin_id2.html');
+  const courseXs = compile(xsRaw, courseSpecs(xsRaw));
+  const sRaw = withoutFooter(read('perf-course-view_loggedin_id4.html'));
+  const courseS = compile(sRaw, courseSpecs(sRaw));
+
+  const profileRaw = read('user-profile-invalid_loggedin.html');
+  const profileTemplate = compile(profileRaw, (text) => [
+    { slot: 'sesskey', literal: sesskeyOf(profileRaw) },
+    { slot: 'title', literal: titleTag(text) },
+    { slot: 'body', literal: bodyTag(text) },
+    { slot: 'main', literal: mainLiteral(text, INVALID_USER_ALERT_START, '</button>') },
+  ]);
+  const errorSpecs = (raw: string) => (text: string): SlotSpec[] => [
+    { slot: 'sesskey', literal: sesskeyOf(raw) },
+    { slot: 'title', literal: titleTag(text) },
+    { slot: 'body', literal: bodyTag(text) },
+    { slot: 'main', literal: mainLiteral(text, FATAL_ERROR_START, '<p class="errorcode">') },
+  ];
+  const errorInRaw = read('course-notfound_loggedin.html');
+  const errorIn = compile(errorInRaw, errorSpecs(errorInRaw));
+  const errorOutRaw = read('course-notfound_unauth.html');
+  const errorOut = compile(errorOutRaw, errorSpecs(errorOutRaw));
+  const invalidUserMain = mainLiteral(local(profileRaw), INVALID_USER_ALERT_START, '</button>');
+  const profileTitle = titleTag(local(profileRaw));
+  const profileBody = bodyTag(local(profileRaw));
+  const errorInBody = bodyTag(local(errorInRaw));
+  const errorOutBody = bodyTag(local(errorOutRaw));
+  const errorTitle = titleTag(local(errorInRaw));
+
+  // The redirect page: the footer goes after the "Continue" link, where Moodle prints it.
+  const redirectRaw = local(read('redirect-to-login_course-view-unauth.body.html'));
+  const continueLink = `<a href="${root}/login/index.php">Continue</a></div>`;
+  const redirectTemplate = compileTemplate(redirectRaw, [
+    { slot: 'url', literal: `${root}/login/index.php` },
+    { slot: 'footer', at: redirectRaw.indexOf(continueLink) + continueLink.length + 16 },
+  ]);
+
+  /** Course ids divisible by 4 show the larger captured course, the others the smaller one. */
+  const courseSize = (id: number): 'XS' | 'S' => (id % 4 === 0 ? 'S' : 'XS');
+  const inCourse = (id: string, classes: string) => body(id, classes, hostClass);
+
+  return {
+    courseSize,
+    login: (token, sesskey, footer) => login.render({ token, sesskey, footer }),
+    loginFailed: (token, sesskey, footer) => loginFailed.render({ token, sesskey, footer }),
+    dashboard: (sesskey, footer) => dashboard.render({ sesskey, footer }),
+    course: (id, sesskey, footer) => {
+      const size = courseSize(id);
+      return (size === 'S' ? courseS : courseXs).render({
+        sesskey,
+        footer,
+        title: title(`Course: Test course ${id}`),
+        body: inCourse('page-course-view-topics', `format-topics limitedwidth  path-course path-course-view dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-course course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`),
+      });
+    },
+    forum: (id, sesskey, footer) =>
+      courseXs.render({
+        sesskey,
+        footer,
+        title: title(`Forum ${id} | Test course`),
+        body: inCourse('page-mod-forum-view', `format-topics limitedwidth  path-mod path-mod-forum dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`),
+      }),
+    modPage: (id, sesskey, footer) =>
+      courseXs.render({
+        sesskey,
+        footer,
+        title: title(`Page ${id} | Test course`),
+        body: inCourse('page-mod-page-view', `format-topics limitedwidth  path-mod path-mod-page dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`),
+      }),
+    profile: (id, sesskey, footer) =>
+      profileTemplate.render({
+        sesskey,
+        footer,
+        title: title(`User ${id}: Public profile`),
+        body: inCourse('page-user-profile', 'format-site  path-user dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-mypublic course-1 context-1 theme uses-drawers drawer-open-index'),
+        main: `<div class="userprofile"><div class="profile_tree"><section class="node_category card d-inline-block w-100 mb-3"><div class="card-body"><h3 class="lead">User details</h3><ul><li class="contentnode"><dl><dt>User ${id}</dt></dl></li></ul></div></section></div></div>`,
+      }),
+    invalidUser: (sesskey, footer) => profileTemplate.render({ sesskey, footer, title: profileTitle, body: profileBody, main: invalidUserMain }),
+    enrol: (id, sesskey, footer) =>
+      errorIn.render({
+        sesskey,
+        footer,
+        title: title('Enrolment options'),
+        body: inCourse('page-enrol-index', `format-topics  path-enrol dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`),
+        main: `<h2>Enrolment options</h2><div class="box py-3 generalbox info">You cannot enrol yourself in this course.</div>`,
+      }),
+    front: (sesskey, footer) =>
+      errorOut.render({
+        sesskey,
+        footer,
+        title: title('Home'),
+        body: inCourse('page-site-index', 'format-site course path-site dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-frontpage course-1 context-1 notloggedin theme uses-drawers'),
+        main: `<h2>${SITE_NAME}</h2>`,
+      }),
+    error: (message, errorcode, loggedIn, sesskey, footer) =>
+      (loggedIn ? errorIn : errorOut).render({
+        sesskey,
+        footer,
+        title: errorTitle,
+        body: loggedIn ? errorInBody : errorOutBody,
+        main: `<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger"><p class="errormessage">${message}</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/moodle/${errorcode}">More information about this error</a></p></div>`,
+      }),
+    redirect: (url, footer) => redirectTemplate.render({ url: escapeHtml(url), footer: footer ? `<footer>${footer}</footer>` : '' }),
+  };
 }

@@ -1,25 +1,49 @@
 // A Moodle 4.5 simulator on 127.0.0.1: the login flow (single-use logintoken tied to the
-// session, 303 chains, session id regenerated at login, invalid-login redirect), the pages
-// the default config loads, 404 error pages, and counters a test compares with what the
-// load generator reports. Control endpoints live under /__sim/ and are not counted.
+// session, 303 chains, session id regenerated at login, invalid-login redirect), the pages the
+// default config loads (the bodies captured from a real Moodle, see pages.ts), 404 error pages,
+// Moodle's session lock, and its per-request noise: DB reads drawn around each page's median,
+// writes on session and lastaccess updates, server time with a spread (all from a seeded
+// generator). Counters let a test compare what the load generator reports with what was
+// served. Control endpoints live under /__sim/ and are not counted.
 import { randomBytes } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import * as pages from './pages';
+import { PAGE_FIGURES, PageType, pageTypeOfPath, Regression } from './figures';
+import { drawLogNormal, drawReadOffset, Rng } from './noise';
+import { loadPages, perfFooter } from './pages';
 
 export interface SimUser {
   readonly username: string;
   readonly password: string;
 }
 
+/** Server time of a page before any fixed extra delay: log-normal around a median. */
+export interface BaseLatency {
+  readonly medianMs: number;
+  /** Spread of the logarithm: 0.5 puts the 5th and 95th percentiles at 0.44x and 2.3x the median. */
+  readonly sigma: number;
+}
+
+/** Small, so the tests stay fast; `--latency 50` gives a real small site's idle figure. */
+export const DEFAULT_BASE_LATENCY: BaseLatency = { medianMs: 1, sigma: 0.5 };
+export const DEFAULT_SEED = 1;
+
 export interface SimOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
   readonly users?: readonly SimUser[];
-  /** Extra delay before answering, per path ("/my/") or for every page ("*"), in ms. */
+  /** Every page's own server time, drawn per request (the median exactly with `exact`). */
+  readonly baseLatency?: BaseLatency;
+  /** A fixed extra delay on top, per path ("/my/") or for every page ("*"), in ms. */
   readonly latencyMs?: Readonly<Record<string, number>>;
+  /** Seed of every draw (DB reads and writes, server time). */
+  readonly seed?: number;
+  /** No noise: every request does its page's median reads and writes and takes the median time. */
+  readonly exact?: boolean;
+  /** Planted regressions: these page types do more DB reads and/or take longer. */
+  readonly regressions?: Readonly<Partial<Record<PageType, Regression>>>;
   /** Existing ids: courses 2..maxCourseId, course modules 10..maxCmId, users 1..maxUserId. */
   readonly maxCourseId?: number;
   readonly maxCmId?: number;
@@ -30,21 +54,9 @@ export interface SimOptions {
   readonly recordSecrets?: boolean;
   /** Serve HTTPS with this PEM key and certificate. */
   readonly tls?: { readonly key: string; readonly cert: string };
-  /** End every page with Moodle's performance footer (as with MDL_PERF_TEST), counts per page fixed. */
+  /** Print Moodle's performance footer (as with MDL_PERF_TEST) in every page, redirects included. */
   readonly perfFooter?: boolean;
 }
-
-/** DB reads, writes and included files per page, fixed so tests can check exact figures. */
-export const PAGE_COUNTS: Readonly<Record<string, readonly [number, number, number]>> = {
-  '/login/index.php': [12, 0, 190],
-  '/my/': [40, 1, 640],
-  '/course/view.php': [34, 2, 620],
-  '/mod/forum/view.php': [28, 0, 600],
-  '/user/profile.php': [25, 0, 580],
-  '/enrol/index.php': [18, 0, 450],
-  '/': [15, 0, 400],
-};
-const OTHER_PAGE_COUNTS = [10, 0, 189] as const;
 
 export const DEFAULT_USERS: readonly SimUser[] = [
   { username: 'perfuser01', password: 'pass01' },
@@ -58,8 +70,10 @@ export interface SimStats {
   readonly statuses: Record<string, Record<string, number>>;
   /** POSTs to the login form per username, by result. */
   readonly logins: Record<string, { success: number; failure: number }>;
-  /** Most requests ever in flight at once in one session (Moodle would serialise them). */
+  /** Most requests ever in flight at once in one session (Moodle serialises them: see sessionLockWaits). */
   readonly maxConcurrentPerSession: number;
+  /** Requests that had to wait for another request of their session to finish (Moodle's session lock). */
+  readonly sessionLockWaits: number;
   readonly sessions: number;
 }
 
@@ -70,6 +84,8 @@ interface Session {
   readonly sesskey: string;
   wantsUrl: string | null;
   inflight: number;
+  /** Settles when the last request that asked for the session lock releases it. */
+  lock: Promise<void>;
 }
 
 export interface Simulator {
@@ -79,12 +95,15 @@ export interface Simulator {
   stats(): SimStats;
   resetStats(): void;
   killSessions(): void;
+  /** A fixed extra delay for one path ("/my/") or every page ("*"). */
   setLatency(path: string, ms: number): void;
   /** Session ids, sesskeys and login tokens handed out (only with recordSecrets). */
   secretsIssued(): string[];
   /** The next `count` page requests (login page excepted) answer `status`, with Retry-After if given. */
   failNext(count: number, status: number, retryAfterSec?: number): void;
-  /** A "regression": this page does `reads` more DB reads (shown in the performance footer). */
+  /** Plants (or, with zeros, removes) a regression on a page type. */
+  setRegression(page: PageType, regression: Regression): void;
+  /** A "regression" by path: this page does `reads` more DB reads (shown in the performance footer). */
   setExtraDbReads(path: string, reads: number): void;
   close(): Promise<void>;
 }
@@ -92,6 +111,31 @@ export interface Simulator {
 const SESSION_COOKIE = 'MoodleSession';
 const LOGIN_PATH = '/login/index.php';
 const FIRST_USER_ID = 3;
+/** Moodle updates user.lastaccess and user_lastaccess at most once a minute (LASTACCESS_UPDATE_SECS). */
+const LASTACCESS_UPDATE_MS = 60_000;
+/** Share of requests that change the session's data, so the session handler writes it. */
+const SESSION_WRITE_PROBABILITY = 0.1;
+const MAX_WRITES = 3;
+/** Share of server time spent in DB queries, drawn per request (the captured footers show 0.16 to 0.3). */
+const DB_TIME_SHARE: readonly [number, number] = [0.15, 0.3];
+
+/** Headers Moodle sends with each kind of response (captured, minus Date, Server and cookies). */
+const NO_STORE = { 'Cache-Control': 'no-store, no-cache, must-revalidate, no-transform', Expires: 'Mon, 20 Aug 1969 09:23:00 GMT' };
+const PRIVATE = { 'Cache-Control': 'private, pre-check=0, post-check=0, max-age=0, no-transform', Expires: '' };
+const PAGE_HEADERS = { 'Content-Language': 'en', 'X-UA-Compatible': 'IE=edge', 'Accept-Ranges': 'none', 'X-Frame-Options': 'sameorigin' };
+const REDIRECT_HEADERS = { 'Cache-Control': 'no-store, no-cache, must-revalidate', Expires: 'Thu, 19 Nov 1981 08:52:00 GMT', 'X-Redirect-By': 'Moodle', 'Content-Language': 'en' };
+const HEADERS: Record<PageType, Record<string, string>> = {
+  login: { ...NO_STORE, ...PAGE_HEADERS },
+  course: { ...NO_STORE, ...PAGE_HEADERS },
+  forum: { ...NO_STORE, ...PAGE_HEADERS },
+  page: { ...NO_STORE, ...PAGE_HEADERS },
+  dashboard: { ...PRIVATE, ...PAGE_HEADERS },
+  profile: { ...PRIVATE, ...PAGE_HEADERS },
+  enrol: { ...PRIVATE, ...PAGE_HEADERS },
+  front: { ...PRIVATE, ...PAGE_HEADERS },
+  error: { ...PRIVATE, ...PAGE_HEADERS },
+  redirect: REDIRECT_HEADERS,
+};
 
 function newId(bytes: number): string {
   return randomBytes(bytes).toString('hex');
@@ -117,61 +161,130 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** What a route answers: the body is built last, once the footer's figures are known. */
+interface Reply {
+  readonly status: number;
+  readonly kind: PageType;
+  readonly build: (footer: string) => Buffer;
+  readonly headers?: Record<string, string | string[]>;
+}
+
+/** The request being answered: when it started, how long it waited for its session. */
+interface Exchange {
+  readonly path: string;
+  readonly startedAt: number;
+  lockWaitMs: number;
+  readonly session: Session;
+}
+
 export async function startSimulator(options: SimOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const users = options.users ?? DEFAULT_USERS;
   const latency: Record<string, number> = { ...(options.latencyMs ?? {}) };
+  const base = options.baseLatency ?? DEFAULT_BASE_LATENCY;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const exact = options.exact ?? false;
+  const regressions: Partial<Record<PageType, Regression>> = { ...(options.regressions ?? {}) };
   const maxCourseId = options.maxCourseId ?? 500;
   const maxCmId = options.maxCmId ?? 2000;
   const maxUserId = options.maxUserId ?? 10000;
   const notEnrolled = new Set(options.notEnrolledCourses ?? []);
   const sessions = new Map<string, Session>();
   const secrets: string[] = [];
-  const extraReads: Record<string, number> = {};
   /** Pending per-page delays, cancelled on close so a stopped simulator holds nothing open. */
   const delays = new Set<NodeJS.Timeout>();
   const fault = { remaining: 0, status: 503, retryAfterSec: undefined as number | undefined };
+  /** One generator per (purpose, page type): see noise.ts. */
+  const streams = new Map<string, Rng>();
+  const rng = (name: string): Rng => {
+    let r = streams.get(name);
+    if (!r) streams.set(name, (r = new Rng(seed, name)));
+    return r;
+  };
+  /** When user.lastaccess (key "u") and user_lastaccess per course (key "u:c") were last written. */
+  const lastAccessWrite = new Map<string, number>();
   let stats = emptyStats();
   let root = '';
+  let pages: ReturnType<typeof loadPages>;
 
-  function emptyStats(): { pages: Record<string, number>; statuses: Record<string, Record<string, number>>; logins: Record<string, { success: number; failure: number }>; maxConcurrentPerSession: number } {
-    return { pages: {}, statuses: {}, logins: {}, maxConcurrentPerSession: 0 };
+  function emptyStats() {
+    return { pages: {} as Record<string, number>, statuses: {} as Record<string, Record<string, number>>, logins: {} as Record<string, { success: number; failure: number }>, maxConcurrentPerSession: 0, sessionLockWaits: 0 };
   }
 
   function newSession(): Session {
-    const s: Session = { id: newId(13), userId: null, token: null, sesskey: newId(5), wantsUrl: null, inflight: 0 };
+    const s: Session = { id: newId(13), userId: null, token: null, sesskey: newId(5), wantsUrl: null, inflight: 0, lock: Promise.resolve() };
     sessions.set(s.id, s);
     if (options.recordSecrets) secrets.push(s.id, s.sesskey);
     return s;
   }
 
-  function send(res: ServerResponse, path: string, status: number, body: string, headers: Record<string, string | string[]> = {}): void {
-    const perPath = (stats.statuses[path] ??= {});
-    perPath[status] = (perPath[status] ?? 0) + 1;
-    if (options.perfFooter) body = withFooter(body, path, res);
-    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store, no-cache, must-revalidate', ...headers });
+  /** Writes beyond the page's own: lastaccess once a minute per user (and per user and course), session data. */
+  function extraWrites(ex: Exchange, kind: PageType, courseId: number | null): number {
+    const user = ex.session.userId;
+    if (exact || user === null) return 0;
+    let writes = 0;
+    const now = Date.now();
+    for (const key of courseId === null ? [`${user}`] : [`${user}`, `${user}:${courseId}`]) {
+      if (now - (lastAccessWrite.get(key) ?? -Infinity) >= LASTACCESS_UPDATE_MS) {
+        lastAccessWrite.set(key, now);
+        writes++;
+      }
+    }
+    if (rng(`session-write:${kind}`).next() < SESSION_WRITE_PROBABILITY) writes++;
+    return writes;
+  }
+
+  function footerFor(ex: Exchange, kind: PageType, courseId: number | null): string {
+    const f = PAGE_FIGURES[kind];
+    const regression = pageTypeOfPath(ex.path) === kind ? regressions[kind] : undefined;
+    const reads = f.reads + (exact ? 0 : drawReadOffset(rng(`reads:${kind}`))) + (regression?.reads ?? 0);
+    const writes = Math.min(MAX_WRITES, f.writes + extraWrites(ex, kind, courseId));
+    const secs = (performance.now() - ex.startedAt) / 1000;
+    const [lo, hi] = DB_TIME_SHARE;
+    const share = exact ? (lo + hi) / 2 : lo + (hi - lo) * rng(`db-time:${kind}`).next();
+    const dbSecs = Math.max(0, secs - ex.lockWaitMs / 1000) * share;
+    return perfFooter({ secs, ramMb: f.ramMb, ramPeakMb: f.ramPeakMb, files: f.files, strings: f.strings, reads, writes, dbSecs, sessionWaitSecs: ex.lockWaitMs / 1000 });
+  }
+
+  function send(res: ServerResponse, ex: Exchange, reply: Reply, courseId: number | null = null): void {
+    const perPath = (stats.statuses[ex.path] ??= {});
+    perPath[reply.status] = (perPath[reply.status] ?? 0) + 1;
+    const body = reply.build(options.perfFooter ? footerFor(ex, reply.kind, courseId) : '');
+    res.writeHead(reply.status, { 'Content-Type': 'text/html; charset=utf-8', ...HEADERS[reply.kind], ...(reply.headers ?? {}) });
     res.end(body);
   }
 
-  /** Started-at times of requests, for the footer's "secs" (the delay included). */
-  const startedAt = new WeakMap<ServerResponse, number>();
+  const page = (kind: PageType, build: (footer: string) => Buffer, headers?: Record<string, string | string[]>, status = 200): Reply => ({ status, kind, build, headers });
 
-  function withFooter(body: string, path: string, res: ServerResponse): string {
-    const [reads, writes, files] = PAGE_COUNTS[path] ?? OTHER_PAGE_COUNTS;
-    const secs = (performance.now() - (startedAt.get(res) ?? performance.now())) / 1000;
-    const footer = pages.perfFooter({ secs, reads: reads + (extraReads[path] ?? 0), writes, dbSecs: secs / 4, ramPeakMb: 8.1, files });
-    const end = body.lastIndexOf('</body>');
-    return end < 0 ? body + footer : body.slice(0, end) + footer + body.slice(end);
-  }
-
-  function redirect(res: ServerResponse, path: string, to: string, headers: Record<string, string | string[]> = {}): void {
+  function redirect(to: string, headers: Record<string, string | string[]> = {}): Reply {
     const location = to.startsWith('http') ? to : root + to;
-    send(res, path, 303, pages.redirectPage(location), { ...headers, Location: location, 'X-Redirect-By': 'Moodle' });
+    return { status: 303, kind: 'redirect', build: (footer) => pages.redirect(location, footer), headers: { ...headers, Location: location } };
   }
 
-  function requireLogin(res: ServerResponse, path: string, session: Session, url: string, cookie: Record<string, string>): void {
+  function error(status: number, message: string, errorcode: string, session: Session, cookie: Record<string, string>): Reply {
+    return page('error', (footer) => pages.error(message, errorcode, session.userId !== null, session.sesskey, footer), cookie, status);
+  }
+
+  function requireLogin(session: Session, url: string, cookie: Record<string, string>): Reply {
     session.wantsUrl = url;
-    redirect(res, path, LOGIN_PATH, cookie);
+    return redirect(LOGIN_PATH, cookie);
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        delays.delete(timer);
+        resolve();
+      }, ms);
+      delays.add(timer);
+    });
+  }
+
+  /** This request's server time before it answers: the drawn base, the fixed extra, a planted regression. */
+  function delayFor(path: string): number {
+    const type = pageTypeOfPath(path);
+    const drawn = exact ? base.medianMs : drawLogNormal(rng(`latency:${type ?? 'other'}`), base.medianMs, base.sigma);
+    return drawn + (latency[path] ?? latency['*'] ?? 0) + (type ? (regressions[type]?.ms ?? 0) : 0);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -182,7 +295,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
 
     if (path.startsWith('/__sim/')) return control(req, res, path);
     stats.pages[path] = (stats.pages[path] ?? 0) + 1;
-    if (options.perfFooter) startedAt.set(res, performance.now());
+    const startedAt = performance.now();
 
     let session = sessions.get(readCookie(req, SESSION_COOKIE) ?? '');
     const cookie: Record<string, string> = {};
@@ -192,69 +305,75 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     }
     session.inflight++;
     if (session.inflight > stats.maxConcurrentPerSession) stats.maxConcurrentPerSession = session.inflight;
+    // Moodle's session lock: a request of a session starts only when the one before it is done.
+    const previous = session.lock;
+    let release = () => {};
+    session.lock = new Promise<void>((r) => (release = r));
+    const contended = session.inflight > 1;
+    if (contended) stats.sessionLockWaits++;
+    await previous;
+    const ex: Exchange = { path, startedAt, lockWaitMs: contended ? performance.now() - startedAt : 0, session };
     try {
-      const delay = latency[path] ?? latency['*'] ?? 0;
-      if (delay > 0) {
-        await new Promise<void>((r) => {
-          const timer = setTimeout(() => {
-            delays.delete(timer);
-            r();
-          }, delay);
-          delays.add(timer);
-        });
-      }
+      const delay = delayFor(path);
+      if (delay > 0) await sleep(delay);
       if (fault.remaining > 0 && path !== LOGIN_PATH) {
         fault.remaining--;
         const headers: Record<string, string> = fault.retryAfterSec === undefined ? {} : { 'Retry-After': String(fault.retryAfterSec) };
-        return send(res, path, fault.status, pages.errorPage('Service unavailable', 'fault'), headers);
+        return send(res, ex, error(fault.status, 'Service unavailable', 'fault', session, headers));
       }
-      await route(req, res, path, url, query, session, cookie);
+      await route(req, res, ex, url, query, cookie);
     } finally {
       session.inflight--;
+      release();
     }
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse, path: string, url: string, query: URLSearchParams, session: Session, cookie: Record<string, string>): Promise<void> {
-    const id = Number(query.get('id') ?? NaN);
+  async function route(req: IncomingMessage, res: ServerResponse, ex: Exchange, url: string, query: URLSearchParams, cookie: Record<string, string>): Promise<void> {
+    const { path, session } = ex;
+    const rawId = query.get('id');
+    const id = Number(rawId ?? NaN);
     const loggedIn = session.userId !== null;
+    const sesskey = session.sesskey;
     switch (path) {
       case LOGIN_PATH:
-        return loginPage(req, res, path, query, session, cookie);
+        return send(res, ex, await loginPage(req, ex, query, cookie));
       case '/login/logout.php':
         session.userId = null;
-        return redirect(res, path, '/', cookie);
+        return send(res, ex, redirect('/', cookie));
       case '/':
-        return loggedIn ? redirect(res, path, '/my/', cookie) : send(res, path, 200, pages.frontPage(), cookie);
+        return send(res, ex, loggedIn ? redirect('/my/', cookie) : page('front', (f) => pages.front(sesskey, f), cookie));
       case '/my/':
       case '/my/index.php':
-        if (!loggedIn) return requireLogin(res, path, session, url, cookie);
-        return send(res, path, 200, pages.dashboardPage(userOf(session).username, session.sesskey), cookie);
+        if (!loggedIn) return send(res, ex, requireLogin(session, url, cookie));
+        return send(res, ex, page('dashboard', (f) => pages.dashboard(sesskey, f), cookie));
       case '/course/view.php':
-        if (!(id >= 2 && id <= maxCourseId)) return send(res, path, 404, pages.errorPage("Can&#039;t find data record in database table course.", 'invalidrecord'), cookie);
-        if (!loggedIn) return requireLogin(res, path, session, url, cookie);
-        if (notEnrolled.has(id)) return redirect(res, path, `/enrol/index.php?id=${id}`, cookie);
-        return send(res, path, 200, pages.coursePage(id, session.sesskey), cookie);
+        if (!(id >= 2 && id <= maxCourseId)) return send(res, ex, error(404, 'Can&#039;t find data record in database table course.', 'invalidrecord', session, cookie));
+        if (!loggedIn) return send(res, ex, requireLogin(session, url, cookie));
+        if (notEnrolled.has(id)) return send(res, ex, redirect(`/enrol/index.php?id=${id}`, cookie));
+        return send(res, ex, page('course', (f) => pages.course(id, sesskey, f), cookie), id);
       case '/mod/forum/view.php':
-        if (!(id >= 10 && id <= maxCmId)) return send(res, path, 404, pages.errorPage(`error/Unable to find forum with cmid ${query.get('id')}`, 'invalidcoursemodule'), cookie);
-        if (!loggedIn) return requireLogin(res, path, session, url, cookie);
-        return send(res, path, 200, pages.forumPage(id, session.sesskey), cookie);
+      case '/mod/page/view.php': {
+        const forum = path === '/mod/forum/view.php';
+        // Moodle's own message, with the id as given, in the error code link too.
+        if (!(id >= 10 && id <= maxCmId)) return send(res, ex, forum ? error(404, `error/Unable to find forum with cmid ${rawId}`, `Unable to find forum with cmid ${rawId}`, session, cookie) : error(404, 'Invalid course module ID', 'invalidcoursemodule', session, cookie));
+        if (!loggedIn) return send(res, ex, requireLogin(session, url, cookie));
+        return send(res, ex, forum ? page('forum', (f) => pages.forum(id, sesskey, f), cookie) : page('page', (f) => pages.modPage(id, sesskey, f), cookie));
+      }
       case '/user/profile.php':
-        if (!loggedIn) return requireLogin(res, path, session, url, cookie);
-        if (!(id >= 1 && id <= maxUserId)) return send(res, path, 200, pages.invalidUserPage(session.sesskey), cookie);
-        return send(res, path, 200, pages.profilePage(id, session.sesskey), cookie);
+        if (!loggedIn) return send(res, ex, requireLogin(session, url, cookie));
+        // Moodle answers an unknown user id with status 200 and an "Invalid user" alert.
+        if (!(id >= 1 && id <= maxUserId)) return send(res, ex, page('error', (f) => pages.invalidUser(sesskey, f), cookie));
+        return send(res, ex, page('profile', (f) => pages.profile(id, sesskey, f), cookie));
       case '/enrol/index.php':
-        if (!loggedIn) return requireLogin(res, path, session, url, cookie);
-        return send(res, path, 200, pages.enrolPage(id), cookie);
+        if (!loggedIn) return send(res, ex, requireLogin(session, url, cookie));
+        return send(res, ex, page('enrol', (f) => pages.enrol(id, sesskey, f), cookie));
       default:
-        return send(res, path, 404, pages.errorPage('Page not found', 'invalidurl'), cookie);
+        return send(res, ex, error(404, 'Page not found', 'invalidurl', session, cookie));
     }
   }
 
-  function userOf(session: Session): SimUser {
-    return users[(session.userId as number) - FIRST_USER_ID] as SimUser;
-  }
-
-  async function loginPage(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, session: Session, cookie: Record<string, string>): Promise<void> {
+  async function loginPage(req: IncomingMessage, ex: Exchange, query: URLSearchParams, cookie: Record<string, string>): Promise<Reply> {
+    const session = ex.session;
     if (req.method === 'POST') {
       const form = new URLSearchParams(await readBody(req));
       const username = form.get('username') ?? '';
@@ -265,7 +384,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       const counts = (stats.logins[username] ??= { success: 0, failure: 0 });
       if (index < 0 || !tokenOk) {
         counts.failure++;
-        return redirect(res, path, `${LOGIN_PATH}?loginredirect=1`, cookie);
+        return redirect(`${LOGIN_PATH}?loginredirect=1`, cookie);
       }
       counts.success++;
       // Moodle regenerates the session id at login: the old id is dead from now on.
@@ -275,7 +394,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       fresh.wantsUrl = session.wantsUrl;
       const moodleId = newId(16);
       if (options.recordSecrets) secrets.push(moodleId);
-      return redirect(res, path, `${LOGIN_PATH}?testsession=${fresh.userId}`, {
+      return redirect(`${LOGIN_PATH}?testsession=${fresh.userId}`, {
         'Set-Cookie': [`${SESSION_COOKIE}=${fresh.id}; path=/; HttpOnly`, `MOODLEID1_=${moodleId}; Max-Age=5184000; path=/; HttpOnly`],
       });
     }
@@ -284,13 +403,14 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       if (session.userId !== null && String(session.userId) === testsession) {
         const to = session.wantsUrl ?? '/my/';
         session.wantsUrl = null;
-        return redirect(res, path, to, cookie);
+        return redirect(to, cookie);
       }
-      return send(res, path, 200, pages.errorPage('Cookies must be enabled in your browser', 'cookiesnotenabled'), cookie);
+      return error(200, 'Cookies must be enabled in your browser', 'cookiesnotenabled', session, cookie);
     }
-    session.token = newId(16);
-    if (options.recordSecrets) secrets.push(session.token);
-    return send(res, path, 200, pages.loginPage(root + LOGIN_PATH, session.token, query.get('loginredirect') === '1'), cookie);
+    const token = (session.token = newId(16));
+    if (options.recordSecrets) secrets.push(token);
+    const failed = query.get('loginredirect') === '1';
+    return page('login', (f) => (failed ? pages.loginFailed(token, session.sesskey, f) : pages.login(token, session.sesskey, f)), cookie);
   }
 
   function control(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -332,6 +452,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   });
   const port = (server.address() as AddressInfo).port;
   root = `${options.tls ? 'https' : 'http'}://${host}:${port}`;
+  pages = loadPages(root);
 
   return {
     url: root,
@@ -343,8 +464,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     },
     killSessions: () => sessions.clear(),
     secretsIssued: () => [...secrets],
+    setRegression: (type, regression) => {
+      regressions[type] = regression;
+    },
     setExtraDbReads: (path, reads) => {
-      extraReads[path] = reads;
+      const type = pageTypeOfPath(path);
+      if (type === null) throw new Error(`setExtraDbReads: ${path} is not a page the simulator serves`);
+      regressions[type] = { ms: regressions[type]?.ms ?? 0, reads };
     },
     failNext: (count, status, retryAfterSec) => {
       Object.assign(fault, { remaining: count, status, retryAfterSec });

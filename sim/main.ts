@@ -34,7 +34,8 @@ const { values } = (() => {
       strict: true,
     });
   } catch (e) {
-    return fail((e as Error).message);
+    // node's parseArgs explains on several lines: the first names the flag.
+    return fail((e as Error).message.split('\n')[0] as string);
   }
 })();
 

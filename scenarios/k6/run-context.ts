@@ -53,6 +53,6 @@ export function loadRunContext(env: Record<string, string | undefined>): RunCont
     cookieUrl: `${baseUrl}/`,
     plan: new RequestPlan(config.endpoints, config.parameters),
     endpoints: config.endpoints,
-    defaultsUsed: defaulted.map((name) => (name === 'CONFIG' ? `CONFIG=${PLAIN_K6_DEFAULTS[name]} (the shipped one, base_url ${config.baseUrl})` : `${name}=${PLAIN_K6_DEFAULTS[name]}`)),
+    defaultsUsed: defaulted.map((name) => (name === 'CONFIG' ? `CONFIG=${PLAIN_K6_DEFAULTS[name]} (the shipped one: base_url ${config.baseUrl}, the simulator of \`make sim\`)` : `${name}=${PLAIN_K6_DEFAULTS[name]}`)),
   };
 }

@@ -43,7 +43,9 @@ test('an unknown key anywhere is an error naming the key, its place and the near
   assert.equal(messageOf((c) => (c.users[0].pasword = 'x')), 'config: users[0].pasword is not a known key (did you mean password?)');
   // A misspelt required key is a typo, not a missing field.
   assert.equal(messageOf((c) => ((c.base_ulr = c.base_url), delete c.base_url)), 'config: base_ulr is not a known key (did you mean base_url?)');
-  assert.equal(messageOf((c) => (c.colour = 'red')), 'config: colour is not a known key (known: $schema, base_url, login_path, users, users_file, parameters, urls)');
+  assert.equal(messageOf((c) => (c.colour = 'red')), 'config: colour is not a known key (known: $schema, $comment, base_url, login_path, users, users_file, parameters, urls)');
+  // JSON has no comments: "$comment" is the one free-text key (the real site's generated config has one).
+  assert.equal(messageOf((c) => (c.$comment = 'written by make moodle-site')), 'no error');
   // Parameter names are the user's own: any name is a key there.
   assert.equal(messageOf((c) => ((c.parameters.anything = { min: 1, max: 1 }))), 'no error');
 });

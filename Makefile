@@ -14,6 +14,8 @@ CONCURRENCY ?= 20
 LOGIN_TIMEOUT ?= 20
 PROGRESS ?= 30
 INSECURE ?=
+# Any other run flag, for make run, demo and segments: ARGS="--seed 7 --warmup 10"
+ARGS ?=
 # make sim (SIM_ARGS="--perf-footer --seed 7 --latency 50 --regress course:reads=+2": see README, "The Moodle simulator")
 PORT ?= 8081
 SIM_ARGS ?=
@@ -51,7 +53,7 @@ k6:
 	echo "make k6: installed $$($(K6) version) in $$(( $$(date +%s) - start )) s" >&2
 
 demo: build k6
-	@node dist/demo.js
+	@node dist/demo.js $(ARGS)
 
 typecheck: deps
 	$(BIN)/tsc --noEmit
@@ -77,7 +79,7 @@ test: typecheck unit e2e
 
 run: build k6
 	@node dist/cli.js --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" \
-		--login-timeout "$(LOGIN_TIMEOUT)" --progress "$(PROGRESS)" $(if $(INSECURE),--insecure,)
+		--login-timeout "$(LOGIN_TIMEOUT)" --progress "$(PROGRESS)" $(if $(INSECURE),--insecure,) $(ARGS)
 
 sim: build
 	@node dist/sim.js --port "$(PORT)" $(SIM_ARGS)
@@ -85,7 +87,7 @@ sim: build
 # One test split across N local k6 instances with execution segments; prints the combined counts.
 N ?= 2
 segments: build k6
-	@node --import tsx tools/run-segments.ts --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)"
+	@node --import tsx tools/run-segments.ts --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
 
 # Speed, accuracy and memory on this machine (about 12 minutes): BENCHMARKS.md, bench/results.json.
 bench: build k6

@@ -15,6 +15,8 @@ await build({
   platform: 'neutral',
   target: 'es2020',
   external: ['k6', 'k6/*'],
+  // k6 reads an inline source map, so a stack trace names our .ts file and line.
+  sourcemap: 'inline',
   logLevel: 'warning',
 });
 
@@ -26,5 +28,7 @@ await build({
   platform: 'node',
   target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
+  // With process.setSourceMapsEnabled(true) at start-up, Node's stack traces name the .ts line.
+  sourcemap: 'inline',
   logLevel: 'warning',
 });

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { logFormatOf } from '../lib/request-log';
 import { readRunSettings, RunSettings, SETTINGS, SettingsError } from '../lib/run-settings';
+import { nearest } from '../lib/suggest';
 
 export interface CliOptions {
   readonly settings: RunSettings;
@@ -50,30 +51,9 @@ export function usage(extra: ExtraFlags = {}, command = 'moodle-load', outputs =
   ].join('\n');
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j] as number;
-      row[j] = Math.min(up + 1, (row[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length] as number;
-}
-
 /** The known flag closest to a mistyped one, if it is close enough to be a typo. */
 export function suggestFlag(unknown: string, extra: readonly string[] = []): string | undefined {
-  const flags = [...SETTINGS.map((s) => s.flag), ...CLI_ONLY.map((c) => c.flag), ...extra, '--help', '--version'];
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const f of flags) {
-    const d = editDistance(unknown, f);
-    if (d < bestDistance) [best, bestDistance] = [f, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+  return nearest(unknown, [...SETTINGS.map((s) => s.flag), ...CLI_ONLY.map((c) => c.flag), ...extra, '--help', '--version']);
 }
 
 export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): ParsedArgs {

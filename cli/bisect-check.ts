@@ -2,7 +2,7 @@
 // fixed seed and judges it against a baseline: exit 0 good, 1 bad, 125 skip (not the code
 // under test: site down, no session, too many failures or dropped iterations), 128 when it
 // cannot judge at all (bad flags, no k6, Ctrl-C), which stops `git bisect run`.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, Limits, mergeEvidence, RunEvidence, skipReason, VERDICT_EXIT } from '../analysis/bisect-verdict';
@@ -11,7 +11,7 @@ import { EXIT } from './exit-codes';
 import type { RequestLogRecord } from '../lib/request-log';
 import { SettingsError } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
-import { ExtraFlags, numberFlag, parseCliArgs, usage } from './args';
+import { CliOptions, ExtraFlags, numberFlag, parseCliArgs, usage } from './args';
 import { runLoad, RunIo } from './run';
 
 const FLAGS: ExtraFlags = {
@@ -24,6 +24,7 @@ const FLAGS: ExtraFlags = {
   'min-effect-pct': { help: `a slowdown counts from this % of the median (default ${DEFAULT_LIMITS.minEffectPct})` },
   'min-effect-ms': { help: `...and from this many ms (default ${DEFAULT_LIMITS.minEffectMs})` },
   'db-increase': { help: `DB reads or writes of a request may grow by this much (default ${DEFAULT_LIMITS.dbIncrease})` },
+  'keep-runs': { help: "keep each run's summary and request log in the temporary folder (printed); by default it is removed", boolean: true },
 };
 
 /** Seed of a baseline recorded without --seed: any fixed number will do, this one is documented. */
@@ -101,13 +102,35 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
 
   const seed = parsed.options.settings.seed ?? baseline?.seed ?? DEFAULT_SEED;
   const dir = mkdtempSync(join(tmpdir(), 'moodle-load-bisect-'));
+  // Request logs grow by a line per request: a bisect of many steps must not fill the disk.
+  try {
+    return await judgeRuns(projectRoot, parsed.options, { seed, repeat, limits, baseline, savePath, dir }, io);
+  } finally {
+    if (parsed.extra['keep-runs'] === true) say(`runs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Plan {
+  readonly seed: number;
+  readonly repeat: number;
+  readonly limits: Limits;
+  readonly baseline: Baseline | undefined;
+  readonly savePath: string | undefined;
+  /** Temporary folder for the runs' summaries and request logs. */
+  readonly dir: string;
+}
+
+async function judgeRuns(projectRoot: string, options: CliOptions, plan: Plan, io: RunIo): Promise<number> {
+  const say = (line: string) => io.stderr(`bisect-check: ${line}`);
+  const { seed, repeat, limits, baseline, savePath, dir } = plan;
   const runs: { exitCode: number; summary: Summary | undefined; evidence: RunEvidence }[] = [];
   for (let i = 1; i <= repeat; i++) {
     say(`run ${i} of ${repeat} (seed ${seed})`);
     const logPath = join(dir, `run-${i}.jsonl`);
     const summaryPath = join(dir, `run-${i}.json`);
-    const settings = { ...parsed.options.settings, seed, summaryPath, requestLog: true };
-    const exitCode = await runLoad(projectRoot, { ...parsed.options, settings, logPath }, { stdout: () => undefined, stderr: io.stderr });
+    const settings = { ...options.settings, seed, summaryPath, requestLog: true };
+    const exitCode = await runLoad(projectRoot, { ...options, settings, logPath }, { stdout: () => undefined, stderr: io.stderr });
     if (exitCode === EXIT.badInput || exitCode === EXIT.k6Missing || exitCode === EXIT.interrupted) {
       say(`cannot judge: the run ended with exit ${exitCode} (see above)`);
       return VERDICT_EXIT.abort;

@@ -1,4 +1,4 @@
-import type { AbortKind } from '../lib/abort-reasons';
+import type { RunStatus } from '../lib/run-status';
 
 // Exit codes of the moodle-load CLI (documented in the README).
 export const EXIT = {
@@ -19,15 +19,20 @@ export const EXIT = {
 
 /** k6's own exit codes that the CLI maps (k6's errext/exitcodes). */
 export const K6_EXIT = {
+  ok: 0,
   scriptAborted: 108,
   externalAbort: 105,
 } as const;
 
-export function exitCodeForK6(k6Code: number | null, interrupted: boolean, abort: AbortKind | null): number {
+/**
+ * The CLI's exit code from k6's and the run status the script wrote (lib/run-status.ts; null
+ * when k6 wrote none). Why a run stopped comes from the status, never from k6's log text.
+ */
+export function exitCodeForRun(k6Code: number | null, interrupted: boolean, status: RunStatus | null): number {
   if (interrupted) return EXIT.interrupted;
-  if (k6Code === 0) return EXIT.ok;
-  if (k6Code === K6_EXIT.scriptAborted && abort === 'site_unreachable') return EXIT.siteUnreachable;
-  if (k6Code === K6_EXIT.scriptAborted && abort === 'no_session') return EXIT.noSession;
+  if (status?.stop === 'site_unreachable') return EXIT.siteUnreachable;
+  if (status?.stop === 'no_session') return EXIT.noSession;
   if (k6Code === K6_EXIT.externalAbort) return EXIT.interrupted;
+  if (k6Code === K6_EXIT.ok && status !== null) return EXIT.ok;
   return EXIT.k6Failed;
 }

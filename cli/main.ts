@@ -9,6 +9,9 @@ import { bisectCheckCommand } from './bisect-check';
 import { compareCommand } from './compare';
 import { runLoad, RunIo } from './run';
 
+// The bundle carries an inline source map: stack traces name the .ts line.
+process.setSourceMapsEnabled(true);
+
 /** dist/cli.js (or cli/main.ts under tsx) sits one folder below the project root. */
 export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 

@@ -2,21 +2,23 @@
 // k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
 // stdout, also after Ctrl-C.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
-import { abortKindOf, AbortKind } from '../lib/abort-reasons';
-import { EXIT, exitCodeForK6 } from './exit-codes';
+import { EXIT, exitCodeForRun } from './exit-codes';
 import { endpointTable } from './endpoint-table';
 import { parseK6LogLine } from './k6-log';
 import { resolveBeside } from '../lib/paths';
 import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-log';
-import { defaultSummaryPath, RunSettings, settingsToEnv } from '../lib/run-settings';
+import { defaultSummaryPath, RunSettings } from '../lib/run-settings';
+import { parseRunStatus, RunStatus, RunStatusError } from '../lib/run-status';
 import type { Summary } from '../lib/summary';
 import type { CliOptions } from './args';
-import { findK6, K6MissingError } from './k6-binary';
+import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6-binary';
+import { k6Invocation } from './k6-invocation';
 import { followProgress } from './progress';
 
 export interface RunIo {
@@ -57,10 +59,27 @@ function openRequestLog(path: string | undefined): { stream: WriteStream; format
   return { stream, format };
 }
 
-/** What a person reads at the end, on stderr: the per-endpoint table and any warning. */
-function report(summary: Summary, io: RunIo): void {
+/** What a person reads at the end, on stderr: the per-endpoint table and the run's warnings. */
+function report(summary: Summary, status: RunStatus | null, io: RunIo): void {
   if (summary.attempts > 0 || summary.total > 0) io.stderr(endpointTable(summary));
-  for (const w of summary.warnings ?? []) io.stderr(`moodle-load: warning: ${w}`);
+  for (const w of status?.warnings ?? summary.warnings) io.stderr(`moodle-load: warning: ${w}`);
+}
+
+/** The status handleSummary wrote (null when k6 wrote none: it crashed or was killed). */
+function readStatus(path: string, io: RunIo): RunStatus | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return parseRunStatus(text);
+  } catch (e) {
+    if (!(e instanceof RunStatusError)) throw e;
+    io.stderr(`moodle-load: the run status k6 wrote cannot be read: ${e.message}`);
+    return null;
+  }
 }
 
 /** Snapshots a report should have at least (k6 skips the report below 2). */
@@ -93,12 +112,22 @@ function freePort(): Promise<number> {
 
 export async function runLoad(projectRoot: string, options: CliOptions, io: RunIo): Promise<number> {
   const given = options.settings;
-  const settings: RunSettings = {
-    ...given,
-    configPath: resolve(given.configPath),
-    summaryPath: resolve(given.summaryPath ?? defaultSummaryPath(new Date())),
-    summaryToStdout: false,
-  };
+  const statusDir = mkdtempSync(join(tmpdir(), 'moodle-load-status-'));
+  try {
+    return await runChecked(projectRoot, options, io, {
+      ...given,
+      configPath: resolve(given.configPath),
+      summaryPath: resolve(given.summaryPath ?? defaultSummaryPath(new Date())),
+      summaryToStdout: false,
+      statusPath: join(statusDir, 'status.json'),
+      k6Version: PINNED_K6_VERSION,
+    });
+  } finally {
+    rmSync(statusDir, { recursive: true, force: true });
+  }
+}
+
+async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, settings: RunSettings): Promise<number> {
   try {
     checkConfig(settings);
   } catch (e) {
@@ -131,46 +160,29 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
 
   const dashboardPort = await freePort();
   const periodSec = dashboardPeriod(options, settings);
-  // JSON log lines: request-log records are picked out of them, the rest shown on stderr.
-  const args = ['run', '--quiet', '--no-usage-report', '--address', '', '--log-format', 'json'];
-  for (const [key, value] of Object.entries(settingsToEnv(settings))) args.push('-e', `${key}=${value}`);
-  for (const out of options.outputs) args.push('--out', out);
-  args.push(join(projectRoot, 'dist', 'scenario.js'));
-
-  const child = spawn(k6, args, {
+  const invocation = k6Invocation({
+    projectRoot,
+    settings,
+    outputs: options.outputs,
+    dashboard: { port: dashboardPort, periodSec, exportPath: reportPath },
+    baseEnv: process.env,
+  });
+  const child = spawn(k6, invocation.args, {
     // Own process group: a terminal's Ctrl-C reaches only this process, which forwards it
     // once (a second SIGINT would make k6 skip the summary).
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      K6_NO_USAGE_REPORT: 'true',
-      K6_AUTO_EXTENSION_RESOLUTION: 'false',
-      K6_WEB_DASHBOARD: 'true',
-      K6_WEB_DASHBOARD_HOST: '127.0.0.1',
-      K6_WEB_DASHBOARD_PORT: String(dashboardPort),
-      K6_WEB_DASHBOARD_PERIOD: `${periodSec}s`,
-      K6_WEB_DASHBOARD_OPEN: 'false',
-      // Submetrics the progress line reads (moodle_reqs{outcome:success}, ...).
-      K6_WEB_DASHBOARD_TAGS: 'outcome',
-      ...(reportPath ? { K6_WEB_DASHBOARD_EXPORT: reportPath } : {}),
-      // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
-      K6_PROMETHEUS_RW_TREND_STATS: process.env.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',
-    },
+    env: invocation.env,
   });
   const killChild = () => child.kill('SIGKILL');
   process.on('exit', killChild);
 
   // k6 prints nothing useful on stdout here (the summary goes to a file); keep stdout for JSON.
-  let abort: AbortKind | null = null;
   let requestFailures = 0;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       const parsed = parseK6LogLine(line);
-      if (parsed.kind === 'text') {
-        abort = abortKindOf(parsed.text) ?? abort;
-        io.stderr(parsed.text);
-      } else if (parsed.kind === 'request-failed') {
+      if (parsed.kind === 'text') io.stderr(parsed.text); else if (parsed.kind === 'request-failed') {
         // A dead site fails thousands of requests a second: show a few, count the rest.
         if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
       } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
@@ -198,6 +210,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   process.off('SIGTERM', onSignal);
   process.off('exit', killChild);
 
+  const status = readStatus(settings.statusPath as string, io);
   let summary: string | undefined;
   try {
     summary = readFileSync(summaryPath, 'utf8');
@@ -211,11 +224,11 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
   if (summary !== undefined) {
-    report(JSON.parse(summary) as Summary, io);
+    report(JSON.parse(summary) as Summary, status, io);
     io.stdout(summary);
     io.stderr(`moodle-load: summary saved to ${summaryPath}`);
   }
-  const exit = exitCodeForK6(code, interrupts > 0, abort);
+  const exit = exitCodeForRun(code, interrupts > 0, status);
   if (exit === EXIT.k6Failed) io.stderr(`moodle-load: k6 failed (exit code ${code})`);
   return summary === undefined && exit === EXIT.ok ? EXIT.k6Failed : exit;
 }

@@ -1,15 +1,22 @@
-// Why setup() aborts a run. The script passes these to exec.test.abort(); k6 logs them as
-// "test aborted: <reason>...", and the CLI maps them to distinct exit codes.
+// Why setup() aborts a run. The script counts the reason in a metric (ABORTS, tagged reason)
+// before exec.test.abort(), so handleSummary reads it from k6's metrics and writes it to the
+// run status (run-status.ts): the CLI never matches the text of k6's log lines.
+import { ABORTS, submetric } from './metric-names';
 
 export const ABORT_NO_SESSION = 'no session logged in';
 export const ABORT_SITE_UNREACHABLE = 'site unreachable';
 
-export type AbortKind = 'no_session' | 'site_unreachable';
+export const ABORT_KINDS = ['no_session', 'site_unreachable'] as const;
+export type AbortKind = (typeof ABORT_KINDS)[number];
 
-/** Which abort a k6 log text line announces, if any. */
-export function abortKindOf(line: string): AbortKind | null {
-  if (line.includes(`test aborted: ${ABORT_SITE_UNREACHABLE}`)) return 'site_unreachable';
-  if (line.includes(`test aborted: ${ABORT_NO_SESSION}`)) return 'no_session';
+/** The submetric that counts aborts of one kind (declared as a threshold so k6 tracks it). */
+export function abortSubmetric(kind: AbortKind): string {
+  return submetric(ABORTS, 'reason', kind);
+}
+
+/** The abort recorded in handleSummary's metrics, if any. */
+export function abortOf(metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>): AbortKind | null {
+  for (const kind of ABORT_KINDS) if ((metrics[abortSubmetric(kind)]?.values.count ?? 0) > 0) return kind;
   return null;
 }
 

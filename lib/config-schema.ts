@@ -3,6 +3,7 @@
 // from the field's `title` ("must be <title>") and `examples` ("is missing (e.g. ...)").
 // So the schema editors show and the messages users get cannot disagree.
 import schemaJson from '../config.schema.json';
+import { nearest } from './suggest';
 
 export interface Schema {
   readonly title?: string;
@@ -10,7 +11,8 @@ export interface Schema {
   readonly required?: readonly string[];
   readonly anyOf?: readonly { readonly required: readonly string[] }[];
   readonly properties?: Readonly<Record<string, Schema>>;
-  readonly additionalProperties?: Schema;
+  /** A schema for keys not in `properties`, or false: no other key is allowed. */
+  readonly additionalProperties?: Schema | false;
   readonly items?: Schema;
   readonly minItems?: number;
   readonly minLength?: number;
@@ -87,13 +89,22 @@ export function schemaViolation(value: unknown, schema: Schema, field = 'file'):
   }
   if (hasType(value, 'object') && schema.type === 'object') {
     const obj = value as Record<string, unknown>;
+    // Unknown keys first: a misspelt required key ("base_ulr") is a typo, not a missing field.
+    if (schema.additionalProperties === false) {
+      const known = Object.keys(schema.properties ?? {});
+      for (const key of Object.keys(obj)) {
+        if (known.includes(key)) continue;
+        const hint = nearest(key, known);
+        return { field: child(field, key), problem: `is not a known key (${hint === undefined ? `known: ${known.join(', ')}` : `did you mean ${hint}?`})` };
+      }
+    }
     for (const key of schema.required ?? []) if (obj[key] === undefined) return { field: child(field, key), problem: missing(schema.properties?.[key]) };
     if (schema.anyOf && !schema.anyOf.some((alt) => alt.required.every((k) => obj[k] !== undefined))) {
       const [first, ...others] = schema.anyOf.map((alt) => alt.required.join(' and '));
       return { field: child(field, first as string), problem: `is missing (${schema.properties?.[first as string]?.title ?? 'required'}), or give ${others.join(' or ')}` };
     }
     for (const [key, v] of Object.entries(obj)) {
-      const sub = schema.properties?.[key] ?? schema.additionalProperties;
+      const sub = schema.properties?.[key] ?? (schema.additionalProperties || undefined);
       if (!sub || v === undefined) continue;
       const violation = schemaViolation(v, sub, child(field, key));
       if (violation) return violation;
@@ -105,7 +116,7 @@ export function schemaViolation(value: unknown, schema: Schema, field = 'file'):
 /** A property's schema, by path: schemaAt('urls', 'items', 'weight'). */
 export function schemaAt(...path: string[]): Schema {
   let s: Schema | undefined = CONFIG_SCHEMA;
-  for (const key of path) s = key === 'items' ? s?.items : key === '*' ? s?.additionalProperties : s?.properties?.[key];
+  for (const key of path) s = key === 'items' ? s?.items : key === '*' ? s?.additionalProperties || undefined : s?.properties?.[key];
   if (!s) throw new Error(`no schema at ${path.join('.')}`);
   return s;
 }

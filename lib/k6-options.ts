@@ -2,6 +2,7 @@
 // executor, which starts iterations on schedule whatever the latency (no coordinated
 // omission) and counts the ones it cannot start as dropped_iterations.
 import type { RunSettings } from './run-settings';
+import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { LOAD_SCENARIO, summarySubmetrics } from './summary';
 
 /** Login requests in flight at once in setup(): enough to log in 1,000 sessions in seconds,
@@ -28,6 +29,7 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
   for (const { name, trend } of summarySubmetrics(endpointNames)) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
+  for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
   const scenarios: Record<string, Record<string, unknown>> = {};
   if (settings.warmupSec > 0) {

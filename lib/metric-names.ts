@@ -56,3 +56,6 @@ export const SERVER_METRICS = [
 ] as const;
 
 export type ServerField = (typeof SERVER_METRICS)[number]['field'];
+
+/** Counter: 1 when setup() aborts the run, tagged reason (lib/abort-reasons.ts); read back by handleSummary. */
+export const ABORTS = 'moodle_aborts';

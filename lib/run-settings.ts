@@ -2,6 +2,7 @@
 // them to k6 as environment variables; `k6 run -e RPM=...` reads the same variables. One
 // table and one validator serve both, naming the flag or the variable in messages.
 import { MAX_SEED } from './random';
+import { editDistance, nearest } from './suggest';
 
 export interface RunSettings {
   readonly configPath: string;
@@ -30,6 +31,10 @@ export interface RunSettings {
   readonly summaryToStdout: boolean;
   /** Whether every attempt is logged as a console line for the CLI's --log. */
   readonly requestLog: boolean;
+  /** Where handleSummary writes the run status for the CLI (lib/run-status.ts); undefined: nowhere. */
+  readonly statusPath: string | undefined;
+  /** The k6 version the CLI checked before starting k6; undefined under plain `k6 run`. */
+  readonly k6Version: string | undefined;
 }
 
 type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text';
@@ -66,7 +71,18 @@ export const SETTINGS: readonly SettingSpec[] = [
 const ENV_ONLY: readonly SettingSpec[] = [
   { key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', defaultValue: '1', help: 'print the summary on stdout' },
   { key: 'requestLog', flag: 'REQUEST_LOG', env: 'REQUEST_LOG', kind: 'flag', defaultValue: '0', help: 'log every attempt as a console line' },
+  { key: 'statusPath', flag: 'STATUS_FILE', env: 'STATUS_FILE', kind: 'text', help: 'run status JSON for the CLI' },
+  { key: 'k6Version', flag: 'K6_VERSION_CHECKED', env: 'K6_VERSION_CHECKED', kind: 'text', help: 'k6 version the CLI checked' },
 ];
+
+/** Every variable the script reads: what `-e` may set. */
+export const KNOWN_VARIABLES: readonly string[] = [...SETTINGS, ...ENV_ONLY].map((s) => s.env);
+
+/**
+ * What plain `k6 run dist/scenario.js` uses for a variable not given: the shipped config.json
+ * (the simulator's, see `make sim`) at a gentle rate. The CLI requires them as flags.
+ */
+export const PLAIN_K6_DEFAULTS: Readonly<Record<string, string>> = { CONFIG: 'config.json', RPM: '60', DURATION: '10' };
 
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -133,7 +149,8 @@ export function readRunSettings(raw: Readonly<Record<string, string | undefined>
   }
   for (const spec of ENV_ONLY) {
     const value = raw[spec.env];
-    out[spec.key] = value === undefined ? spec.defaultValue === '1' : convert(spec, value, 'env');
+    if (spec.kind === 'flag') out[spec.key] = value === undefined ? spec.defaultValue === '1' : convert(spec, value, 'env');
+    else out[spec.key] = value === undefined ? undefined : convert(spec, value, 'env');
   }
   return out as unknown as RunSettings;
 }
@@ -146,8 +163,33 @@ export function settingsToEnv(settings: RunSettings): Record<string, string> {
     if (value === undefined || value === false) continue;
     env[spec.env] = value === true ? '1' : String(value);
   }
-  for (const spec of ENV_ONLY) env[spec.env] = settings[spec.key] ? '1' : '0';
+  for (const spec of ENV_ONLY) {
+    const value = settings[spec.key];
+    if (spec.kind === 'flag') env[spec.env] = value ? '1' : '0';
+    else if (value !== undefined) env[spec.env] = String(value);
+  }
   return env;
+}
+
+/**
+ * A variable that looks like a mistyped one of ours (`-e RPN=600`), with the one it is close
+ * to. k6 hands the script every environment variable, the shell's too, so only names within a
+ * typo of ours count: edit distance 1 for names of up to 4 letters (RPM, SEED), else 2 (or a
+ * third of the name), case ignored; k6's own K6_* variables never count.
+ */
+export function mistypedVariable(env: Readonly<Record<string, string | undefined>>): { name: string; meant: string } | null {
+  for (const name of Object.keys(env)) {
+    if (KNOWN_VARIABLES.includes(name) || name.startsWith('K6_') || !/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) continue;
+    const meant = nearest(name, KNOWN_VARIABLES);
+    if (meant === undefined) continue;
+    const close = name.length <= 4 || meant.length <= 4 ? editDistanceOf(name, meant) <= 1 : true;
+    if (close) return { name, meant };
+  }
+  return null;
+}
+
+function editDistanceOf(a: string, b: string): number {
+  return editDistance(a.toLowerCase(), b.toLowerCase());
 }
 
 /** results/moodle-load-20261124-054700.json for a UTC time. */

@@ -4,6 +4,11 @@
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { segmentShare } from './segments';
+import pkg from '../package.json';
+
+/** Version of the summary's format (summary.schema.json): bumped when a key changes meaning or goes away. */
+export const SUMMARY_SCHEMA_VERSION = 1;
+export const MOODLE_LOAD_VERSION: string = pkg.version;
 
 /** The subset of k6's handleSummary `data.metrics` this reads. */
 export type K6Metrics = Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>;
@@ -43,6 +48,8 @@ export interface SummaryInput {
   readonly login: LoginReport | undefined;
   readonly loadStartMs: number | undefined;
   readonly nowMs: number;
+  /** The k6 version the CLI checked; null under plain `k6 run` (k6 does not tell a script its version). */
+  readonly k6Version?: string | null;
 }
 
 export interface LatencyFigures {
@@ -100,6 +107,9 @@ export interface Summary extends LatencyFigures {
   max_retries: number;
   seed: number | null;
   stopped_early: boolean;
+  schema_version: number;
+  moodle_load_version: string;
+  k6_version: string | null;
   /** Present when this instance ran one execution segment of a split test. */
   execution_segment?: string;
   instance_target_rpm?: number;
@@ -250,6 +260,9 @@ export function buildSummary(input: SummaryInput): Summary {
     max_retries: input.retries,
     seed: input.seed,
     stopped_early: elapsedSec < input.durationSec - EARLY_STOP_TOLERANCE_SEC,
+    schema_version: SUMMARY_SCHEMA_VERSION,
+    moodle_load_version: MOODLE_LOAD_VERSION,
+    k6_version: input.k6Version ?? null,
   };
   if (input.segment) {
     summary.execution_segment = input.segment;

@@ -3,10 +3,11 @@
 //
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
-import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
+import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, abortOf, transportHint } from '../lib/abort-reasons';
 import { buildK6Options, LOAD_SCENARIO } from '../lib/k6-options';
 import { freshSeed } from '../lib/random';
 import { defaultSummaryPath } from '../lib/run-settings';
+import { buildRunStatus } from '../lib/run-status';
 import { buildSummary, K6Metrics, LoginReport } from '../lib/summary';
 import { loginSessions, SessionSlot } from './k6/login';
 import * as metrics from './k6/metrics';
@@ -39,15 +40,19 @@ const ZERO_SESSION_HINTS = [
 ];
 
 export function setup(): SetupData {
+  if (ctx.defaultsUsed.length > 0) console.log(`moodle-load: not given with -e, so using the defaults ${ctx.defaultsUsed.join(', ')}`);
   const seed = ctx.settings.seed ?? freshSeed();
   // One session per VU k6 created, so no two VUs ever share a Moodle session.
   const sessions = Math.max(ctx.settings.concurrency, exec.instance.vusInitialized);
   const { slots, report, unreachable } = loginSessions(ctx, sessions);
   if (unreachable !== null) {
+    // Counted first: handleSummary reads why the run stopped from the metrics, not from k6's log.
+    metrics.aborts.add(1, { reason: 'site_unreachable' });
     exec.test.abort(`${ABORT_SITE_UNREACHABLE}: base_url ${ctx.baseUrl}: ${unreachable}; ${transportHint(unreachable)}`);
   }
   for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
   if (report.loggedIn === 0) {
+    metrics.aborts.add(1, { reason: 'no_session' });
     exec.test.abort(`${ABORT_NO_SESSION} (0 of ${report.attempted}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
@@ -88,9 +93,15 @@ export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData
     login: setupData?.login,
     loadStartMs: setupData?.loadStartMs,
     nowMs: Date.now(),
+    k6Version: s.k6Version ?? null,
   });
   const json = JSON.stringify(summary, null, 2) + '\n';
-  const out: Record<string, string> = { [s.summaryPath ?? defaultSummaryPath(new Date())]: json };
+  const summaryPath = s.summaryPath ?? defaultSummaryPath(new Date());
+  const out: Record<string, string> = { [summaryPath]: json };
   if (s.summaryToStdout) out.stdout = json;
+  if (s.statusPath !== undefined) {
+    const status = buildRunStatus({ abort: abortOf(data.metrics), stoppedEarly: summary.stopped_early, dropped: summary.dropped_iterations, warnings: summary.warnings, summaryPath });
+    out[s.statusPath] = JSON.stringify(status) + '\n';
+  }
   return out;
 }

@@ -4,69 +4,136 @@
 // together they request what a single instance would. k6 instances do not merge results: this
 // adds their counts up and lists each instance's percentiles, which cannot be merged exactly
 // from summaries (use Prometheus, or the request logs, for combined percentiles).
+//
+// Takes moodle-load's run flags (cli/args.ts) plus --instances, and starts k6 the way the CLI
+// does (cli/k6-invocation.ts); the flags that make one file or one progress stream per run
+// (--summary, --log, --report, --progress) are refused in one line.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, parseConfigText } from '../lib/config';
+import { resolveBeside } from '../lib/paths';
 import { freshSeed } from '../lib/random';
+import { SettingsError } from '../lib/run-settings';
+import { parseRunStatus, RunStatus } from '../lib/run-status';
 import { evenSegments } from '../lib/segments';
 import type { Summary } from '../lib/summary';
-import { ROOT } from '../test/helpers/paths';
+import { ExtraFlags, numberFlag, parseCliArgs, usage } from '../cli/args';
+import { EXIT, exitCodeForRun } from '../cli/exit-codes';
+import { findK6, K6MissingError, PINNED_K6_VERSION } from '../cli/k6-binary';
+import { k6Invocation } from '../cli/k6-invocation';
+import { parseK6LogLine } from '../cli/k6-log';
 
-const { values } = parseArgs({
-  options: {
-    instances: { type: 'string', default: '2' },
-    config: { type: 'string', default: 'config.json' },
-    rpm: { type: 'string', default: '600' },
-    duration: { type: 'string', default: '60' },
-    concurrency: { type: 'string', default: '20' },
-    'base-url': { type: 'string' },
-    out: { type: 'string', multiple: true },
-  },
-});
-const n = Number(values.instances);
-if (!Number.isInteger(n) || n < 1) {
-  process.stderr.write(`segments: --instances must be a whole number >= 1, not ${JSON.stringify(values.instances)}\n`);
-  process.exit(2);
+process.setSourceMapsEnabled(true);
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const FLAGS: ExtraFlags = { instances: { help: 'k6 instances, each one execution segment (default 2)' } };
+/** Run flags that mean one file or stream per run: each instance has its own, so they are refused. */
+const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress'];
+const say = (line: string) => process.stderr.write(`segments: ${line}\n`);
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }
-const { segments, sequence } = evenSegments(n);
-const dir = mkdtempSync(join(tmpdir(), 'moodle-load-segments-'));
-const seed = freshSeed();
-const env = ['CONFIG=' + resolve(values.config as string), `RPM=${values.rpm}`, `DURATION=${values.duration}`, `CONCURRENCY=${values.concurrency}`, `SEED=${seed}`, 'SUMMARY_STDOUT=0', ...(values['base-url'] ? [`BASE_URL=${values['base-url']}`] : [])];
 
-const runs = segments.map((segment, i) => {
-  const summary = join(dir, `instance-${i + 1}.json`);
-  const args = ['run', '--quiet', '--address', '', '--execution-segment', segment, '--execution-segment-sequence', sequence, ...env.flatMap((e) => ['-e', e]), '-e', `SUMMARY=${summary}`];
-  for (const out of values.out ?? []) args.push('--out', out);
-  args.push(join(ROOT, 'dist', 'scenario.js'));
-  const child = spawn(join(ROOT, '.tools', 'bin', 'k6'), args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-  return new Promise<{ segment: string; code: number | null; summary: string }>((done) => child.on('close', (code) => done({ segment, code, summary })));
-});
-const results = await Promise.all(runs);
-const summaries = results.map((r) => JSON.parse(readFileSync(r.summary, 'utf8')) as Summary);
-const total = summaries.reduce((s, x) => s + x.total, 0);
-const elapsed = Math.max(...summaries.map((s) => s.elapsed_sec));
-const combined = {
-  instances: n,
-  seed,
-  target_rpm: Number(values.rpm),
-  total,
-  success: summaries.reduce((s, x) => s + x.success, 0),
-  failures: summaries.reduce((s, x) => s + x.failures, 0),
-  dropped_iterations: summaries.reduce((s, x) => s + x.dropped_iterations, 0),
-  req_per_min_observed: elapsed > 0 ? Math.round((total / elapsed) * 600) / 10 : 0,
-  elapsed_sec: elapsed,
-  per_instance: results.map((r, i) => ({
-    execution_segment: r.segment,
-    exit: r.code,
-    summary_file: r.summary,
-    total: summaries[i]?.total,
-    req_per_min_observed: summaries[i]?.req_per_min_observed,
-    instance_target_rpm: summaries[i]?.instance_target_rpm,
-    latency_ms_p95: summaries[i]?.latency_ms_p95,
-  })),
-  note: 'counts and rates are sums over the instances (exact); percentiles are per instance and cannot be merged from summaries: combine in Prometheus or from request logs',
-};
-process.stdout.write(JSON.stringify(combined, null, 2) + '\n');
-process.exit(results.every((r) => r.code === 0) ? 0 : 4);
+async function segments(argv: readonly string[]): Promise<number> {
+  let parsed;
+  let n: number;
+  try {
+    const refused = argv.find((a) => PER_RUN_FLAGS.includes(a.split('=')[0] as string));
+    if (refused) throw new SettingsError(`${refused.split('=')[0]} is not for segments: each instance writes its own summary (listed in per_instance) and logs to stderr`);
+    parsed = parseCliArgs(argv, FLAGS);
+    if (parsed.kind !== 'run') {
+      process.stdout.write(usage(FLAGS, 'make segments (tools/run-segments.ts)', 'Prints the combined counts as JSON on stdout.') + '\n');
+      return EXIT.ok;
+    }
+    n = numberFlag('--instances', parsed.extra.instances, 2, 1);
+    if (!Number.isInteger(n)) throw new SettingsError(`--instances must be a whole number >= 1, not ${JSON.stringify(parsed.extra.instances)}`);
+    const configPath = resolve(parsed.options.settings.configPath);
+    parseConfigText(readFileSync(configPath, 'utf8'), (f) => readFileSync(resolveBeside(configPath, f), 'utf8'));
+  } catch (e) {
+    if (e instanceof SettingsError || e instanceof ConfigError) {
+      say(e.message);
+      return EXIT.badInput;
+    }
+    if ((e as NodeJS.ErrnoException).code) {
+      say(`config: file cannot be read (${(e as NodeJS.ErrnoException).code})`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+  let k6: string;
+  try {
+    k6 = findK6(ROOT, process.env);
+  } catch (e) {
+    if (!(e instanceof K6MissingError)) throw e;
+    say(e.message);
+    return EXIT.k6Missing;
+  }
+
+  const { segments: parts, sequence } = evenSegments(n);
+  const dir = mkdtempSync(join(tmpdir(), 'moodle-load-segments-'));
+  const given = parsed.options.settings;
+  const seed = given.seed ?? freshSeed();
+  const runs = parts.map((segment, i) => {
+    const summaryPath = join(dir, `instance-${i + 1}.json`);
+    const statusPath = join(dir, `instance-${i + 1}.status.json`);
+    const settings = { ...given, configPath: resolve(given.configPath), seed, summaryPath, statusPath, summaryToStdout: false, k6Version: PINNED_K6_VERSION };
+    const invocation = k6Invocation({ projectRoot: ROOT, settings, outputs: parsed.options.outputs, segment: { segment, sequence }, baseEnv: process.env });
+    const child = spawn(k6, invocation.args, { stdio: ['ignore', 'ignore', 'pipe'], env: invocation.env });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const parsedLine = parseK6LogLine(line);
+      if (parsedLine.kind !== 'request') process.stderr.write(`instance ${i + 1}: ${parsedLine.text}\n`);
+    });
+    return new Promise<{ segment: string; code: number | null; summaryPath: string; statusPath: string }>((done) => child.on('close', (code) => done({ segment, code, summaryPath, statusPath })));
+  });
+  const results = await Promise.all(runs);
+  const exits = results.map((r) => {
+    const text = (() => {
+      try {
+        return readFileSync(r.statusPath, 'utf8');
+      } catch {
+        return undefined;
+      }
+    })();
+    const status: RunStatus | null = text === undefined ? null : parseRunStatus(text);
+    return exitCodeForRun(r.code, false, status);
+  });
+  const summaries = results.map((r) => readJson<Summary>(r.summaryPath));
+  const present = summaries.filter((s): s is Summary => s !== undefined);
+  const total = present.reduce((s, x) => s + x.total, 0);
+  const elapsed = Math.max(0, ...present.map((s) => s.elapsed_sec));
+  const combined = {
+    instances: n,
+    seed,
+    target_rpm: given.rpm,
+    total,
+    success: present.reduce((s, x) => s + x.success, 0),
+    failures: present.reduce((s, x) => s + x.failures, 0),
+    dropped_iterations: present.reduce((s, x) => s + x.dropped_iterations, 0),
+    req_per_min_observed: elapsed > 0 ? Math.round((total / elapsed) * 600) / 10 : 0,
+    elapsed_sec: elapsed,
+    per_instance: results.map((r, i) => ({
+      execution_segment: r.segment,
+      exit: exits[i],
+      summary_file: summaries[i] ? r.summaryPath : null,
+      total: summaries[i]?.total,
+      req_per_min_observed: summaries[i]?.req_per_min_observed,
+      instance_target_rpm: summaries[i]?.instance_target_rpm,
+      latency_ms_p95: summaries[i]?.latency_ms_p95,
+    })),
+    note: 'counts and rates are sums over the instances (exact); percentiles are per instance and cannot be merged from summaries: combine in Prometheus or from request logs',
+  };
+  process.stdout.write(JSON.stringify(combined, null, 2) + '\n');
+  if (present.length < results.length) say(`${results.length - present.length} instance(s) wrote no summary: the counts cover the others only`);
+  return exits.find((e) => e !== EXIT.ok) ?? EXIT.ok;
+}
+
+process.exitCode = await segments(process.argv.slice(2));

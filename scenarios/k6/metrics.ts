@@ -20,5 +20,6 @@ export const relogins = new Counter(names.RELOGINS);
 export const loadStart = new Gauge(names.LOAD_START, true);
 export const loadEnd = new Gauge(names.LOAD_END, true);
 export const targetRpm = new Gauge(names.TARGET_RPM);
+export const aborts = new Counter(names.ABORTS);
 /** Moodle's performance footer figures, one trend per field (see SERVER_METRICS). */
 export const server = names.SERVER_METRICS.map((m) => ({ field: m.field, trend: new Trend(m.metric, m.isTime) }));

@@ -4,7 +4,7 @@ import { ConfigError, Endpoint, MoodleConfig, parseConfigText, validateBaseUrl }
 import { resolveBeside, resolveFromCwd } from '../../lib/paths';
 import { ENROL_PATH, SitePaths } from '../../lib/outcome';
 import { RequestPlan } from '../../lib/request-plan';
-import { readRunSettings, RunSettings } from '../../lib/run-settings';
+import { mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings, SettingsError } from '../../lib/run-settings';
 import { basePathOf } from '../../lib/url';
 
 export interface RunContext {
@@ -18,12 +18,20 @@ export interface RunContext {
   readonly cookieUrl: string;
   readonly plan: RequestPlan;
   readonly endpoints: readonly Endpoint[];
+  /** Variables not given that took plain `k6 run`'s defaults ("CONFIG=config.json (shipped)", "RPM=60"). */
+  readonly defaultsUsed: readonly string[];
 }
 
+/** The shipped config.json, for k6's open(), which resolves against the script (dist/scenario.js). */
+const SHIPPED_CONFIG = '../config.json';
+
 export function loadRunContext(env: Record<string, string | undefined>): RunContext {
-  const settings = readRunSettings(env, 'env');
+  const mistyped = mistypedVariable(env);
+  if (mistyped) throw new SettingsError(`${mistyped.name} is not a moodle-load variable (did you mean ${mistyped.meant}?)`);
+  const defaulted = Object.keys(PLAIN_K6_DEFAULTS).filter((name) => env[name] === undefined);
+  const settings = readRunSettings({ ...PLAIN_K6_DEFAULTS, ...env }, 'env');
   let text: string;
-  const path = resolveFromCwd(settings.configPath, env.PWD);
+  const path = env.CONFIG === undefined ? SHIPPED_CONFIG : resolveFromCwd(settings.configPath, env.PWD);
   try {
     text = open(path);
   } catch (e) {
@@ -45,5 +53,6 @@ export function loadRunContext(env: Record<string, string | undefined>): RunCont
     cookieUrl: `${baseUrl}/`,
     plan: new RequestPlan(config.endpoints, config.parameters),
     endpoints: config.endpoints,
+    defaultsUsed: defaulted.map((name) => (name === 'CONFIG' ? `CONFIG=${PLAIN_K6_DEFAULTS[name]} (the shipped one: base_url ${config.baseUrl}, the simulator of \`make sim\`)` : `${name}=${PLAIN_K6_DEFAULTS[name]}`)),
   };
 }

@@ -1,0 +1,71 @@
+// The one place that turns run settings into k6's command line and environment. The run, and
+// through it bisect-check and the demo, and `make segments` all start k6 with this, so a run
+// flag means the same thing everywhere.
+import { join } from 'node:path';
+import { RunSettings, settingsToEnv } from '../lib/run-settings';
+
+/** k6's web dashboard, which the CLI's progress lines follow (and --report exports). */
+export interface DashboardSettings {
+  readonly port: number;
+  readonly periodSec: number;
+  /** --report: the HTML file k6 writes at the end. */
+  readonly exportPath?: string;
+}
+
+export interface K6InvocationInput {
+  readonly projectRoot: string;
+  readonly settings: RunSettings;
+  /** k6 --out values, in order. */
+  readonly outputs: readonly string[];
+  readonly dashboard?: DashboardSettings;
+  /** One execution segment of a split test ("0:1/2") and the whole sequence ("0,1/2,1"). */
+  readonly segment?: { readonly segment: string; readonly sequence: string };
+  /** The environment k6 inherits (k6 reads its own K6_* options from it). */
+  readonly baseEnv: NodeJS.ProcessEnv;
+}
+
+export interface K6Invocation {
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export function scenarioPath(projectRoot: string): string {
+  return join(projectRoot, 'dist', 'scenario.js');
+}
+
+export function k6Invocation(input: K6InvocationInput): K6Invocation {
+  const { settings, dashboard } = input;
+  // JSON log lines: request-log records are picked out of them, the rest shown as text.
+  // k6's REST API is off (it would serve setup() data, which holds session cookies).
+  // The script sees only the -e variables below, not the caller's shell: the CLI has checked
+  // every setting, and a stray shell variable must not change or stop the run.
+  const args = ['run', '--quiet', '--no-usage-report', '--address', '', '--log-format', 'json', '--include-system-env-vars=false'];
+  for (const [key, value] of Object.entries(settingsToEnv(settings))) args.push('-e', `${key}=${value}`);
+  if (input.segment) args.push('--execution-segment', input.segment.segment, '--execution-segment-sequence', input.segment.sequence);
+  for (const out of input.outputs) args.push('--out', out);
+  args.push(scenarioPath(input.projectRoot));
+
+  const env: NodeJS.ProcessEnv = {
+    ...input.baseEnv,
+    K6_NO_USAGE_REPORT: 'true',
+    K6_AUTO_EXTENSION_RESOLUTION: 'false',
+    // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
+    K6_PROMETHEUS_RW_TREND_STATS: input.baseEnv.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',
+  };
+  if (dashboard) {
+    Object.assign(env, {
+      K6_WEB_DASHBOARD: 'true',
+      K6_WEB_DASHBOARD_HOST: '127.0.0.1',
+      K6_WEB_DASHBOARD_PORT: String(dashboard.port),
+      K6_WEB_DASHBOARD_PERIOD: `${dashboard.periodSec}s`,
+      K6_WEB_DASHBOARD_OPEN: 'false',
+      // Submetrics the progress line reads (moodle_reqs{outcome:success}, ...).
+      K6_WEB_DASHBOARD_TAGS: 'outcome',
+      ...(dashboard.exportPath ? { K6_WEB_DASHBOARD_EXPORT: dashboard.exportPath } : {}),
+    });
+  } else {
+    // A K6_WEB_DASHBOARD=true in the caller's shell would make every instance bind the same port.
+    env.K6_WEB_DASHBOARD = 'false';
+  }
+  return { args, env };
+}

@@ -1,0 +1,206 @@
+// The CLI/k6 contract: strict config keys, mistyped -e variables, plain `k6 run` defaults, the
+// one k6 command line, the run status file and the exit codes chosen from it, and the summary
+// against summary.schema.json.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, validateConfig } from '../../lib/config';
+import { CONFIG_SCHEMA, Schema } from '../../lib/config-schema';
+import { mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings } from '../../lib/run-settings';
+import { buildRunStatus, parseRunStatus, RUN_STATUS_FORMAT, RUN_STATUS_VERSION, RunStatusError } from '../../lib/run-status';
+import { abortOf, abortSubmetric } from '../../lib/abort-reasons';
+import { buildK6Options } from '../../lib/k6-options';
+import { buildSummary, MOODLE_LOAD_VERSION, SummaryInput } from '../../lib/summary';
+import { EXIT, exitCodeForRun, K6_EXIT } from '../../cli/exit-codes';
+import { k6Invocation, scenarioPath } from '../../cli/k6-invocation';
+import { ROOT } from '../helpers/paths';
+import { assertValidSummary, SUMMARY_SCHEMA, summaryErrors } from '../helpers/summary-schema';
+
+const good = () => ({
+  base_url: 'https://moodle.test',
+  users: [{ username: 'u', password: 'p' }],
+  parameters: { id: { min: 1, max: 2 } },
+  urls: [{ path: '/x?id={id}', weight: 2, name: 'x' }],
+});
+
+function messageOf(mutate: (c: any) => void): string {
+  const c = good();
+  mutate(c);
+  try {
+    validateConfig(c, () => '');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    return e.message;
+  }
+  return 'no error';
+}
+
+test('an unknown key anywhere is an error naming the key, its place and the nearest valid key', () => {
+  assert.equal(messageOf((c) => (c.urls[0].weigth = 5)), 'config: urls[0].weigth is not a known key (did you mean weight?)');
+  assert.equal(messageOf((c) => ((c.paramters = c.parameters), delete c.parameters)), 'config: paramters is not a known key (did you mean parameters?)');
+  assert.equal(messageOf((c) => (c.parameters.id.mx = 3)), 'config: parameters.id.mx is not a known key (did you mean max?)');
+  assert.equal(messageOf((c) => (c.users[0].pasword = 'x')), 'config: users[0].pasword is not a known key (did you mean password?)');
+  // A misspelt required key is a typo, not a missing field.
+  assert.equal(messageOf((c) => ((c.base_ulr = c.base_url), delete c.base_url)), 'config: base_ulr is not a known key (did you mean base_url?)');
+  assert.equal(messageOf((c) => (c.colour = 'red')), 'config: colour is not a known key (known: $schema, $comment, base_url, login_path, users, users_file, parameters, urls)');
+  // JSON has no comments: "$comment" is the one free-text key (the real site's generated config has one).
+  assert.equal(messageOf((c) => (c.$comment = 'written by make moodle-site')), 'no error');
+  // Parameter names are the user's own: any name is a key there.
+  assert.equal(messageOf((c) => ((c.parameters.anything = { min: 1, max: 1 }))), 'no error');
+});
+
+test('the schema forbids unknown keys on every object it describes', () => {
+  const walk = (s: Schema, where: string): void => {
+    if (s.type === 'object' && s.properties) assert.equal(s.additionalProperties, false, `${where} allows unknown keys`);
+    for (const [k, sub] of Object.entries(s.properties ?? {})) walk(sub, `${where}.${k}`);
+    if (s.items) walk(s.items, `${where}[]`);
+    if (s.additionalProperties) walk(s.additionalProperties, `${where}.*`);
+  };
+  walk(CONFIG_SCHEMA, 'config');
+});
+
+test('-e variables: a typo of ours is caught, the shell\'s variables and k6\'s are not', () => {
+  const cases: [string, string][] = [['RPN', 'RPM'], ['rpm', 'RPM'], ['DURATON', 'DURATION'], ['CONCURENCY', 'CONCURRENCY'], ['SEDD', 'SEED'], ['BASEURL', 'BASE_URL'], ['RETRYS', 'RETRIES'], ['SUMARY', 'SUMMARY']];
+  for (const [name, meant] of cases) assert.deepEqual(mistypedVariable({ [name]: '1' }), { name, meant }, name);
+  // Variables a Linux shell, CI or Node commonly sets: none may stop a plain `k6 run`.
+  const shell = 'PATH HOME USER SHELL PWD OLDPWD LANG LC_ALL TERM TZ HOSTNAME LOGNAME MAIL EDITOR PAGER DISPLAY TMPDIR SHLVL _ PS1 COLUMNS LINES SSH_AUTH_SOCK SSH_TTY XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS NODE_ENV NODE_OPTIONS GOPATH GOROOT GOBIN JAVA_HOME CI GITHUB_ACTIONS RUNNER_OS HTTP_PROXY HTTPS_PROXY NO_PROXY LESS LS_COLORS MANPATH DEBUG VERBOSE SUDO_USER COLORTERM VIRTUAL_ENV PYTHONPATH LD_LIBRARY_PATH CC CXX CFLAGS MAKEFLAGS MAKELEVEL MFLAGS HISTSIZE HISTFILE K6_WEB_DASHBOARD K6_OUT K6_PROMETHEUS_RW_SERVER_URL';
+  for (const name of shell.split(' ')) assert.equal(mistypedVariable({ [name]: '1' }), null, name);
+  assert.equal(mistypedVariable({ RPM: '60', CONFIG: 'c.json', SEED: '1', STATUS_FILE: '/tmp/s' }), null);
+});
+
+test('plain `k6 run` defaults: the shipped config at 60 rpm for 10 s; the CLI still requires its flags', () => {
+  const s = readRunSettings({ ...PLAIN_K6_DEFAULTS }, 'env');
+  assert.equal(s.configPath, 'config.json');
+  assert.equal(s.rpm, 60);
+  assert.equal(s.durationSec, 10);
+  assert.throws(() => readRunSettings({}, 'flag'), /--config is required/);
+  assert.ok(JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8')).base_url.startsWith('http://127.0.0.1:'), 'the shipped config points at the local simulator');
+});
+
+const every: RunSettings = {
+  configPath: '/c/config.json',
+  rpm: 1200,
+  durationSec: 30,
+  concurrency: 7,
+  loginTimeoutSec: 2.5,
+  requestTimeoutSec: 9,
+  insecure: true,
+  seed: 42,
+  baseUrl: 'https://h/moodle',
+  summaryPath: '/tmp/s.json',
+  retries: 2,
+  retryBaseMs: 50,
+  retryMaxMs: 900,
+  warmupSec: 3,
+  summaryToStdout: false,
+  requestLog: true,
+  statusPath: '/tmp/status.json',
+  k6Version: 'v1.8.1',
+};
+
+test('the k6 command line carries every run setting, and the script reads back the same settings', () => {
+  const inv = k6Invocation({ projectRoot: '/p', settings: every, outputs: ['json=a.json', 'experimental-prometheus-rw'], segment: { segment: '0:1/2', sequence: '0,1/2,1' }, baseEnv: { PATH: '/bin', RPN: '600' } });
+  const env: Record<string, string> = {};
+  inv.args.forEach((a, i) => {
+    if (a === '-e') {
+      const kv = inv.args[i + 1] as string;
+      env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    }
+  });
+  assert.deepEqual(readRunSettings(env, 'env'), every);
+  assert.equal(inv.args[inv.args.length - 1], scenarioPath('/p'));
+  const after = (flag: string) => inv.args.filter((_, i) => inv.args[i - 1] === flag);
+  assert.deepEqual(after('--out'), ['json=a.json', 'experimental-prometheus-rw']);
+  assert.deepEqual(after('--execution-segment'), ['0:1/2']);
+  assert.deepEqual(after('--execution-segment-sequence'), ['0,1/2,1']);
+  assert.deepEqual(after('--address'), ['']);
+  // The shell's variables do not reach the script (RPN here would stop it).
+  assert.ok(inv.args.includes('--include-system-env-vars=false'));
+  assert.equal(inv.env.K6_WEB_DASHBOARD, 'false');
+  const dash = k6Invocation({ projectRoot: '/p', settings: every, outputs: [], dashboard: { port: 5665, periodSec: 2, exportPath: '/r.html' }, baseEnv: {} });
+  assert.equal(dash.env.K6_WEB_DASHBOARD, 'true');
+  assert.equal(dash.env.K6_WEB_DASHBOARD_HOST, '127.0.0.1');
+  assert.equal(dash.env.K6_WEB_DASHBOARD_PORT, '5665');
+  assert.equal(dash.env.K6_WEB_DASHBOARD_EXPORT, '/r.html');
+});
+
+test('run status: written by the script, read by the CLI, versioned', () => {
+  const s = buildRunStatus({ abort: null, stoppedEarly: false, dropped: 3, warnings: ['w'], summaryPath: '/s.json' });
+  assert.deepEqual(parseRunStatus(JSON.stringify(s)), { format: RUN_STATUS_FORMAT, version: RUN_STATUS_VERSION, stop: 'completed', dropped_iterations: 3, warnings: ['w'], summary_path: '/s.json' });
+  assert.equal(buildRunStatus({ abort: null, stoppedEarly: true, dropped: 0, warnings: [], summaryPath: '' }).stop, 'stopped_early');
+  assert.equal(buildRunStatus({ abort: 'no_session', stoppedEarly: true, dropped: 0, warnings: [], summaryPath: '' }).stop, 'no_session');
+  assert.throws(() => parseRunStatus(JSON.stringify({ ...s, version: RUN_STATUS_VERSION + 1 })), RunStatusError);
+  assert.throws(() => parseRunStatus(JSON.stringify({ ...s, stop: 'tired' })), RunStatusError);
+  assert.throws(() => parseRunStatus('{'), RunStatusError);
+});
+
+test('why setup() aborted travels in a metric k6 tracks (a threshold declares it), not in log text', () => {
+  const options = buildK6Options(every, ['x']) as { thresholds: Record<string, string[]> };
+  for (const kind of ['no_session', 'site_unreachable'] as const) {
+    assert.ok(options.thresholds[abortSubmetric(kind)], kind);
+    assert.equal(abortOf({ [abortSubmetric(kind)]: { values: { count: 1 } } }), kind);
+  }
+  assert.equal(abortOf({}), null);
+});
+
+test('exit codes come from the run status and k6\'s exit code', () => {
+  const status = (stop: 'completed' | 'stopped_early' | 'no_session' | 'site_unreachable') => ({ ...buildRunStatus({ abort: null, stoppedEarly: false, dropped: 0, warnings: [], summaryPath: '' }), stop });
+  assert.equal(exitCodeForRun(K6_EXIT.ok, false, status('completed')), EXIT.ok);
+  assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, status('no_session')), EXIT.noSession);
+  assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, status('site_unreachable')), EXIT.siteUnreachable);
+  assert.equal(exitCodeForRun(K6_EXIT.ok, true, status('stopped_early')), EXIT.interrupted);
+  assert.equal(exitCodeForRun(K6_EXIT.externalAbort, false, status('stopped_early')), EXIT.interrupted);
+  // k6 ended well but wrote no status (an old dist/ or a crash in handleSummary): not a success.
+  assert.equal(exitCodeForRun(K6_EXIT.ok, false, null), EXIT.k6Failed);
+  assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, null), EXIT.k6Failed);
+});
+
+const input: SummaryInput = {
+  metrics: {
+    'moodle_reqs{outcome:success}': { values: { count: 9 } },
+    'moodle_reqs{outcome:failure}': { values: { count: 1 } },
+    'moodle_req_duration{outcome:success}': { values: { 'p(50)': 1, 'p(95)': 2, 'p(99)': 3, avg: 1.5, max: 4, count: 9 } },
+    'moodle_server_time{endpoint:/my/}': { values: { 'p(95)': 20, avg: 10, count: 9 } },
+    moodle_server_time: { values: { 'p(95)': 20, avg: 10, count: 9 } },
+  },
+  endpoints: [{ name: '/my/', path: '/my/', weight: 1 }],
+  targetRpm: 600,
+  durationSec: 10,
+  warmupSec: 0,
+  concurrency: 2,
+  retries: 0,
+  seed: 1,
+  login: { attempted: 2, loggedIn: 2, seconds: 0.1, failedUsers: [] },
+  loadStartMs: 0,
+  nowMs: 10_000,
+  k6Version: 'v1.8.1',
+};
+
+test('the summary has exactly the keys summary.schema.json lists, with its version, ours and k6\'s', () => {
+  const summary = buildSummary(input);
+  const properties = Object.keys(SUMMARY_SCHEMA.properties as object);
+  const segmentOnly = ['execution_segment', 'instance_target_rpm'];
+  assert.deepEqual(Object.keys(summary).sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
+  assert.deepEqual([...(SUMMARY_SCHEMA.required as string[])].sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
+  assert.equal(summary.schema_version, (SUMMARY_SCHEMA.properties as Record<string, { const: number }>).schema_version?.const);
+  assert.equal(summary.moodle_load_version, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  assert.equal(summary.moodle_load_version, MOODLE_LOAD_VERSION);
+  assert.equal(summary.k6_version, 'v1.8.1');
+  assertValidSummary(summary);
+  const segment = buildSummary({ ...input, segment: '1/2:1' });
+  assert.deepEqual(Object.keys(segment).sort(), properties.sort());
+  assertValidSummary(segment, 'a segment summary');
+  assertValidSummary(buildSummary({ ...input, login: undefined, loadStartMs: undefined, seed: null, k6Version: null }), 'a summary of a run that never logged in');
+  // The schema can fail: a missing key, a wrong type and an unknown key are all caught.
+  const { total: _total, ...noTotal } = summary;
+  assert.ok(summaryErrors(noTotal).length > 0);
+  assert.ok(summaryErrors({ ...summary, seed: 'x' }).length > 0);
+  assert.ok(summaryErrors({ ...summary, extra: 1 }).length > 0);
+});
+
+test('the README documents every summary key', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### The summary JSON'), readme.indexOf('### Progress lines'));
+  for (const key of Object.keys(SUMMARY_SCHEMA.properties as object)) assert.ok(section.includes(`\`${key}\``) || section.includes(`_${key.split('_').pop()}\``), `README's summary table lacks ${key}`);
+});

@@ -31,3 +31,13 @@ export function exitCodeForK6(k6Code: number | null, interrupted: boolean, abort
   if (k6Code === K6_EXIT.externalAbort) return EXIT.interrupted;
   return EXIT.k6Failed;
 }
+
+/** bisect-check's exits, as `git bisect run` reads them. */
+export const BISECT_EXIT = {
+  good: 0,
+  bad: 1,
+  /** Not the code under test, or no clear answer within the repeats: `git bisect skip`. */
+  skip: 125,
+  /** Cannot judge at all (bad flags, no k6, Ctrl-C): above 127, which stops `git bisect run`. */
+  abort: 128,
+} as const;

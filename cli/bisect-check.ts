@@ -129,7 +129,8 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
       return n;
     };
     firstRuns = wholeNumber('--repeat', x.repeat, savePath ? DEFAULTS.baselineRuns : DEFAULTS.judgeRuns, savePath ? MIN_BASELINE_RUNS : 1);
-    maxRuns = wholeNumber('--max-repeats', x['max-repeats'], Math.max(DEFAULTS.maxRepeats, firstRuns), firstRuns);
+    // A baseline is --repeat runs; a judgement repeats while inconclusive.
+    maxRuns = savePath ? firstRuns : wholeNumber('--max-repeats', x['max-repeats'], Math.max(DEFAULTS.maxRepeats, firstRuns), firstRuns);
     timeLimitSec = numberFlag('--time-limit', x['time-limit'], DEFAULTS.timeLimitSec, 1);
     const time = x.time ?? DEFAULT_LIMITS.timeSource;
     if (time !== 'server' && time !== 'client') throw new SettingsError(`--time must be server or client, not ${JSON.stringify(time)}`);

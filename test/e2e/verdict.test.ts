@@ -38,7 +38,7 @@ async function compare(...args: string[]) {
 }
 
 async function bisect(...args: string[]) {
-  return runCli(['bisect-check', '--config', config, ...LOAD, '--repeat', '2', ...args], 60_000).done;
+  return runCli(['bisect-check', '--config', config, ...LOAD, ...args], 60_000).done;
 }
 
 test('the performance footer gives exact per-endpoint DB figures; none gives a warning once', { timeout: 40_000 }, async () => {
@@ -102,29 +102,42 @@ test('compare: unchanged is no regression (0); a slower page or more DB reads is
   assert.match(refused.stderr, /cannot be compared: target rates differ \(6000 and 600 rpm\)/);
 });
 
-test('bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads, skip when the site is down', { timeout: 240_000 }, async () => {
+test('bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads (with the effect and evidence), skip when the site is down or no clear answer', { timeout: 300_000 }, async () => {
   unchanged();
   const baseline = join(dir, 'baseline.json');
-  const saved = await bisect('--save-baseline', baseline);
+  const saved = await bisect('--save-baseline', baseline, '--repeat', '2');
   assert.equal(saved.code, 0, saved.stderr);
+  assert.match(saved.stderr, /baseline of 2 runs saved/);
 
   for (const attempt of [1, 2]) {
     const good = await bisect('--baseline', baseline);
     assert.equal(good.code, 0, `unchanged, check ${attempt}: ${good.stderr}`);
-    assert.equal(JSON.parse(good.stdout).verdict, 'good');
+    const v = JSON.parse(good.stdout);
+    assert.equal(v.verdict, 'good');
+    assert.equal(v.runs.length, 1, `a clear good needs one run: ${good.stderr}`);
   }
 
   sim.setLatency('/my/', 45);
   const slow = await bisect('--baseline', baseline);
+  const undecided = await bisect('--baseline', baseline, '--max-repeats', '1');
   unchanged();
   assert.equal(slow.code, 1, slow.stderr);
-  assert.match(slow.stderr, /bisect-check: bad: \/my\/: slower, median/);
+  assert.match(slow.stderr, /inconclusive after 1 run/, 'one slow run asks for another');
+  assert.match(slow.stderr, /bisect-check: bad: \/my\/: server_ms .*every run above the threshold \(2 of 2\)/);
+  const my = JSON.parse(slow.stdout).endpoints['/my/'].server_ms;
+  assert.equal(my.state, 'bad');
+  assert.ok(my.difference >= 20 && my.difference <= 30 && my.old >= BASE_LATENCY_MS && my.new >= 45, JSON.stringify(my));
+  assert.equal(undecided.code, 125, undecided.stderr);
+  assert.match(undecided.stderr, /bisect-check: skip: no clear answer after 1 run\(s\) \(--max-repeats 1\)/);
 
   sim.setExtraDbReads('/course/view.php', 1);
   const reads = await bisect('--baseline', baseline);
   unchanged();
   assert.equal(reads.code, 1, reads.stderr);
-  assert.match(reads.stderr, /bisect-check: bad: \/course\/view\.php\?id=\{courseid\}: DB reads\/writes 34\/2 -> 35\/2/);
+  assert.match(reads.stderr, /bisect-check: bad: \/course\/view\.php\?id=\{courseid\}: db_reads 34 -> 35 \(\+1, p=/);
+  const course = JSON.parse(reads.stdout).endpoints['/course/view.php?id={courseid}'];
+  assert.deepEqual([course.db_reads.state, course.db_reads.old, course.db_reads.new, course.db_reads.difference, course.db_writes.state], ['bad', 34, 35, 1, 'good']);
+  assert.ok(course.db_reads.p < 1e-6);
 
   const down = await bisect('--baseline', baseline, '--base-url', 'http://127.0.0.1:1');
   assert.equal(down.code, 125, down.stderr);

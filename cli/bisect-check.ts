@@ -3,9 +3,9 @@
 // exit good, bad, skip (not the code under test: site down, no session, too many failures; or no
 // clear answer within --max-repeats / --time-limit), or abort when it cannot judge at all (bad
 // flags, no k6, Ctrl-C), which stops `git bisect run`. Codes: BISECT_EXIT in exit-codes.ts.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, Limits, RunEvidence, skipReason, TimeSource, Verdict, VerdictKind } from '../analysis/bisect-verdict';
 import { incomparable } from '../analysis/compare';
 import { BISECT_EXIT, EXIT } from './exit-codes';
@@ -14,6 +14,7 @@ import { SettingsError } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import { ExtraFlags, numberFlag, parseCliArgs, usage } from './args';
 import { runLoad, RunIo } from './run';
+import { rotateUsers, Rotation } from './user-rotation';
 
 /** Runs a baseline needs: its between-run spread is the floor every judgement uses. */
 const MIN_BASELINE_RUNS = 2;
@@ -88,11 +89,13 @@ interface RunRecord {
   readonly evidence: RunEvidence;
   readonly vus: number;
   readonly seconds: number;
+  /** Which block of users it logged in as. */
+  readonly users: string;
 }
 
 function runReport(r: RunRecord) {
   const s = r.summary;
-  return { vus: r.vus, seconds: Math.round(r.seconds), requests: s?.total ?? 0, failures: s?.failures ?? 0, dropped_iterations: s?.dropped_iterations ?? 0, latency_ms_p95: s?.latency_ms_p95 ?? null };
+  return { vus: r.vus, users: r.users, seconds: Math.round(r.seconds), requests: s?.total ?? 0, failures: s?.failures ?? 0, dropped_iterations: s?.dropped_iterations ?? 0, latency_ms_p95: s?.latency_ms_p95 ?? null };
 }
 
 /** Per endpoint: each figure's effect (old, new, difference) and evidence (p, per-run readings, the rule). */
@@ -161,76 +164,90 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
   let vus = baseline ? Math.max(baseline.vus, vusFor(rpm, baselineP95)) : parsed.options.settings.concurrency;
   if (baseline && vus !== parsed.options.settings.concurrency) say(`${vus} VUs (the baseline ran ${baseline.vus}; its p95 ${baselineP95} ms at ${rpm} rpm needs ${vusFor(rpm, baselineP95)} by Little's law with x${VU_HEADROOM} headroom)`);
   const dir = mkdtempSync(join(tmpdir(), 'moodle-load-bisect-'));
-  const started = Date.now();
-  const runs: RunRecord[] = [];
-  let verdict: Verdict | undefined;
-  let stopReason = '';
+  // Request logs and summaries of the runs: read here, not kept.
+  try {
+    const started = Date.now();
+    const runs: RunRecord[] = [];
+    let verdict: Verdict | undefined;
+    let stopReason = '';
 
-  const finish = (kind: VerdictKind, reasons: string[]): number => {
-    const exit = kind === 'inconclusive' ? BISECT_EXIT.skip : BISECT_EXIT[kind];
-    for (const reason of reasons) say(`${kind === 'inconclusive' ? 'skip' : kind}: ${reason}`);
-    io.stdout(JSON.stringify({ verdict: kind === 'inconclusive' ? 'skip' : kind, exit, reasons, seed, runs: runs.map(runReport), elapsed_sec: Math.round((Date.now() - started) / 1000), endpoints: verdict ? verdictJson(verdict) : {} }) + '\n');
-    return exit;
-  };
+    const finish = (kind: VerdictKind, reasons: string[]): number => {
+      const exit = kind === 'inconclusive' ? BISECT_EXIT.skip : BISECT_EXIT[kind];
+      for (const reason of reasons) say(`${kind === 'inconclusive' ? 'skip' : kind}: ${reason}`);
+      io.stdout(JSON.stringify({ verdict: kind === 'inconclusive' ? 'skip' : kind, exit, reasons, seed, runs: runs.map(runReport), elapsed_sec: Math.round((Date.now() - started) / 1000), endpoints: verdict ? verdictJson(verdict) : {} }) + '\n');
+      return exit;
+    };
 
-  for (let i = 1; i <= maxRuns; i++) {
-    if (i > firstRuns) {
-      const longest = Math.max(...runs.map((r) => r.seconds));
-      const elapsed = (Date.now() - started) / 1000;
-      if (elapsed + longest > timeLimitSec) {
-        stopReason = `--time-limit ${timeLimitSec} s: another run (~${Math.round(longest)} s) would end after it (${Math.round(elapsed)} s so far)`;
-        break;
+    for (let i = 1; i <= maxRuns; i++) {
+      if (i > firstRuns) {
+        const longest = Math.max(...runs.map((r) => r.seconds));
+        const elapsed = (Date.now() - started) / 1000;
+        if (elapsed + longest > timeLimitSec) {
+          stopReason = `--time-limit ${timeLimitSec} s: another run (~${Math.round(longest)} s) would end after it (${Math.round(elapsed)} s so far)`;
+          break;
+        }
       }
-    }
-    say(`run ${i} (${i <= firstRuns ? `of ${firstRuns}` : `repeat, at most ${maxRuns}`}; seed ${seed}, ${vus} VUs)`);
-    const logPath = join(dir, `run-${i}.jsonl`);
-    const summaryPath = join(dir, `run-${i}.json`);
-    const settings = { ...parsed.options.settings, seed, summaryPath, concurrency: vus, requestLog: true };
-    const t0 = Date.now();
-    const exitCode = await runLoad(projectRoot, { ...parsed.options, settings, logPath }, { stdout: () => undefined, stderr: io.stderr });
-    if (exitCode === EXIT.badInput || exitCode === EXIT.k6Missing || exitCode === EXIT.interrupted) {
-      say(`cannot judge: the run ended with exit ${exitCode} (see above)`);
-      return BISECT_EXIT.abort;
-    }
-    const summary = readSummaryFile(summaryPath);
-    const run: RunRecord = { exitCode, summary, evidence: readEvidence(logPath), vus, seconds: (Date.now() - t0) / 1000 };
-    runs.push(run);
-    const skipped = skipReason(exitCode, summary, limits, EXIT);
-    if (skipped !== null) {
-      if (savePath !== undefined) {
-        say(`no baseline saved: run ${i}: ${skipped}`);
+      const logPath = join(dir, `run-${i}.jsonl`);
+      const summaryPath = join(dir, `run-${i}.json`);
+      const given = parsed.options.settings;
+      let rotation: Rotation = { configPath: given.configPath, block: 0, blocks: 1 };
+      try {
+        rotation = rotateUsers(resolve(given.configPath), vus, given.durationSec + given.warmupSec, Date.now() / 1000, dir);
+      } catch {
+        // An unreadable or invalid config: the run below says what is wrong with it.
+      }
+      if (rotation.warning && i === 1) say(`warning: ${rotation.warning}`);
+      say(`run ${i} (${i <= firstRuns ? `of ${firstRuns}` : `repeat, at most ${maxRuns}`}; seed ${seed}, ${vus} VUs, users block ${rotation.block} of ${rotation.blocks})`);
+      const settings = { ...given, configPath: rotation.configPath, seed, summaryPath, concurrency: vus, requestLog: true };
+      const t0 = Date.now();
+      const exitCode = await runLoad(projectRoot, { ...parsed.options, settings, logPath }, { stdout: () => undefined, stderr: io.stderr });
+      if (rotation.configPath !== given.configPath) rmSync(rotation.configPath, { force: true });
+      if (exitCode === EXIT.badInput || exitCode === EXIT.k6Missing || exitCode === EXIT.interrupted) {
+        say(`cannot judge: the run ended with exit ${exitCode} (see above)`);
         return BISECT_EXIT.abort;
       }
-      return finish('skip', [`run ${i}: ${skipped}`]);
-    }
-    const s = summary as Summary;
-    if (baseline) {
-      const why = incomparable(baseline.summaries[0] as Summary, s);
-      if (why) {
-        say(`cannot judge against this baseline: ${why}`);
-        return BISECT_EXIT.abort;
+      const summary = readSummaryFile(summaryPath);
+      const run: RunRecord = { exitCode, summary, evidence: readEvidence(logPath), vus, seconds: (Date.now() - t0) / 1000, users: `block ${rotation.block} of ${rotation.blocks}` };
+      runs.push(run);
+      const skipped = skipReason(exitCode, summary, limits, EXIT);
+      if (skipped !== null) {
+        if (savePath !== undefined) {
+          say(`no baseline saved: run ${i}: ${skipped}`);
+          return BISECT_EXIT.abort;
+        }
+        return finish('skip', [`run ${i}: ${skipped}`]);
+      }
+      const s = summary as Summary;
+      if (baseline) {
+        const why = incomparable(baseline.summaries[0] as Summary, s);
+        if (why) {
+          say(`cannot judge against this baseline: ${why}`);
+          return BISECT_EXIT.abort;
+        }
+      }
+      if (s.dropped_iterations > 0) {
+        // What ran is still judged; the next run gets the VUs this run's latency asks for.
+        const needed = Math.max(vusFor(rpm, s.latency_ms_p95 ?? 0), Math.ceil(vus * VU_GROWTH));
+        say(`run ${i}: k6 dropped ${s.dropped_iterations} of ${s.dropped_iterations + s.total} iterations (too few VUs for the latency: p95 ${s.latency_ms_p95} ms); judged on the ${s.total} that ran${i < maxRuns ? `, next run with ${needed} VUs` : ''}`);
+        vus = needed;
+      }
+      if (baseline && i >= firstRuns) {
+        verdict = judge(baseline, runs.map((r) => r.evidence), limits);
+        if (verdict.kind !== 'inconclusive') break;
+        say(`inconclusive after ${i} run(s): ${verdict.reasons.join('; ')}`);
       }
     }
-    if (s.dropped_iterations > 0) {
-      // What ran is still judged; the next run gets the VUs this run's latency asks for.
-      const needed = Math.max(vusFor(rpm, s.latency_ms_p95 ?? 0), Math.ceil(vus * VU_GROWTH));
-      say(`run ${i}: k6 dropped ${s.dropped_iterations} of ${s.dropped_iterations + s.total} iterations (too few VUs for the latency: p95 ${s.latency_ms_p95} ms); judged on the ${s.total} that ran${i < maxRuns ? `, next run with ${needed} VUs` : ''}`);
-      vus = needed;
-    }
-    if (baseline && i >= firstRuns) {
-      verdict = judge(baseline, runs.map((r) => r.evidence), limits);
-      if (verdict.kind !== 'inconclusive') break;
-      say(`inconclusive after ${i} run(s): ${verdict.reasons.join('; ')}`);
-    }
-  }
 
-  if (savePath !== undefined) {
-    const saved: Baseline = { format: 'moodle-load-baseline/2', seed, vus: Math.max(...runs.map((r) => r.vus)), summaries: runs.map((r) => r.summary as Summary), runs: runs.map((r) => r.evidence) };
-    writeFileSync(savePath, JSON.stringify(saved));
-    say(`baseline of ${runs.length} runs saved to ${savePath} (seed ${seed}, ${saved.vus} VUs, ${Math.round((Date.now() - started) / 1000)} s)`);
-    return EXIT.ok;
+    if (savePath !== undefined) {
+      const saved: Baseline = { format: 'moodle-load-baseline/2', seed, vus: Math.max(...runs.map((r) => r.vus)), summaries: runs.map((r) => r.summary as Summary), runs: runs.map((r) => r.evidence) };
+      writeFileSync(savePath, JSON.stringify(saved));
+      say(`baseline of ${runs.length} runs saved to ${savePath} (seed ${seed}, ${saved.vus} VUs, ${Math.round((Date.now() - started) / 1000)} s)`);
+      return EXIT.ok;
+    }
+    const v = verdict as Verdict;
+    if (v.kind === 'inconclusive') return finish('inconclusive', [`no clear answer after ${runs.length} run(s)${stopReason ? ` (${stopReason})` : ` (--max-repeats ${maxRuns})`}`, ...v.reasons]);
+    return finish(v.kind, v.reasons);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const v = verdict as Verdict;
-  if (v.kind === 'inconclusive') return finish('inconclusive', [`no clear answer after ${runs.length} run(s)${stopReason ? ` (${stopReason})` : ` (--max-repeats ${maxRuns})`}`, ...v.reasons]);
-  return finish(v.kind, v.reasons);
 }

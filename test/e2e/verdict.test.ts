@@ -146,3 +146,29 @@ test('bisect-check: good on the unchanged site (twice), bad when slower or with 
   const bad = await bisect('--baseline', baseline, '--seed', '77');
   assert.equal(bad.code, 128, 'a seed other than the baseline\'s cannot be judged: stop the bisect');
 });
+
+test('bisect-check sizes the VUs from the baseline\'s latency (Little\'s law), judges runs that dropped iterations, and never skips a slow build', { timeout: 180_000 }, async () => {
+  unchanged();
+  const base = join(dir, 'baseline-1vu.json');
+  // 1 VU cannot hold 6000 rpm at 20 ms a request (100/s x 0.02 s = 2 busy VUs): the baseline drops iterations.
+  const one = ['--concurrency', '1'];
+  const saved = await bisect('--save-baseline', base, '--repeat', '2', ...one);
+  assert.equal(saved.code, 0, saved.stderr);
+  assert.match(saved.stderr, /run 1: k6 dropped \d+ of \d+ iterations \(too few VUs for the latency: p95 [\d.]+ ms\); judged on the \d+ that ran, next run with (\d+) VUs/);
+  assert.match(saved.stderr, /baseline of 2 runs saved .* \(seed 1, ([4-9]|\d\d) VUs/);
+  const good = await bisect('--baseline', base, ...one);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stderr, /bisect-check: (\d+) VUs \(the baseline ran \1; its p95 [\d.]+ ms at 6000 rpm needs \d+ by Little's law with x2 headroom\)/);
+  const sized = JSON.parse(good.stdout).runs[0];
+  assert.ok(sized.vus >= 4 && sized.dropped_iterations === 0, JSON.stringify(sized));
+
+  // Three times slower: the sized VUs fall short; the run is judged on what ran and the next gets more VUs.
+  sim.setLatency('*', 3 * BASE_LATENCY_MS);
+  sim.setLatency('/my/', 3 * BASE_LATENCY_MS);
+  const slow = await bisect('--baseline', base, ...one);
+  unchanged();
+  assert.equal(slow.code, 1, `a slow build is bad, not skipped: ${slow.stderr}`);
+  assert.match(slow.stderr, /run 1: k6 dropped \d+ of \d+ iterations .*judged on the \d+ that ran, next run with (\d+) VUs/);
+  const runs = JSON.parse(slow.stdout).runs;
+  assert.ok(runs.length >= 2 && runs[1].vus > runs[0].vus, JSON.stringify(runs));
+});

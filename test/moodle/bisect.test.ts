@@ -41,7 +41,15 @@ function git(...args: string[]): string {
 /** The README's flow, split at its "# 1.", "# 2.", "# 3." comments, with this site's values put in. */
 function readmeFlow(): { setup: string; baseline: string; step: string; bisect: string } {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  // Fenced blocks, by their fences (a closing fence is not the next block's opening).
+  const blocks: string[] = [];
+  let open: string[] | null = null;
+  for (const line of readme.split('\n')) {
+    if (line.startsWith('```')) {
+      if (open) blocks.push(open.join('\n') + '\n');
+      open = open ? null : [];
+    } else open?.push(line);
+  }
   const block = blocks.find((b) => b.includes('git bisect run /tmp/bisect-step.sh'));
   assert.ok(block, 'the README has the bisect flow');
   const text = block
@@ -137,6 +145,7 @@ before(async () => {
 
 after(async () => {
   // Back to the original checkout and its deployment, whatever happened.
+  if (original === '') return;
   try {
     git('bisect', 'reset');
   } catch {

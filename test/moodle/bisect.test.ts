@@ -52,11 +52,12 @@ function readmeFlow(): { setup: string; baseline: string; step: string; bisect: 
   }
   const block = blocks.find((b) => b.includes('git bisect run /tmp/bisect-step.sh'));
   assert.ok(block, 'the README has the bisect flow');
+  // /tmp/ first (a path of its own, not the end of /var/tmp/), then the values that may contain it.
   const text = block
+    .replace(/(?<![\w.-])\/tmp\//g, `${work}/`)
     .replace(/^ML=.*$/m, `ML=${ROOT}`)
     .replace(/\$ML\/config\.json/g, CONFIG)
-    .replace(/^GOOD=\S+ BAD=\S+/m, 'GOOD=${GOOD:?} BAD=${BAD:?}')
-    .replace(/\/tmp\//g, `${work}/`);
+    .replace(/^GOOD=\S+ BAD=\S+/m, 'GOOD=${GOOD:?} BAD=${BAD:?}');
   const [setup, baseline, step, bisect] = text.split(/^# [123]\. .*$/m) as [string, string, string, string];
   assert.ok(setup.includes('GOOD=${GOOD:?}') && bisect?.includes('git bisect run'), `the README's flow has the expected shape:\n${block}`);
   return { setup, baseline, step, bisect };
@@ -129,6 +130,7 @@ function judgements(log: string): [string, string][] {
 }
 
 const flow = readmeFlow();
+process.stderr.write(`the README's flow, as run:\n${flow.setup}# 1.${flow.baseline}# 2.${flow.step}# 3.${flow.bisect}\n`);
 const report: string[] = [];
 
 before(async () => {

@@ -1,6 +1,6 @@
-// Statistics for bisect-check: is one latency sample stochastically larger than another?
+// Statistics for bisect-check: is one sample stochastically larger than another, and by how much?
 // Mann-Whitney U (rank-sum) with the normal approximation, tie correction and continuity
-// correction; fine for the hundreds to thousands of requests a run gives.
+// correction, fine for the tens to thousands of requests a run gives; Hodges-Lehmann shift.
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
@@ -50,4 +50,32 @@ export function mannWhitneyGreater(a: readonly number[], b: readonly number[]): 
   if (variance <= 0) return { u, z: 0, p: 1, probabilityOfSuperiority: u / (n1 * n2) };
   const z = (u - mean - 0.5) / Math.sqrt(variance);
   return { u, z, p: normalUpperTail(z), probabilityOfSuperiority: u / (n1 * n2) };
+}
+
+/** Pairs kept for the Hodges-Lehmann estimate: beyond this both samples are thinned evenly. */
+const MAX_HL_PAIRS = 1_000_000;
+
+/** Every k-th value, so that at most `max` remain (deterministic: the same input, the same estimate). */
+function thin(values: readonly number[], max: number): readonly number[] {
+  if (values.length <= max) return values;
+  const step = values.length / max;
+  return Array.from({ length: max }, (_, i) => values[Math.floor(i * step)] as number);
+}
+
+/**
+ * Hodges-Lehmann estimate of the shift from a to b: the median of all differences b[j] - a[i].
+ * Robust where the median of each sample is not: on integer counts whose median sits between two
+ * values, the medians flip by 1 from run to run while this stays put.
+ */
+export function hodgesLehmannShift(a: readonly number[], b: readonly number[]): number {
+  if (a.length === 0 || b.length === 0) return NaN;
+  const side = Math.floor(Math.sqrt(MAX_HL_PAIRS));
+  const x = a.length * b.length > MAX_HL_PAIRS ? thin(a, side) : a;
+  const y = a.length * b.length > MAX_HL_PAIRS ? thin(b, side) : b;
+  const diffs = new Float64Array(x.length * y.length);
+  let k = 0;
+  for (const bv of y) for (const av of x) diffs[k++] = bv - av;
+  diffs.sort();
+  const mid = diffs.length >> 1;
+  return diffs.length % 2 ? (diffs[mid] as number) : ((diffs[mid - 1] as number) + (diffs[mid] as number)) / 2;
 }

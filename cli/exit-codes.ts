@@ -36,3 +36,13 @@ export function exitCodeForRun(k6Code: number | null, interrupted: boolean, stat
   if (k6Code === K6_EXIT.ok && status !== null) return EXIT.ok;
   return EXIT.k6Failed;
 }
+
+/** bisect-check's exits, as `git bisect run` reads them. */
+export const BISECT_EXIT = {
+  good: 0,
+  bad: 1,
+  /** Not the code under test, or no clear answer within the repeats: `git bisect skip`. */
+  skip: 125,
+  /** Cannot judge at all (bad flags, no k6, Ctrl-C): above 127, which stops `git bisect run`. */
+  abort: 128,
+} as const;

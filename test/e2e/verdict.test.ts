@@ -45,7 +45,7 @@ async function compare(...args: string[]) {
 }
 
 async function bisect(...args: string[]) {
-  return runCli(['bisect-check', '--config', config, ...LOAD, '--repeat', '2', ...args], 60_000).done;
+  return runCli(['bisect-check', '--config', config, ...LOAD, ...args], 60_000).done;
 }
 
 test('the performance footer gives exact per-endpoint DB figures; none gives a warning once', { timeout: 40_000 }, async () => {
@@ -109,29 +109,43 @@ test('compare: unchanged is no regression (0); a slower page or more DB reads is
   assert.match(refused.stderr, /cannot be compared: target rates differ \(6000 and 600 rpm\)/);
 });
 
-test('bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads, skip when the site is down', { timeout: 240_000 }, async () => {
+test('bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads (with the effect and evidence), skip when the site is down or no clear answer', { timeout: 300_000 }, async () => {
   unchanged();
   const baseline = join(dir, 'baseline.json');
-  const saved = await bisect('--save-baseline', baseline);
+  const saved = await bisect('--save-baseline', baseline, '--repeat', '2');
   assert.equal(saved.code, 0, saved.stderr);
+  assert.match(saved.stderr, /baseline of 2 runs saved/);
 
   for (const attempt of [1, 2]) {
     const good = await bisect('--baseline', baseline);
     assert.equal(good.code, 0, `unchanged, check ${attempt}: ${good.stderr}`);
-    assert.equal(JSON.parse(good.stdout).verdict, 'good');
+    const v = JSON.parse(good.stdout);
+    assert.equal(v.verdict, 'good');
+    assert.equal(v.runs.length, 1, `a clear good needs one run: ${good.stderr}`);
   }
 
   sim.setLatency('/my/', SLOW_MY_MS);
   const slow = await bisect('--baseline', baseline);
+  const undecided = await bisect('--baseline', baseline, '--max-repeats', '1');
   unchanged();
   assert.equal(slow.code, 1, slow.stderr);
-  assert.match(slow.stderr, /bisect-check: bad: \/my\/: slower, median/);
+  assert.match(slow.stderr, /inconclusive after 1 run/, 'one slow run asks for another');
+  assert.match(slow.stderr, /bisect-check: bad: \/my\/: server_ms .*every run above the threshold \(2 of 2\)/);
+  const my = JSON.parse(slow.stdout).endpoints['/my/'].server_ms;
+  assert.equal(my.state, 'bad');
+  assert.ok(my.difference >= 20 && my.difference <= 40 && my.old >= BASE_LATENCY_MS && my.new >= SLOW_MY_MS - 5, JSON.stringify(my));
+  assert.equal(undecided.code, 125, undecided.stderr);
+  assert.match(undecided.stderr, /bisect-check: skip: no clear answer after 1 run\(s\) \(--max-repeats 1\)/);
 
   sim.setExtraDbReads('/course/view.php', 1);
   const reads = await bisect('--baseline', baseline);
   unchanged();
   assert.equal(reads.code, 1, reads.stderr);
-  assert.match(reads.stderr, new RegExp(`bisect-check: bad: /course/view\\.php\\?id=\\{courseid\\}: DB reads/writes ${PAGE_FIGURES.course.reads}/${PAGE_FIGURES.course.writes} -> ${PAGE_FIGURES.course.reads + 1}/${PAGE_FIGURES.course.writes}`));
+  const [oldReads, newReads] = [PAGE_FIGURES.course.reads, PAGE_FIGURES.course.reads + 1];
+  assert.match(reads.stderr, new RegExp(`bisect-check: bad: /course/view\\.php\\?id=\\{courseid\\}: db_reads ${oldReads} -> ${newReads} \\(\\+1, p=`));
+  const course = JSON.parse(reads.stdout).endpoints['/course/view.php?id={courseid}'];
+  assert.deepEqual([course.db_reads.state, course.db_reads.old, course.db_reads.new, course.db_reads.difference, course.db_writes.state], ['bad', oldReads, newReads, 1, 'good']);
+  assert.ok(course.db_reads.p < 1e-6);
 
   const down = await bisect('--baseline', baseline, '--base-url', 'http://127.0.0.1:1');
   assert.equal(down.code, 125, down.stderr);
@@ -139,4 +153,30 @@ test('bisect-check: good on the unchanged site (twice), bad when slower or with 
 
   const bad = await bisect('--baseline', baseline, '--seed', '77');
   assert.equal(bad.code, 128, 'a seed other than the baseline\'s cannot be judged: stop the bisect');
+});
+
+test('bisect-check sizes the VUs from the baseline\'s latency (Little\'s law), judges runs that dropped iterations, and never skips a slow build', { timeout: 180_000 }, async () => {
+  unchanged();
+  const base = join(dir, 'baseline-1vu.json');
+  // 1 VU cannot hold 6000 rpm at 20 ms a request (100/s x 0.02 s = 2 busy VUs): the baseline drops iterations.
+  const one = ['--concurrency', '1'];
+  const saved = await bisect('--save-baseline', base, '--repeat', '2', ...one);
+  assert.equal(saved.code, 0, saved.stderr);
+  assert.match(saved.stderr, /run 1: k6 dropped \d+ of \d+ iterations \(too few VUs for the latency: p95 [\d.]+ ms\); judged on the \d+ that ran, next run with (\d+) VUs/);
+  assert.match(saved.stderr, /baseline of 2 runs saved .* \(seed 1, ([4-9]|\d\d) VUs/);
+  const good = await bisect('--baseline', base, ...one);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stderr, /bisect-check: (\d+) VUs \(the baseline ran \1; its p95 [\d.]+ ms at 6000 rpm needs \d+ by Little's law with x2 headroom\)/);
+  const sized = JSON.parse(good.stdout).runs[0];
+  assert.ok(sized.vus >= 4 && sized.dropped_iterations === 0, JSON.stringify(sized));
+
+  // Three times slower: the sized VUs fall short; the run is judged on what ran and the next gets more VUs.
+  sim.setLatency('*', 3 * BASE_LATENCY_MS);
+  sim.setLatency('/my/', 3 * BASE_LATENCY_MS);
+  const slow = await bisect('--baseline', base, ...one);
+  unchanged();
+  assert.equal(slow.code, 1, `a slow build is bad, not skipped: ${slow.stderr}`);
+  assert.match(slow.stderr, /run 1: k6 dropped \d+ of \d+ iterations .*judged on the \d+ that ran, next run with (\d+) VUs/);
+  const runs = JSON.parse(slow.stdout).runs;
+  assert.ok(runs.length >= 2 && runs[1].vus > runs[0].vus, JSON.stringify(runs));
 });

@@ -13,6 +13,7 @@ import { SettingsError } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import { ExtraFlags, numberFlag, parseCliArgs, usage } from './args';
 import { runLoad, RunIo } from './run';
+import { restoreSnapshot } from './site/restore';
 
 const FLAGS: ExtraFlags = {
   baseline: { help: 'judge against this baseline file (made with --save-baseline on a good commit)' },
@@ -23,6 +24,7 @@ const FLAGS: ExtraFlags = {
   alpha: { help: `significance of the timing test, shared by the endpoints (default ${DEFAULT_LIMITS.alpha})` },
   'min-effect-pct': { help: `a slowdown counts from this % of the median (default ${DEFAULT_LIMITS.minEffectPct})` },
   'min-effect-ms': { help: `...and from this many ms (default ${DEFAULT_LIMITS.minEffectMs})` },
+  restore: { help: 'restore this site snapshot (moodle-load site snapshot) before each run' },
   'db-increase': { help: `DB reads or writes of a request may grow by this much (default ${DEFAULT_LIMITS.dbIncrease})` },
 };
 
@@ -59,6 +61,17 @@ function readSummaryFile(path: string): Summary | undefined {
     return JSON.parse(readFileSync(path, 'utf8')) as Summary;
   } catch {
     return undefined;
+  }
+}
+
+/** --restore: the same site state for every run; a failed restore stops the bisect (128). */
+async function restoreBeforeRun(snapshot: string, say: (line: string) => void): Promise<boolean> {
+  try {
+    await restoreSnapshot(snapshot, {}, false, say);
+    return true;
+  } catch (e) {
+    say(`cannot judge: restoring ${snapshot} failed: ${(e as Error).message}`);
+    return false;
   }
 }
 
@@ -103,6 +116,7 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
   const dir = mkdtempSync(join(tmpdir(), 'moodle-load-bisect-'));
   const runs: { exitCode: number; summary: Summary | undefined; evidence: RunEvidence }[] = [];
   for (let i = 1; i <= repeat; i++) {
+    if (typeof parsed.extra.restore === 'string' && !(await restoreBeforeRun(parsed.extra.restore, say))) return VERDICT_EXIT.abort;
     say(`run ${i} of ${repeat} (seed ${seed})`);
     const logPath = join(dir, `run-${i}.jsonl`);
     const summaryPath = join(dir, `run-${i}.json`);

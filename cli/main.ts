@@ -8,6 +8,7 @@ import { parseCliArgs, usage } from './args';
 import { bisectCheckCommand } from './bisect-check';
 import { compareCommand } from './compare';
 import { runLoad, RunIo } from './run';
+import { siteCommand } from './site/command';
 
 /** dist/cli.js (or cli/main.ts under tsx) sits one folder below the project root. */
 export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -19,6 +20,7 @@ const io: RunIo = {
 
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'compare') return compareCommand(argv.slice(1), io.stdout, io.stderr);
+  if (argv[0] === 'site') return siteCommand(argv.slice(1), io);
   if (argv[0] === 'bisect-check') return bisectCheckCommand(PROJECT_ROOT, argv.slice(1), io);
   let parsed;
   try {

@@ -18,6 +18,7 @@ import type { Summary } from '../lib/summary';
 import type { CliOptions } from './args';
 import { findK6, K6MissingError } from './k6-binary';
 import { followProgress } from './progress';
+import { addServerResources, startServerStats } from './server-stats/run-hook';
 
 export interface RunIo {
   readonly stdout: (text: string) => void;
@@ -129,6 +130,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
 
   const requestLog = openRequestLog(options.logPath);
 
+  const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
   const dashboardPort = await freePort();
   const periodSec = dashboardPeriod(options, settings);
   // JSON log lines: request-log records are picked out of them, the rest shown on stderr.
@@ -176,7 +178,8 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
-  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), io.stderr);
+  const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
+  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), printProgress);
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -194,6 +197,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
 
   const code: number | null = await new Promise((done) => child.on('close', (c) => done(c)));
   stopProgress();
+  await sampler?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('exit', killChild);
@@ -210,6 +214,8 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
+  if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
+  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}`);
   if (summary !== undefined) {
     report(JSON.parse(summary) as Summary, io);
     io.stdout(summary);

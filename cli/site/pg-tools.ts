@@ -46,7 +46,7 @@ export function dumpTables(toc: string): string[] {
   const out: string[] = [];
   for (const line of toc.split('\n')) {
     // "123; 1259 16390 TABLE public mdl_config moodle"
-    const m = /^\d+;\s+\d+\s+\d+\s+TABLE\s+(\S+)\s+(\S+)\s/.exec(line);
+    const m = /^\d+;\s+\d+\s+\d+\s+TABLE\s+(?!DATA\s)(\S+)\s+(\S+)\s/.exec(line);
     if (m) out.push(m[2] as string);
   }
   return out;

@@ -56,6 +56,7 @@ export function describePlan(p: RestorePlan, file: string): string[] {
     `will replace ${describeTarget(p.target)} (now Moodle ${p.currentVersion}) with snapshot ${file} (Moodle ${p.meta.moodle_version}, taken ${p.meta.taken_at}): ` +
       `drops and recreates the snapshot's ${p.snapshotTables} tables, with their data, and its other objects`,
   ];
+  if (p.currentVersion !== p.meta.moodle_version) lines.push(`the database is now at Moodle version ${p.currentVersion}, the snapshot at ${p.meta.moodle_version}: if the code is newer than the snapshot, run admin/cli/upgrade.php after the restore`);
   if (p.extraTables.length > 0) lines.push(`will drop ${p.extraTables.length} table(s) with prefix ${p.target.prefix} that the snapshot does not have: ${p.extraTables.join(', ')}`);
   if (p.meta.dataroot_dirs.length > 0) lines.push(`will replace ${p.meta.dataroot_dirs.join(', ')} in ${p.target.dataroot} with the snapshot's`);
   return lines;

@@ -11,7 +11,7 @@ import { ResourceSampler } from './sampler';
 export interface ServerStatsOptions {
   /** Only these pids and their descendants (--server-pids); else processes found by name. */
   readonly pids: readonly number[] | undefined;
-  /** --docker-socket; else DOCKER_HOST's or /var/run/docker.sock when it exists. */
+  /** --docker-socket; else, without --server-pids, DOCKER_HOST's or /var/run/docker.sock when it exists. */
   readonly dockerSocket: string | undefined;
 }
 
@@ -23,7 +23,8 @@ export function resourcesFileFor(summaryPath: string): string {
 export async function startServerStats(options: ServerStatsOptions, summaryPath: string, say: (line: string) => void): Promise<ResourceSampler> {
   const sources: ResourceSource[] = [new ProcSource(options.pids ? new Set(options.pids) : undefined)];
   const socket = options.dockerSocket ?? dockerSocketPath(process.env);
-  if (options.dockerSocket !== undefined || existsSync(socket)) sources.push(new DockerSource(socket));
+  // --server-pids narrows the sampling to those processes: containers then only when asked for.
+  if (options.dockerSocket !== undefined || (options.pids === undefined && existsSync(socket))) sources.push(new DockerSource(socket));
   const sampler = new ResourceSampler(sources, resourcesFileFor(summaryPath));
   await sampler.start();
   say(`moodle-load: server stats every second from ${sources.map((s) => s.label).join(' and ')}, to ${sampler.file}`);

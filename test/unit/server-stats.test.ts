@@ -7,6 +7,8 @@ import { cpuPercent, parseProcIo, parseProcStat, parseVmRss } from '../../cli/se
 import type { GroupReading } from '../../cli/server-stats/readings';
 import { groupSample } from '../../cli/server-stats/sampler';
 import { resourcesFileFor } from '../../cli/server-stats/run-hook';
+import { parseCliArgs } from '../../cli/args';
+import { throwsMessage } from '../helpers/assert';
 
 // Read from this machine's PostgreSQL 15 postmaster (/proc/22792/stat), unchanged.
 const POSTMASTER_STAT = '22792 (postgres) S 1 22792 22792 0 -1 4194304 6060 201565 1 3 2 9 1861 404 20 0 1 0 48297 222470144 7520 18446744073709551615 94776995188736 94777000602025 140733562764768 0 0 0 0 24129536 84487 1 0 0 17 0 0 0 0 0 0 94777003067568 94777003284874 94777492463616 140733562769053 140733562769175 140733562769175 140733562769364 0\n';
@@ -100,4 +102,19 @@ test('Docker stats: CPU seconds from total_usage ns, memory without inactive fil
 test('the resources file sits beside the summary', () => {
   assert.equal(resourcesFileFor('/r/summary-1.json'), '/r/summary-1.server.jsonl');
   assert.equal(resourcesFileFor('/r/out'), '/r/out.server.jsonl');
+});
+
+test('flags: --server-stats with --server-pids and --docker-socket; either alone, or bad pids, is a one-line error', () => {
+  const base = ['--config', 'c.json', '--rpm', '60', '--duration', '5'];
+  const run = (extra: string[]) => {
+    const p = parseCliArgs([...base, ...extra]);
+    assert.equal(p.kind, 'run');
+    return p.kind === 'run' ? p.options.serverStats : undefined;
+  };
+  assert.equal(run([]), undefined);
+  assert.deepEqual(run(['--server-stats']), { pids: undefined, dockerSocket: undefined });
+  assert.deepEqual(run(['--server-stats', '--server-pids', '12, 34', '--docker-socket', '/s']), { pids: [12, 34], dockerSocket: '/s' });
+  throwsMessage(() => run(['--server-pids', '12']), /^--server-pids needs --server-stats$/);
+  throwsMessage(() => run(['--docker-socket', '/s']), /^--docker-socket needs --server-stats$/);
+  throwsMessage(() => run(['--server-stats', '--server-pids', 'php-fpm']), /^--server-pids must be process ids separated by commas, not "php-fpm"$/);
 });

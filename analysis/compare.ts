@@ -2,6 +2,7 @@
 // failure rate, latency percentiles and Moodle's server-side figures, with the thresholds
 // that decide what counts as a regression. Runs with different settings are refused.
 import type { EndpointSummary, ServerFigures, Summary } from '../lib/summary';
+import { resourceRows, ServerResources } from './server-resources';
 
 export interface Thresholds {
   /** p95 may grow by this many percent. */
@@ -98,6 +99,9 @@ export function compareSummaries(base: Summary, next: Summary, t: Thresholds = D
     const other = next.endpoints[name];
     if (other) rows.push(...compareScope(name, e, other, t));
   }
+  // The site's own resources (--server-stats), when either run sampled them: shown, never judged.
+  const resources = (s: Summary) => (s as Summary & { server_resources?: ServerResources }).server_resources;
+  for (const r of resourceRows(resources(base), resources(next))) rows.push(row(r.scope, r.figure, r.old, r.new, null));
   return { rows, regressions: rows.filter((r) => r.regression !== null) };
 }
 

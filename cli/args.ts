@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { logFormatOf } from '../lib/request-log';
 import { readRunSettings, RunSettings, SETTINGS, SettingsError } from '../lib/run-settings';
 import { nearest } from '../lib/suggest';
+import type { ServerStatsOptions } from './server-stats/run-hook';
 
 export interface CliOptions {
   readonly settings: RunSettings;
@@ -15,6 +16,8 @@ export interface CliOptions {
   readonly logPath: string | undefined;
   /** --report FILE.html: k6's web-dashboard report, written at the end. */
   readonly reportPath: string | undefined;
+  /** --server-stats (with --server-pids, --docker-socket): sample the site's processes. */
+  readonly serverStats?: ServerStatsOptions;
 }
 
 /** Flags a subcommand adds to the run flags (bisect-check): name without dashes -> help. */
@@ -30,6 +33,9 @@ const CLI_ONLY = [
   { flag: '--out', help: "k6 output, repeatable (e.g. json=results/k6.json, experimental-prometheus-rw)" },
   { flag: '--log', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)' },
   { flag: '--report', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html" },
+  { flag: '--server-stats', help: "sample the site's php-fpm, web server and PostgreSQL (CPU, RSS, I/O) every second, to SUMMARY.server.jsonl" },
+  { flag: '--server-pids', help: 'with --server-stats: only these pids (comma-separated) and their children' },
+  { flag: '--docker-socket', help: "with --server-stats: Docker's socket (default $DOCKER_HOST or /var/run/docker.sock when it exists)" },
 ];
 
 export function usage(extra: ExtraFlags = {}, command = 'moodle-load', outputs = 'Prints progress on stderr and the summary JSON on stdout.'): string {
@@ -43,6 +49,7 @@ export function usage(extra: ExtraFlags = {}, command = 'moodle-load', outputs =
     `usage: ${command} --config FILE --rpm N --duration SECONDS [options]`,
     '       moodle-load compare BASE.json NEW.json [--format json] (see moodle-load compare --help)',
     '       moodle-load bisect-check --baseline FILE [run options] (see moodle-load bisect-check --help)',
+    '       moodle-load site snapshot --out FILE | site restore FILE (see moodle-load site --help)',
     '',
     ...rows.map((r) => `  ${r.flag.padEnd(width)}${r.help}`),
     '  --help, --version',
@@ -57,7 +64,7 @@ export function suggestFlag(unknown: string, extra: readonly string[] = []): str
 }
 
 export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' }, report: { type: 'string' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' }, report: { type: 'string' }, 'server-stats': { type: 'boolean' }, 'server-pids': { type: 'string' }, 'docker-socket': { type: 'string' } };
   for (const [name, e] of Object.entries(extra)) options[name] = { type: e.boolean ? 'boolean' : 'string' };
   for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -93,7 +100,17 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
   if (!Number.isSafeInteger(progressSec) || progressSec <= 0) throw new SettingsError(`--progress must be a positive whole number of seconds, not ${JSON.stringify(progressRaw)}`);
   const extraValues: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(extra)) extraValues[name] = values[name] as string | boolean | undefined;
-  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath, reportPath }, extra: extraValues };
+  const serverStats = serverStatsOptions(values['server-stats'] === true, values['server-pids'] as string | undefined, values['docker-socket'] as string | undefined);
+  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath, reportPath, serverStats }, extra: extraValues };
+}
+
+function serverStatsOptions(on: boolean, pids: string | undefined, dockerSocket: string | undefined): ServerStatsOptions | undefined {
+  if (!on) {
+    if (pids !== undefined || dockerSocket !== undefined) throw new SettingsError(`${pids !== undefined ? '--server-pids' : '--docker-socket'} needs --server-stats`);
+    return undefined;
+  }
+  if (pids !== undefined && !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(pids)) throw new SettingsError(`--server-pids must be process ids separated by commas, not ${JSON.stringify(pids)}`);
+  return { pids: pids?.split(',').map(Number), dockerSocket };
 }
 
 /** A number flag of a subcommand: its default when absent, else a finite number >= min. */

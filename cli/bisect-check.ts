@@ -23,6 +23,7 @@ const DEFAULTS = { baselineRuns: 3, judgeRuns: 1, maxRepeats: 5, timeLimitSec: 9
 const VU_HEADROOM = 2;
 /** When a run dropped iterations and its p95 does not explain it, the next run gets this many times the VUs. */
 const VU_GROWTH = 1.5;
+import { restoreSnapshot } from './site/restore';
 
 const FLAGS: ExtraFlags = {
   baseline: { help: 'judge against this baseline file (made with --save-baseline on a good commit)' },
@@ -37,6 +38,7 @@ const FLAGS: ExtraFlags = {
   'min-db-effect': { help: `DB reads or writes per request count from this shift (default ${DEFAULTS_TEXT('minDbEffect')})` },
   time: { help: `judge time on the footer's 'server' time (when present) or the 'client' latency (default ${DEFAULTS_TEXT('timeSource')})` },
   'keep-runs': { help: "keep each run's summary and request log in the temporary folder (printed); by default it is removed", boolean: true },
+  restore: { help: 'restore this site snapshot (moodle-load site snapshot) before each run' },
 };
 
 function DEFAULTS_TEXT(key: keyof Limits): string {
@@ -107,6 +109,17 @@ function verdictJson(v: Verdict) {
     (endpoints[endpoint] ??= {})[figure] = rest;
   }
   return endpoints;
+}
+
+/** --restore: the same site state for every run; a failed restore stops the bisect (128). */
+async function restoreBeforeRun(snapshot: string, say: (line: string) => void): Promise<boolean> {
+  try {
+    await restoreSnapshot(snapshot, {}, false, say);
+    return true;
+  } catch (e) {
+    say(`cannot judge: restoring ${snapshot} failed: ${(e as Error).message}`);
+    return false;
+  }
 }
 
 export async function bisectCheckCommand(projectRoot: string, argv: readonly string[], io: RunIo): Promise<number> {
@@ -188,6 +201,7 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
           break;
         }
       }
+      if (typeof parsed.extra.restore === 'string' && !(await restoreBeforeRun(parsed.extra.restore, say))) return BISECT_EXIT.abort;
       const logPath = join(dir, `run-${i}.jsonl`);
       const summaryPath = join(dir, `run-${i}.json`);
       const given = parsed.options.settings;

@@ -8,6 +8,7 @@ import { parseCliArgs, usage } from './args';
 import { bisectCheckCommand } from './bisect-check';
 import { compareCommand } from './compare';
 import { runLoad, RunIo } from './run';
+import { siteCommand } from './site/command';
 
 // The bundle carries an inline source map: stack traces name the .ts line.
 process.setSourceMapsEnabled(true);
@@ -22,6 +23,7 @@ const io: RunIo = {
 
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'compare') return compareCommand(argv.slice(1), io.stdout, io.stderr);
+  if (argv[0] === 'site') return siteCommand(argv.slice(1), io);
   if (argv[0] === 'bisect-check') return bisectCheckCommand(PROJECT_ROOT, argv.slice(1), io);
   let parsed;
   try {

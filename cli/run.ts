@@ -20,6 +20,7 @@ import type { CliOptions } from './args';
 import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6-binary';
 import { k6Invocation } from './k6-invocation';
 import { followProgress } from './progress';
+import { addServerResources, startServerStats } from './server-stats/run-hook';
 
 export interface RunIo {
   readonly stdout: (text: string) => void;
@@ -158,6 +159,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
 
   const requestLog = openRequestLog(options.logPath);
 
+  const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
   const dashboardPort = await freePort();
   const periodSec = dashboardPeriod(options, settings);
   const invocation = k6Invocation({
@@ -188,7 +190,8 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
       } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
-  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), io.stderr);
+  const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
+  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), printProgress);
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -206,6 +209,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
 
   const code: number | null = await new Promise((done) => child.on('close', (c) => done(c)));
   stopProgress();
+  await sampler?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('exit', killChild);
@@ -223,6 +227,8 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
+  if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
+  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}`);
   if (summary !== undefined) {
     report(JSON.parse(summary) as Summary, status, io);
     io.stdout(summary);

@@ -1,0 +1,71 @@
+// --server-stats with the real k6, sampling the simulator (its own process, given by
+// --server-pids): the CPU seconds in the per-second file add up to what /proc says the
+// process used, read here independently; the summary, progress lines and compare show them.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { ResourceSample, ServerResources } from '../../analysis/server-resources';
+import { DEFAULT_USERS, Simulator } from '../../sim/server';
+import { runCli, tempDir, writeConfig } from '../helpers/e2e';
+import { ROOT } from '../helpers/paths';
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** utime + stime of one process, in seconds, straight from /proc/<pid>/stat (fields 14 and 15). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+test('--server-stats: per-second CPU of the sampled process adds up to /proc; summary, progress and compare show it', { timeout: 60_000 }, async (t) => {
+  const port = 20000 + (process.pid % 20000);
+  const sim = spawn(process.execPath, [join(ROOT, 'dist', 'sim.js'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sim.stdout?.setEncoding('utf8').on('data', (c: string) => c.includes('listening') && resolve());
+      sim.once('exit', (code) => reject(new Error(`simulator exited ${code}`)));
+    });
+    const dir = tempDir();
+    const summaryPath = join(dir, 'summary.json');
+    const config = writeConfig(dir, { url: `http://127.0.0.1:${port}`, users: DEFAULT_USERS } as unknown as Simulator);
+    const before = cpuSeconds(sim.pid as number);
+    const run = runCli(['--config', config, '--rpm', '1200', '--duration', '8', '--concurrency', '10', '--progress', '2', '--summary', summaryPath, '--server-stats', '--server-pids', String(sim.pid)], 45_000);
+    const { code, stdout, stderr } = await run.done;
+    const truth = cpuSeconds(sim.pid as number) - before;
+    assert.equal(code, 0, stderr);
+
+    const samples = readFileSync(join(dir, 'summary.server.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResourceSample);
+    const sampled = samples.reduce((sum, s) => sum + ((s.groups.node?.cpu_pct ?? 0) / 100) * (s.groups.node?.interval_s ?? 0), 0);
+    t.diagnostic(`simulator CPU: ${sampled.toFixed(3)} s in ${samples.length} samples, ${truth.toFixed(3)} s by /proc around the run`);
+    assert.ok(samples.length >= 8, `${samples.length} samples`);
+    assert.ok(truth > 0.2, `the simulator used ${truth} s of CPU: was the load served?`);
+    // The sampler's window lies inside the test's; the simulator idles outside the run.
+    assert.ok(sampled <= truth + 0.02 && sampled >= truth * 0.9 - 0.05, `sampled ${sampled.toFixed(3)} s, /proc ${truth.toFixed(3)} s`);
+    for (const s of samples) assert.deepEqual(Object.keys(s.groups), ['node'], 'only the given pid (it has no children)');
+
+    const summary = JSON.parse(stdout) as { server_resources: ServerResources };
+    const node = summary.server_resources.groups.node;
+    assert.ok(node, JSON.stringify(summary.server_resources));
+    assert.equal(node.source, 'proc');
+    assert.equal(node.processes_max, 1);
+    assert.ok(node.samples >= 7 && node.samples <= samples.length, `${node.samples} samples in the load phase`);
+    assert.ok(node.cpu_seconds > 0 && node.cpu_seconds <= sampled + 0.01 && node.cpu_pct_peak >= node.cpu_pct_mean && node.rss_mb_peak > 10, JSON.stringify(node));
+    assert.equal(summary.server_resources.file, 'summary.server.jsonl');
+    assert.equal(readFileSync(summaryPath, 'utf8'), stdout, 'the summary file holds server_resources too');
+    assert.match(stderr, /^progress: load .* \| server cpu node \d+%$/m);
+
+    const compared = runCli(['compare', summaryPath, summaryPath, '--format', 'json'], 10_000);
+    const c = await compared.done;
+    assert.equal(c.code, 0, c.stderr);
+    const rows = (JSON.parse(c.stdout) as { rows: { scope: string; figure: string; old: number; new: number; regression: string | null }[] }).rows.filter((r) => r.scope === 'server node');
+    assert.deepEqual(rows.map((r) => r.figure), ['cpu_pct_mean', 'cpu_pct_peak', 'cpu_seconds', 'rss_mb_mean', 'rss_mb_peak', 'read_mb', 'write_mb']);
+    assert.equal(rows.find((r) => r.figure === 'cpu_seconds')?.old, node.cpu_seconds);
+    assert.ok(rows.every((r) => r.regression === null));
+  } finally {
+    sim.kill();
+  }
+});

@@ -271,13 +271,15 @@ ids_json() { php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" ids; }
 jq_get() { php -r '$j = json_decode($argv[1], true); echo $j[$argv[2]];' "$1" "$2"; }
 
 site_files() {
-  if [ -f "$SITE/moodle-load.json" ] && [ -f "$SITE/inventory.md" ]; then skip; return 0; fi
+  if [ -f "$SITE/moodle-load.json" ] && [ -f "$SITE/inventory.md" ] && [ -f "$SITE/ids.json" ]; then skip; return 0; fi
+  rm -f "$SITE/moodle-load.json"
+  ids_json >"$SITE/ids.json.tmp" && mv "$SITE/ids.json.tmp" "$SITE/ids.json"
   php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" inventory >"$SITE/inventory.md.tmp"
   php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" config "$WWWROOT" >"$SITE/moodle-load.json.tmp"
   mv "$SITE/inventory.md.tmp" "$SITE/inventory.md"
   # Last: other tools take moodle-load.json as "the site is ready".
   mv "$SITE/moodle-load.json.tmp" "$SITE/moodle-load.json"
-  done_with "$SITE/moodle-load.json, $SITE/inventory.md"
+  done_with "$SITE/moodle-load.json, $SITE/inventory.md, $SITE/ids.json"
 }
 
 # --- stop and rebuild ------------------------------------------------------------------------------
@@ -363,7 +365,7 @@ main() {
   step generate "test data (tool_generator: site $SITE_SIZE, plan $PLAN_SIZE, users file)" generate
   step cron "cron once" cron_once
   step warm "warm caches (one request per page type)" warm
-  step site-files "moodle-load.json and inventory.md" site_files
+  step site-files "moodle-load.json, inventory.md and ids.json" site_files
   say "ready in $(secs "$start") s: $SITE/moodle-load.json (ids: $SITE/inventory.md)"
 }
 

@@ -1,6 +1,6 @@
 <?php
 // The site's ids, read from its database, as build.sh needs them:
-//   php site-files.php CODE_DIR SITE_DIR ids                 JSON of the ids the warm-up requests
+//   php site-files.php CODE_DIR SITE_DIR ids                 ids.json: the ids the warm-up and the tests use
 //   php site-files.php CODE_DIR SITE_DIR inventory           inventory.md, for people
 //   php site-files.php CODE_DIR SITE_DIR config WWWROOT      moodle-load.json, a ready moodle-load config
 define('CLI_SCRIPT', true);
@@ -50,6 +50,8 @@ $ids = [
     'user' => $userids[0],
     'not_enrolled' => $notenrolled,
     'missing_user' => $missinguser,
+    'pages' => $pages,
+    'users' => $userids,
 ];
 
 if ($mode === 'ids') {

@@ -55,6 +55,7 @@ step() {
     rm -f "$log.result"
     say "[$name] FAILED after $(secs "$start") s; last lines of $log:"
     tail -n 25 "$log" | sed 's/^/    /' >&2
+    say "after fixing the cause, run it again; a half-built site starts clean with REBUILD=1"
     exit 1
   fi
 }
@@ -288,7 +289,8 @@ stop_services() {
   local f
   for f in nginx php-fpm; do
     if pid_alive "$RUN/$f.pid"; then
-      kill "$(cat "$RUN/$f.pid")" && say "stopped $f (pid $(cat "$RUN/$f.pid"))"
+      local pid; pid="$(cat "$RUN/$f.pid")"
+      kill "$pid" && say "stopped $f (pid $pid)"
       local i; for i in $(seq 50); do pid_alive "$RUN/$f.pid" || break; sleep 0.1; done
     fi
   done
@@ -314,7 +316,7 @@ rebuild() {
   fi
   local keep=; [ -f "$RUN/postgres.started" ] && keep="$(cat "$RUN/postgres.started")"
   rm -rf "$SITE"
-  if [ -n "$keep" ]; then mkdir -p "$RUN"; echo "$keep" >"$RUN/postgres.started"; fi
+  if [ -n "$keep" ]; then mkdir -p "$RUN"; touch "$MARKER"; echo "$keep" >"$RUN/postgres.started"; fi
   say "[rebuild] dropped in $(secs "$start") s"
 }
 
@@ -343,6 +345,13 @@ main() {
     [ ${#missing[@]} -eq 0 ] || die "install the packages first: sudo apt-get install ${missing[*]}"
     die "must run as root (it runs PostgreSQL commands as postgres and Moodle's CLI as www-data): sudo make moodle-site"
   fi
+  # The source is needed for a new site: checked before anything is dropped or started.
+  if [ "${REBUILD:-}" = 1 ] || [ ! -f "$CODE/version.php" ]; then
+    [ -n "${MOODLE_SRC:-}" ] || die "MOODLE_SRC is not set: a Moodle code tree, a git checkout or a .tar.gz of one"
+    [ -e "$MOODLE_SRC" ] || die "MOODLE_SRC=$MOODLE_SRC does not exist (relative paths are from $(pwd))"
+  fi
+  # Relative to where make ran; the steps run elsewhere.
+  if [ -n "${MOODLE_SRC:-}" ] && [ -e "$MOODLE_SRC" ]; then MOODLE_SRC="$(realpath "$MOODLE_SRC")"; fi
   [ "${REBUILD:-}" = 1 ] && rebuild
   if [ -e "$SITE" ] && [ ! -f "$MARKER" ]; then die "$SITE exists but is not a moodle-load site (no $MARKER)"; fi
   mkdir -p "$SITE" "$LOGS" "$RUN" "$ETC" "$STATE"; touch "$MARKER"

@@ -378,4 +378,5 @@ main() {
   say "ready in $(secs "$start") s: $SITE/moodle-load.json (ids: $SITE/inventory.md)"
 }
 
-main "$@"
+# Sourcing the file (to call one step by hand) defines the steps without running them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

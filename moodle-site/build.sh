@@ -35,7 +35,7 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # step NAME "what it does" FUNCTION: runs FUNCTION with its output in logs/build-NAME.log. A step that
-# finds its work already done prints "already done" (it echoes SKIP on fd 3).
+# finds its work already done says so: skip and done_with write the step's result line on fd 3.
 step() {
   local name="$1" what="$2" fn="$3" start log result
   start="$(now)"

@@ -20,7 +20,7 @@ ARGS ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench clean
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench clean moodle-site moodle-site-stop test-moodle
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -31,6 +31,9 @@ help:
 	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
 	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
 	@echo "make bench     speed, accuracy, memory: writes BENCHMARKS.md (about 12 minutes)"
+	@echo "make moodle-site MOODLE_SRC=PATH   a real Moodle test site on 127.0.0.1:8090 (root; REBUILD=1 starts clean)"
+	@echo "make moodle-site-stop               stop that site's services"
+	@echo "make test-moodle MOODLE_SRC=PATH    the acceptance suite against that site"
 
 # Recipes are silent and npm writes to stderr, so `make run ... | jq` sees only the summary JSON.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -100,3 +103,15 @@ report-screenshot: build k6 test-deps
 
 clean:
 	rm -rf dist
+
+# The real Moodle site (issue 11): built outside the repository, in MOODLE_SITE_DIR
+# (default /var/tmp/moodle-load-site). MOODLE_SRC: a Moodle code tree, git checkout or .tar.gz.
+moodle-site:
+	@MOODLE_SRC="$(MOODLE_SRC)" moodle-site/build.sh
+
+moodle-site-stop:
+	@moodle-site/build.sh stop
+
+# Acceptance suite against that site (not part of `make test`: it needs Moodle).
+test-moodle: moodle-site build k6 typecheck
+	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/moodle/*.test.ts

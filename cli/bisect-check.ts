@@ -138,6 +138,8 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
       return EXIT.ok;
     }
     const x = parsed.extra;
+    const own = parsed.options.logPath !== undefined ? '--log' : parsed.options.settings.summaryPath !== undefined ? '--summary' : undefined;
+    if (own) throw new SettingsError(`${own} is not for bisect-check: it writes each run's summary and request log itself, in a temporary folder (--keep-runs keeps it)`);
     if ((x.baseline === undefined) === (x['save-baseline'] === undefined)) throw new SettingsError('give either --baseline FILE (judge) or --save-baseline FILE (record on a good commit)');
     savePath = x['save-baseline'] as string | undefined;
     const wholeNumber = (flag: string, raw: string | boolean | undefined, fallback: number, min: number) => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
 import { DashboardDecoder, SseParser } from '../../cli/dashboard-events';
+import { BISECT_EXIT } from '../../cli/exit-codes';
 import { EXIT, K6_EXIT } from '../../cli/exit-codes';
 import { k6Invocation } from '../../cli/k6-invocation';
 import { PINNED_K6_VERSION } from '../../cli/k6-binary';
@@ -287,6 +288,10 @@ test('bisect-check removes its run folders (request logs included) unless --keep
   mkdirSync(tmp);
   const args = [CLI, 'bisect-check', '--save-baseline', join(dir, 'base.json'), '--repeat', '1', '--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '2', '--concurrency', '3'];
   const env = { ...process.env, TMPDIR: tmp };
+  // Flags that would name files bisect-check writes itself are refused in one line (128 stops `git bisect run`).
+  const refused = await start(process.execPath, [...args, '--log', join(dir, 'mine.jsonl')], { timeoutMs: 20_000, env }).done;
+  assert.equal(refused.code, BISECT_EXIT.abort);
+  assert.equal(refused.stderr.trim(), "bisect-check: --log is not for bisect-check: it writes each run's summary and request log itself, in a temporary folder (--keep-runs keeps it)");
   const removed = await start(process.execPath, args, { timeoutMs: 40_000, env }).done;
   assert.equal(removed.code, EXIT.ok, removed.stderr);
   assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('moodle-load-')), [], 'no run or status folder left');

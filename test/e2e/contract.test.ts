@@ -286,7 +286,7 @@ test('bisect-check removes its run folders (request logs included) unless --keep
   const dir = tempDir();
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
-  const args = [CLI, 'bisect-check', '--save-baseline', join(dir, 'base.json'), '--repeat', '1', '--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '2', '--concurrency', '3'];
+  const args = [CLI, 'bisect-check', '--save-baseline', join(dir, 'base.json'), '--repeat', '2', '--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '2', '--concurrency', '3'];
   const env = { ...process.env, TMPDIR: tmp };
   // Flags that would name files bisect-check writes itself are refused in one line (128 stops `git bisect run`).
   const refused = await start(process.execPath, [...args, '--log', join(dir, 'mine.jsonl')], { timeoutMs: 20_000, env }).done;

@@ -122,7 +122,8 @@ aggregating every second) against plain \`k6 run\` of the same script (no dashbo
 
 ## Where the time goes (goal 2 missed)
 
-Profiled by hand on this machine (\`k6 run --profiling-enabled --address 127.0.0.1:6565 ...\` on
+Profiled before issue 13, against the old simulator's ~1 KB pages (not re-profiled on real page bodies, where each
+request also moves and scans 20-540 KB: with them moodle-load sustains ${rps(o.ours.maxSustainedRpm)} req/s here). Profiled by hand on this machine (\`k6 run --profiling-enabled --address 127.0.0.1:6565 ...\` on
 \`dist/scenario.js\`, then \`go tool pprof -top -cum .tools/bin/k6 profile\`), at 2,000 req/s against the simulator:
 
 - k6 CPU per request: the scenario 375 us, bare k6 210 us (\`/usr/bin/time\` over 10 s). The difference is almost all
@@ -139,8 +140,9 @@ Profiled by hand on this machine (\`k6 run --profiling-enabled --address 127.0.0
 - k6's: the cost of running any per-iteration JavaScript in sobek, and k6 emitting about a dozen built-in metric
   samples per request whatever the script (they cannot be switched off). A scenario that logs in, draws URLs,
   classifies pages and keeps per-endpoint figures costs the VM about twice what a bare \`http.get\` does, so on 2
-  cores shared with the target it sustains about a third of bare k6's rate. A real small Moodle serves 20 to 110
-  req/s on 2 cores (measured on the real Moodle 4.5.6 test site): 2,000 req/s from one 2-core client is 20 to 100 such sites.
+  cores shared with the target it sustains a fraction of bare k6's rate. A real small Moodle serves 20 to 110
+  req/s on 2 cores (measured on a real Moodle 4.5.6 test site): ${rps(o.ours.maxSustainedRpm)} req/s from one 2-core client is
+  ${Math.round(rps(o.ours.maxSustainedRpm) / 110)} to ${Math.round(rps(o.ours.maxSustainedRpm) / 20)} such sites.
 
 ## The command
 

@@ -28,6 +28,8 @@ const LOCK = process.env.HEAVY_LOCK ?? '/tmp/moodle-load-heavy.lock';
 const BRANCH = `moodle-load-bisect-test-${process.pid}`;
 const GIT_ID = { GIT_AUTHOR_NAME: 'moodle-load test', GIT_AUTHOR_EMAIL: 'test@127.0.0.1', GIT_COMMITTER_NAME: 'moodle-load test', GIT_COMMITTER_EMAIL: 'test@127.0.0.1' };
 const MINUTE_MS = 60_000;
+/** Other heavy work may hold the lock first (none does in CI): the timeouts allow for that wait. */
+const LOCK_WAIT_MS = 40 * MINUTE_MS;
 
 const work = mkdtempSync(join(tmpdir(), 'moodle-load-bisect-site-'));
 let original = '';
@@ -140,7 +142,7 @@ before(async () => {
   original = git('rev-parse', 'HEAD');
   good = original;
   // 1. The baseline on the good commit, as written.
-  const r = await shell(flow.setup + flow.baseline, { GOOD: good, BAD: good }, 10 * MINUTE_MS);
+  const r = await shell(flow.setup + flow.baseline, { GOOD: good, BAD: good }, LOCK_WAIT_MS + 10 * MINUTE_MS);
   assert.equal(r.code, 0, r.out);
   report.push(`baseline: ${Math.round(r.seconds)} s`);
 });
@@ -155,14 +157,14 @@ after(async () => {
   }
   git('checkout', '-q', '-f', originalRef === 'HEAD' ? original : originalRef);
   for (const name of git('branch', '--list', `${BRANCH}-*`).split('\n').map((b) => b.replace(/^[*+ ]+/, '').trim()).filter(Boolean)) git('branch', '-q', '-D', name);
-  await shell('php admin/cli/upgrade.php --non-interactive >/dev/null && php admin/cli/purge_caches.php', {}, 5 * MINUTE_MS);
+  await shell('php admin/cli/upgrade.php --non-interactive >/dev/null && php admin/cli/purge_caches.php', {}, LOCK_WAIT_MS + 5 * MINUTE_MS);
   assert.equal(git('rev-parse', 'HEAD'), original);
   process.stderr.write(`bisect on the real site:\n  ${report.join('\n  ')}\n`);
 });
 
 async function bisect(name: string, length: number, at: number, plant: () => string): Promise<void> {
   const h = history(name, length, at, plant);
-  const r = await shell(`${flow.setup}\n${flow.step}\n${flow.bisect.replace('git bisect reset', 'git bisect log > "$WORK/bisect.log"; git bisect reset')}`, { GOOD: good, BAD: h.commits.at(-1) as string, WORK: work }, 10 * MINUTE_MS);
+  const r = await shell(`${flow.setup}\n${flow.step}\n${flow.bisect.replace('git bisect reset', 'git bisect log > "$WORK/bisect.log"; git bisect reset')}`, { GOOD: good, BAD: h.commits.at(-1) as string, WORK: work }, LOCK_WAIT_MS + 10 * MINUTE_MS);
   const log = readFileSync(join(work, 'bisect.log'), 'utf8');
   const steps = judgements(log);
   const verdicts = [...r.out.matchAll(/^\{"verdict".*$/gm)].map((m) => JSON.parse(m[0]) as { verdict: string; elapsed_sec: number; runs: unknown[] });
@@ -178,22 +180,22 @@ async function bisect(name: string, length: number, at: number, plant: () => str
   }
 }
 
-test('git bisect run names the commit that adds 2 DB reads to course view (and nothing else)', { timeout: 12 * MINUTE_MS }, async () => {
+test('git bisect run names the commit that adds 2 DB reads to course view (and nothing else)', { timeout: LOCK_WAIT_MS + 12 * MINUTE_MS }, async () => {
   await bisect('db', 6, 3, () => plantAfter('course/view.php', /^require_login\(\$course\);/, "$DB->get_record('user', ['id' => $USER->id]); $DB->get_record('user', ['id' => $USER->id]); // moodle-load bisect test: +2 DB reads", 'course view: two more user reads'));
 });
 
-test('git bisect run names the commit that makes the page view 25 ms slower (no DB change)', { timeout: 12 * MINUTE_MS }, async () => {
+test('git bisect run names the commit that makes the page view 25 ms slower (no DB change)', { timeout: LOCK_WAIT_MS + 12 * MINUTE_MS }, async () => {
   await bisect('time', 6, 5, () => plantAfter('mod/page/view.php', /^require_course_login\(\$course, true, \$cm\);/, 'usleep(25000); // moodle-load bisect test: +25 ms', 'page view: 25 ms slower'));
 });
 
-test('unchanged code (10 comment-only commits): the README\'s step script says good every time', { timeout: 20 * MINUTE_MS }, async () => {
+test('unchanged code (10 comment-only commits): the README\'s step script says good every time', { timeout: 2 * LOCK_WAIT_MS + 20 * MINUTE_MS }, async () => {
   const h = history('none', 10, 0, () => '');
   const codes: number[] = [];
   const seconds: number[] = [];
   // Two halves, so the heavy lock is never held for more than about 5 minutes.
   for (const half of [h.commits.slice(0, 5), h.commits.slice(5)]) {
     const script = `${flow.setup}\n${flow.step}\nfor c in ${half.join(' ')}; do git checkout -q $c; s=$(date +%s); ${work}/bisect-step.sh > "$WORK/step-$c.json"; echo "step $c exit $? $(( $(date +%s) - s )) s"; done; git checkout -q ${good}`;
-    const r = await shell(script, { GOOD: good, BAD: good, WORK: work }, 10 * MINUTE_MS);
+    const r = await shell(script, { GOOD: good, BAD: good, WORK: work }, LOCK_WAIT_MS + 10 * MINUTE_MS);
     assert.equal(r.code, 0, r.out);
     for (const m of r.out.matchAll(/^step [0-9a-f]+ exit (\d+) (\d+) s$/gm)) {
       codes.push(Number(m[1]));

@@ -215,7 +215,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
   if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
-  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}`);
+  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}${sampler.warnings.map((w) => `\nmoodle-load: warning: ${w}`).join('')}`);
   if (summary !== undefined) {
     report(JSON.parse(summary) as Summary, io);
     io.stdout(summary);

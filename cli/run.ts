@@ -228,7 +228,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
   if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
-  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}`);
+  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}${sampler.warnings.map((w) => `\nmoodle-load: warning: ${w}`).join('')}`);
   if (summary !== undefined) {
     report(JSON.parse(summary) as Summary, status, io);
     io.stdout(summary);

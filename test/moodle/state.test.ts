@@ -3,7 +3,7 @@
 // It snapshots the site first and restores that snapshot at the end, so the site is left as found.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ResourceSample } from '../../analysis/server-resources';
@@ -145,4 +145,27 @@ test('after a restore, a run with the same seed repeats the first run\'s per-end
   assert.ok(restored.readsEqual >= 0.9 * restored.pairs, `after a restore only ${restored.readsEqual} of ${restored.pairs} pairs read the same`);
   assert.ok(restored.readsEqual > unrestored.readsEqual, 'a restore made no difference to DB reads');
   assert.deepEqual(dbMedians(second), dbMedians(first));
+});
+
+test("users on an existing site (README recipe): Moodle's uploaduser.php makes N users with a known password, and they log in", async () => {
+  const csv = join(dir, 'load-users.csv');
+  const users = join(dir, 'users.csv');
+  // The README's commands, with N=3 and the plan's course; the site is restored to its snapshot at the end.
+  const script = [
+    "N=3; PW='Load-test-1A'",
+    `{ echo 'username,password,firstname,lastname,email,course1'; seq -f "statetest%04g" 1 $N | awk -v pw="$PW" '{print $1 "," pw ",Load," $1 "," $1 "@example.invalid,testcourse_9"}'; } > ${csv}`,
+    `chmod 644 ${csv} && chmod 755 ${dir}`,
+    `cd ${CODE} && runuser -u www-data -- php admin/tool/uploaduser/cli/uploaduser.php --file=${csv} --uutype=0`,
+    `tail -n +2 ${csv} | cut -d, -f1,2 > ${users}`,
+  ].join('\n');
+  const out = execFileSync('bash', ['-e', '-c', script], { encoding: 'utf8' });
+  assert.match(out, /Users created: 3\s+Users having a weak password: 0\s+Errors: 0/);
+  const config = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
+  const configPath = join(dir, 'users-config.json');
+  writeFileSync(configPath, JSON.stringify({ ...config, users_file: users }));
+  const r = await cli(['--config', configPath, '--rpm', '60', '--duration', '3', '--concurrency', '3', '--summary', join(dir, 'users.json')]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { sessions: { logged_in: number }; failures: number; total: number };
+  assert.equal(summary.sessions.logged_in, 3);
+  assert.ok(summary.total > 0 && summary.failures === 0, r.stderr);
 });

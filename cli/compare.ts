@@ -12,7 +12,7 @@ const USAGE = `usage: moodle-load compare BASE.json NEW.json [options]
 
   --format table|json          table on stderr (default), or JSON on stdout
   --p95-increase PCT           p95 may grow by this many percent (default ${DEFAULT_THRESHOLDS.p95IncreasePct})
-  --db-reads-increase N        mean DB reads per request may grow by N, per endpoint (default ${DEFAULT_THRESHOLDS.dbReadsIncrease})
+  --db-reads-increase N        the median of DB reads per request may grow by N, per endpoint (default ${DEFAULT_THRESHOLDS.dbReadsIncrease})
   --failure-rate-increase PTS  failure rate may grow by this many points (default ${DEFAULT_THRESHOLDS.failureRateIncreasePts})
 
 Exit: 0 no regression, 1 regression, 2 bad input or runs that cannot be compared.`;

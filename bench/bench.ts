@@ -110,7 +110,10 @@ async function ours(sim: Simulator, config: string, rpm: number, durationSec: nu
 
 async function bare(sim: Simulator, rpm: number, durationSec: number, vus: number): Promise<LoadResult> {
   const summaryPath = join(dir, `bare-${rpm}-${Date.now()}.json`);
-  const p = await run(K6, ['run', '--quiet', '--address', '', '-e', `RPM=${rpm}`, '-e', `DURATION=${durationSec}`, '-e', `VUS=${vus}`, '-e', `URL=${sim.url}/`, '-e', `SUMMARY=${summaryPath}`, join(ROOT, 'bench', 'bare-k6.js')]);
+  // bare-k6.js logs each VU in and requests /my/ (the real-size dashboard) in that session.
+  const u = sim.users[0]!;
+  const env = { MODE: 'discard', RPM: rpm, DURATION: durationSec, VUS: vus, BASE: sim.url, URL: `${sim.url}/my/`, USERNAME: u.username, PASSWORD: u.password, SUMMARY: summaryPath };
+  const p = await run(K6, ['run', '--quiet', '--address', '', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(ROOT, 'bench', 'bare-k6.js')]);
   if (p.code !== 0) throw new Error(`bare k6 exited ${p.code}: ${p.stderr.slice(-500)}`);
   const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
   const j = judge(rpm, durationSec, s.total, s.dropped_iterations);

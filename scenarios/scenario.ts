@@ -92,11 +92,18 @@ export default function (data: SetupData): void {
   runner.run(vuSession(data), data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
 }
 
+/** SharedArray has indexing and length only: no map. */
+function usernames(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ctx.config.users.length; i++) out.push((ctx.config.users[i] as { username: string }).username);
+  return out;
+}
+
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   const setupData = data.setup_data;
   const s = ctx.settings;
   // Also when setup() aborted: its probe's failures are in the metrics too.
-  const report = loginReport({ metrics: data.metrics, usernames: ctx.config.users.map((u) => u.username), attempted: setupData?.sessions ?? s.concurrency, startMs: setupData?.loginStartMs ?? Date.now() });
+  const report = loginReport({ metrics: data.metrics, usernames: usernames(), attempted: setupData?.sessions ?? s.concurrency, startMs: setupData?.loginStartMs ?? Date.now() });
   for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
   const login = setupData === undefined ? undefined : report;
   const summary = buildSummary({

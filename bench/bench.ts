@@ -218,5 +218,8 @@ say(`  k6 peak ${mem.k6PeakRssMb} MB, CLI peak ${mem.cliPeakRssMb} MB, k6 ${earl
 await sim.close();
 results.wallSec = Math.round((Date.now() - started) / 1000);
 writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-writeFileSync(join(ROOT, 'BENCHMARKS.md'), (await import('./report')).benchmarksMarkdown(results as never));
+// The hot-path section (bench/hotpath.ts's figures, with their before/after notes) is kept as it is.
+const previous = readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8');
+const kept = /<!-- hotpath:start -->[\s\S]*<!-- hotpath:end -->\n/.exec(previous)?.[0] ?? '';
+writeFileSync(join(ROOT, 'BENCHMARKS.md'), (await import('./report')).benchmarksMarkdown(results as never) + (kept ? `\n${kept}` : ''));
 say(`done in ${results.wallSec} s: BENCHMARKS.md, bench/results.json`);

@@ -20,7 +20,7 @@ ARGS ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench clean moodle-site moodle-site-stop test-moodle
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -96,6 +96,12 @@ segments: build k6
 bench: build k6
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends wrk >&2; } || { echo "make bench: needs wrk: sudo apt-get install wrk" >&2; exit 1; }
 	@node --import tsx bench/bench.ts
+
+# Issue 17's side-by-side figures, one part at a time (each under 10 minutes; run under the heavy lock):
+# PART=rate|memory|latency, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
+PART ?= rate
+bench-hotpath: build k6
+	@node --import tsx bench/hotpath.ts "$(PART)"
 
 # results/report.html and results/report.png, for the README (kept out of git).
 report-screenshot: build k6 test-deps

@@ -1,37 +1,69 @@
 // k6 options for a run: the requests-per-minute target becomes k6's constant-arrival-rate
 // executor, which starts iterations on schedule whatever the latency (no coordinated
 // omission) and counts the ones it cannot start as dropped_iterations.
+import { LOGIN_FAILURE_KIND } from './metric-names';
 import type { RunSettings } from './run-settings';
 import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
+import { loginSubmetrics } from './login-report';
 import { LOAD_SCENARIO, summarySubmetrics } from './summary';
 
-/** Login requests in flight at once in setup(): enough to log in 1,000 sessions in seconds,
- *  few enough not to bury a small test site under its own login page. */
+/** VUs that start logging in at once: enough to log in 1,000 sessions in seconds, few
+ *  enough not to bury a small test site under its own login page. */
 export const LOGIN_PARALLELISM = 100;
+/** Seconds between two rounds of LOGIN_PARALLELISM VUs starting their login. */
+export const LOGIN_ROUND_SEC = 1;
+/** Seconds the last round has to log in (at most --login-timeout): a login is four quick requests. */
+const LOGIN_GRACE_SEC = 5;
 /** Requests one login may take: GET page, POST, then redirects (see login-flow.ts). */
 const LOGIN_REQUESTS = 8;
-/** Login waves in setup(): the first round-robin, the second for slots whose user failed. */
-const LOGIN_WAVES = 2;
 const SLACK_SEC = 30;
 
 export { LOAD_SCENARIO };
 export const WARMUP_SCENARIO = 'warmup';
+export const LOGIN_SCENARIO = 'login';
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
 
-export function loginParallelism(concurrency: number): number {
-  return Math.min(concurrency, LOGIN_PARALLELISM);
+/** When VU `vuId` (1-based, k6's idInTest) starts logging in, in seconds after the login phase starts. */
+export function loginDelaySec(vuId: number): number {
+  return Math.floor((vuId - 1) / LOGIN_PARALLELISM) * LOGIN_ROUND_SEC;
 }
 
-export function buildK6Options(settings: RunSettings, endpointNames: readonly string[]): Record<string, unknown> {
-  const rounds = Math.ceil(settings.concurrency / loginParallelism(settings.concurrency));
-  const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * LOGIN_WAVES * rounds) + SLACK_SEC;
+/**
+ * Length of the login phase. k6 starts scenarios at fixed times only (`startTime`), so the
+ * load starts this long after setup whatever the logins take: every round's start, then a
+ * grace for the last one. A VU still logging in then is stopped and logs in again before its
+ * first load request (counted in relogins).
+ */
+export function loginWindowSec(settings: RunSettings): number {
+  return loginDelaySec(settings.concurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
+}
+
+/** Users setup()'s probe may try before giving up: each user a VU would log in with, once. */
+export function probeCandidates(settings: RunSettings, users: number): number {
+  return Math.min(settings.concurrency, users);
+}
+
+export function buildK6Options(settings: RunSettings, endpointNames: readonly string[], users: number): Record<string, unknown> {
+  const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * probeCandidates(settings, users)) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
   for (const { name, trend } of summarySubmetrics(endpointNames)) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
+  for (const name of loginSubmetrics(probeCandidates(settings, users))) thresholds[name] = name.startsWith(LOGIN_FAILURE_KIND) ? ['value>=-1'] : ['count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
-  const scenarios: Record<string, Record<string, unknown>> = {};
+  const loginSec = loginWindowSec(settings);
+  const scenarios: Record<string, Record<string, unknown>> = {
+    // One session per VU, logged in by the VU itself in its own cookie jar (see vu-session.ts).
+    [LOGIN_SCENARIO]: {
+      executor: 'per-vu-iterations',
+      exec: 'login',
+      vus: settings.concurrency,
+      iterations: 1,
+      maxDuration: `${loginSec}s`,
+      gracefulStop: '0s',
+    },
+  };
   if (settings.warmupSec > 0) {
     scenarios[WARMUP_SCENARIO] = {
       executor: 'ramping-arrival-rate',
@@ -40,6 +72,7 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
       stages: [{ duration: `${settings.warmupSec}s`, target: settings.rpm }],
       preAllocatedVUs: settings.concurrency,
       maxVUs: settings.concurrency,
+      startTime: `${loginSec}s`,
       // Warm-up requests still running when the timed phase starts are cut off, so the two
       // phases never need more than `concurrency` VUs (= sessions) between them.
       gracefulStop: '0s',
@@ -52,17 +85,15 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
     duration: `${settings.durationSec}s`,
     preAllocatedVUs: settings.concurrency,
     maxVUs: settings.concurrency,
-    startTime: `${settings.warmupSec}s`,
+    startTime: `${loginSec + settings.warmupSec}s`,
     // Let requests started before the end finish (and count) rather than be cut off.
     gracefulStop,
   };
   return {
     scenarios,
     setupTimeout: `${setupSec}s`,
-    batch: loginParallelism(settings.concurrency),
-    batchPerHost: loginParallelism(settings.concurrency),
     insecureSkipTLSVerify: settings.insecure,
-    // A VU keeps its Moodle session from one iteration to the next.
+    // A VU keeps its Moodle session from one iteration (and scenario) to the next.
     noCookiesReset: true,
     // One load request is one Moodle page execution: a 3xx is its final status (login follows
     // its redirects by hand).

@@ -6,6 +6,7 @@
 // Redirects are followed by hand: success is "the chain leaves the login page", read from
 // the Location header, so the landing page (/my/) is never fetched and never counted.
 import type { UserCredential } from './config';
+import { LOGIN_FAILURE_KINDS } from './metric-names';
 import { pathOf, queryOf, resolveLocation } from './url';
 
 export interface LoginRequest {
@@ -25,7 +26,7 @@ export interface LoginResponse {
   readonly errorCode?: number;
 }
 
-export type LoginFailureKind = 'invalid_login' | 'no_login_form' | 'http_error' | 'transport' | 'timeout' | 'redirect_loop' | 'session_not_kept';
+export type LoginFailureKind = (typeof LOGIN_FAILURE_KINDS)[number];
 
 export type LoginStep =
   | { readonly kind: 'request'; readonly request: LoginRequest; readonly state: LoginState }

@@ -59,3 +59,13 @@ export type ServerField = (typeof SERVER_METRICS)[number]['field'];
 
 /** Counter: 1 when setup() aborts the run, tagged reason (lib/abort-reasons.ts); read back by handleSummary. */
 export const ABORTS = 'moodle_aborts';
+/** Counter: VUs' login-phase sessions, tagged outcome ("success" | "failure"): one per VU that finished its login. */
+export const LOGIN_SESSIONS = 'moodle_login_sessions';
+/** Counter: failed logins at the start (setup's probe and the login phase), tagged user (index into config users). */
+export const LOGIN_FAILURES = 'moodle_login_failures';
+/** Gauge: the kind of a user's last failed login (index into LOGIN_FAILURE_KINDS), tagged user. */
+export const LOGIN_FAILURE_KIND = 'moodle_login_failure_kind';
+/** Gauge: epoch ms at which VUs finished logging in; its max ends sessions.login_sec. */
+export const LOGIN_END = 'moodle_login_end';
+/** lib/login-flow.ts's failure kinds, in the order LOGIN_FAILURE_KIND numbers them. */
+export const LOGIN_FAILURE_KINDS = ['invalid_login', 'no_login_form', 'http_error', 'transport', 'timeout', 'redirect_loop', 'session_not_kept'] as const;

@@ -16,15 +16,33 @@ const OK: Outcome = { ok: true };
 export const ENROL_PATH = '/enrol/index.php';
 
 /**
- * Markers of a Moodle error shown with a 2xx status: the fatal-error box of print_error pages
- * and the error notification of pages such as /user/profile.php?id=<unknown> ("Invalid user").
- * Two substring searches on the body: cheap next to receiving the page.
+ * Markers of a Moodle error anywhere in a page: the fatal-error box and the error notification
+ * of pages such as /user/profile.php?id=<unknown> ("Invalid user"). They sit ~30 KB into a
+ * page, so the load does not look for them (see isMoodleErrorHead); the simulator's tests do.
  */
 const ERROR_PAGE_MARKERS = ['data-rel="fatalerror"', 'alert alert-danger alert-block'];
 
 export function isMoodleErrorPage(body: string): boolean {
   for (const marker of ERROR_PAGE_MARKERS) if (body.indexOf(marker) >= 0) return true;
   return false;
+}
+
+/** Bytes of a 2xx body the load looks at: Moodle's <title> is within the first 100 (byte 70 in 4.5's Boost). */
+export const HEAD_BYTES = 512;
+const EMPTY_TITLE = /<title>\s*<\/title>/;
+
+/**
+ * Whether the first bytes of a 2xx page say it is a Moodle error. Moodle prints a 2xx error
+ * page when a script shows a notification and stops without setting a title
+ * (/user/profile.php?id=<unknown> "Invalid user", "user deleted", "user not available"): its
+ * <title> is empty, where every page that worked has one. (A fatal error before output
+ * starts is a 404, decided by status; one thrown mid-page keeps the page's 2xx and title, and
+ * is not seen here.) Reading a few hundred bytes instead of the whole page is what lets k6
+ * keep the body as bytes.
+ */
+export function isMoodleErrorHead(head: string): boolean {
+  const at = head.indexOf('<title>');
+  return at >= 0 && at < HEAD_BYTES && EMPTY_TITLE.test(head.substring(at, at + 32));
 }
 
 export interface SitePaths {
@@ -34,9 +52,10 @@ export interface SitePaths {
   readonly enrolPath: string;
 }
 
-export function classifyResponse(status: number, location: string | null, body: string | null, requestUrl: string, paths: SitePaths, errorCode: number): Outcome {
+/** `head`: the start of a 2xx body (at least HEAD_BYTES of it when it is that long); other statuses need none. */
+export function classifyResponse(status: number, location: string | null, head: string | null, requestUrl: string, paths: SitePaths, errorCode: number): Outcome {
   if (status === 0) return { ok: false, reason: errorCode === K6_TIMEOUT_ERROR_CODE ? 'timeout' : 'transport' };
-  if (status >= 200 && status < 300) return body !== null && isMoodleErrorPage(body) ? { ok: false, reason: 'moodle_error' } : OK;
+  if (status >= 200 && status < 300) return head !== null && isMoodleErrorHead(head) ? { ok: false, reason: 'moodle_error' } : OK;
   if (status >= 300 && status < 400) {
     if (location === null) return OK;
     const target = pathOf(resolveLocation(location, requestUrl));

@@ -17,29 +17,52 @@ export interface PerfInfo {
 }
 
 const MARKER = 'performanceinfo';
+/** The footer block is ~1,300 characters; what follows it is not read. */
+const BLOCK_CHARS = 3000;
 const UNIT_MB: Record<string, number> = { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 };
 
-function num(text: string, re: RegExp): number | null {
-  const m = re.exec(text);
-  return m ? Number(m[1]) : null;
+/**
+ * The number right after `label` in `block` (after the end of the tag when label is a class
+ * attribute), or null. indexOf and parseFloat only: regular expressions in k6's JavaScript
+ * engine cost more than the rest of a request's checks together.
+ */
+function after(block: string, label: string, skipTag = false): { value: number; end: number } | null {
+  let at = block.indexOf(label);
+  if (at < 0) return null;
+  at += label.length;
+  if (skipTag) {
+    at = block.indexOf('>', at);
+    if (at < 0) return null;
+    at++;
+  }
+  const value = parseFloat(block.substring(at, at + 24));
+  return Number.isFinite(value) ? { value, end: at } : null;
 }
 
 /** The footer's figures, or null when the page has none. Searches from the end: the footer is last. */
 export function parsePerfFooter(body: string): PerfInfo | null {
   const at = body.lastIndexOf(MARKER);
   if (at < 0) return null;
-  const tail = body.slice(at, at + 4000);
-  const time = num(tail, /class="timeused[^"]*">\s*([\d.]+)\s*secs/);
-  const rw = /DB reads\/writes: (\d+)\/(\d+)/.exec(tail);
-  if (time === null || rw === null) return null;
-  const ram = /RAM peak:\s*([\d.]+)\s*(B|KB|MB|GB)/.exec(tail);
+  const block = body.substring(at, at + BLOCK_CHARS);
+  const time = after(block, 'class="timeused', true);
+  const reads = after(block, 'DB reads/writes: ');
+  if (time === null || reads === null) return null;
+  const slash = block.indexOf('/', reads.end);
+  const writes = slash < 0 ? NaN : parseInt(block.substring(slash + 1, slash + 16), 10);
+  if (!Number.isFinite(writes)) return null;
+  const ram = after(block, 'RAM peak:');
+  let ramPeakMb = 0;
+  if (ram !== null) {
+    const unit = /^\s*[\d.]+\s*(B|KB|MB|GB)/.exec(block.substring(ram.end, ram.end + 24));
+    ramPeakMb = ram.value * (UNIT_MB[unit?.[1] ?? 'MB'] ?? 1);
+  }
   return {
-    timeMs: time * 1000,
-    dbReads: Number(rw[1]),
-    dbWrites: Number(rw[2]),
-    dbTimeMs: (num(tail, /DB queries time:\s*([\d.]+)\s*secs/) ?? 0) * 1000,
-    ramPeakMb: ram ? Number(ram[1]) * (UNIT_MB[ram[2] as string] ?? 1) : 0,
-    includedFiles: num(tail, /Included\s+(\d+)\s+files/) ?? 0,
-    sessionWaitMs: (num(tail, /Session wait:\s*([\d.]+)\s*secs/) ?? 0) * 1000,
+    timeMs: time.value * 1000,
+    dbReads: reads.value,
+    dbWrites: writes,
+    dbTimeMs: (after(block, 'DB queries time:')?.value ?? 0) * 1000,
+    ramPeakMb,
+    includedFiles: after(block, 'Included ')?.value ?? 0,
+    sessionWaitMs: (after(block, 'Session wait:')?.value ?? 0) * 1000,
   };
 }

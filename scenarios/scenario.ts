@@ -3,13 +3,15 @@
 //
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
+import { sleep } from 'k6';
 import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, abortOf, transportHint } from '../lib/abort-reasons';
-import { buildK6Options, LOAD_SCENARIO } from '../lib/k6-options';
+import { buildK6Options, LOAD_SCENARIO, loginDelaySec, loginWindowSec, probeCandidates } from '../lib/k6-options';
+import { loginReport } from '../lib/login-report';
 import { freshSeed } from '../lib/random';
 import { defaultSummaryPath } from '../lib/run-settings';
 import { buildRunStatus } from '../lib/run-status';
-import { buildSummary, K6Metrics, LoginReport } from '../lib/summary';
-import { loginSessions, SessionSlot } from './k6/login';
+import { buildSummary, K6Metrics } from '../lib/summary';
+import { probeLogin } from './k6/login';
 import * as metrics from './k6/metrics';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
@@ -17,20 +19,23 @@ import { VuSession } from './k6/vu-session';
 
 const ctx = loadRunContext(__ENV);
 
-export const options = buildK6Options(
-  ctx.settings,
-  ctx.endpoints.map((e) => e.name),
-);
+// k6 reads the options of the first init context only (__VU 0); the others skip building
+// them (the thresholds list grows with users and endpoints, and would sit in every VU).
+export const options = __VU === 0 ? buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
 
-/** What setup() hands every VU. `slots` holds session cookies: handleSummary must never print it. */
+/** What setup() hands every VU (k6 copies it into each one, and its REST API serves it): no secret, nothing per VU. */
 interface SetupData {
   readonly seed: number;
   /** This instance's execution segment ("1/2:1") when the test is split across instances. */
   readonly segment: string | null;
-  /** Epoch ms at which the timed load phase starts (after login and warm-up). */
+  /** Epoch ms at which the login phase starts, and at which the timed load phase starts (after login and warm-up). */
+  readonly loginStartMs: number;
   readonly loadStartMs: number;
-  readonly login: LoginReport;
-  readonly slots: SessionSlot[];
+  /** Sessions the login phase logs in: one per VU of this instance. */
+  readonly sessions: number;
+  /** setup()'s probe: a user that logged in, and the users Moodle rejected (never tried again). */
+  readonly goodUser: number | null;
+  readonly rejected: number[];
 }
 
 const ZERO_SESSION_HINTS = [
@@ -42,44 +47,70 @@ const ZERO_SESSION_HINTS = [
 export function setup(): SetupData {
   if (ctx.defaultsUsed.length > 0) console.log(`moodle-load: not given with -e, so using the defaults ${ctx.defaultsUsed.join(', ')}`);
   const seed = ctx.settings.seed ?? freshSeed();
-  // One session per VU k6 created, so no two VUs ever share a Moodle session.
   const sessions = Math.max(ctx.settings.concurrency, exec.instance.vusInitialized);
-  const { slots, report, unreachable } = loginSessions(ctx, sessions);
-  if (unreachable !== null) {
+  const probe = probeLogin(ctx, probeCandidates(ctx.settings, ctx.config.users.length));
+  if (probe.unreachable !== null) {
     // Counted first: handleSummary reads why the run stopped from the metrics, not from k6's log.
     metrics.aborts.add(1, { reason: 'site_unreachable' });
-    exec.test.abort(`${ABORT_SITE_UNREACHABLE}: base_url ${ctx.baseUrl}: ${unreachable}; ${transportHint(unreachable)}`);
+    exec.test.abort(`${ABORT_SITE_UNREACHABLE}: base_url ${ctx.baseUrl}: ${probe.unreachable}; ${transportHint(probe.unreachable)}`);
   }
-  for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
-  if (report.loggedIn === 0) {
+  if (probe.goodUser === null) {
     metrics.aborts.add(1, { reason: 'no_session' });
-    exec.test.abort(`${ABORT_NO_SESSION} (0 of ${report.attempted}). ${ZERO_SESSION_HINTS.join('; ')}`);
+    exec.test.abort(`${ABORT_NO_SESSION} (0 of ${sessions}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
+  const loginSec = loginWindowSec(ctx.settings);
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
-  console.log(`logged in ${report.loggedIn} of ${report.attempted} sessions in ${report.seconds.toFixed(2)} s; ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);
+  console.log(`logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);
   const segment = exec.test.options.executionSegment ? String(exec.test.options.executionSegment) : null;
-  return { seed, segment, loadStartMs: Date.now() + ctx.settings.warmupSec * 1000, login: report, slots };
+  const now = Date.now();
+  return { seed, segment, loginStartMs: now, loadStartMs: now + (loginSec + ctx.settings.warmupSec) * 1000, sessions, goodUser: probe.goodUser, rejected: probe.rejected };
 }
 
 // Per-VU state: each VU has its own JS runtime, so these belong to one VU.
 let session: VuSession | undefined;
 let runner: RequestRunner | undefined;
 
+function vuSession(data: SetupData): VuSession {
+  if (session === undefined) {
+    const users = ctx.config.users.length;
+    session = new VuSession(ctx, { user: (exec.vu.idInTest - 1) % users, fallback: data.goodUser, rejected: data.rejected });
+  }
+  return session;
+}
+
+/** The login scenario: one iteration per VU, in rounds of LOGIN_PARALLELISM VUs. */
+export function login(data: SetupData): void {
+  const s = vuSession(data);
+  const delay = loginDelaySec(exec.vu.idInTest);
+  if (delay > 0) sleep(delay);
+  s.loginPhase();
+}
+
 export default function (data: SetupData): void {
-  if (session === undefined || runner === undefined) {
-    session = new VuSession(ctx, data.slots[(exec.vu.idInTest - 1) % data.slots.length] as SessionSlot);
+  if (runner === undefined) {
     runner = new RequestRunner(ctx);
     metrics.loadStart.add(data.loadStartMs);
     metrics.targetRpm.add(ctx.settings.rpm);
   }
   // exec.scenario builds a new object on every access: read it once.
   const scenario = exec.scenario;
-  runner.run(session, data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
+  runner.run(vuSession(data), data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
+}
+
+/** SharedArray has indexing and length only: no map. */
+function usernames(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < ctx.config.users.length; i++) out.push((ctx.config.users[i] as { username: string }).username);
+  return out;
 }
 
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   const setupData = data.setup_data;
   const s = ctx.settings;
+  // Also when setup() aborted: its probe's failures are in the metrics too.
+  const report = loginReport({ metrics: data.metrics, usernames: usernames(), attempted: setupData?.sessions ?? s.concurrency, startMs: setupData?.loginStartMs ?? Date.now() });
+  for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
+  const login = setupData === undefined ? undefined : report;
   const summary = buildSummary({
     metrics: data.metrics,
     endpoints: ctx.endpoints.map((e) => ({ name: e.name, path: e.template.source, weight: e.weight })),
@@ -90,7 +121,7 @@ export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData
     retries: s.retries,
     seed: setupData?.seed ?? s.seed ?? null,
     segment: setupData?.segment ?? null,
-    login: setupData?.login,
+    login,
     loadStartMs: setupData?.loadStartMs,
     nowMs: Date.now(),
     k6Version: s.k6Version ?? null,

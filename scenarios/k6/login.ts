@@ -1,25 +1,20 @@
-// Runs lib/login-flow.ts with k6's HTTP client: many sessions in parallel (setup) or one
-// (a VU that lost its session). Each session has its own cookie jar. Login requests are
-// tagged phase=login and never touch the load metrics.
+// Runs lib/login-flow.ts with k6's HTTP client. Sessions are logged in by the VUs themselves
+// (scenario `login`, one session per VU, in the VU's own cookie jar), so no session cookie
+// ever leaves its VU: none sits in setup() data, which k6's REST API serves and copies into
+// every VU. setup() only probes: one login, to find an unreachable site or users that all
+// fail before any VU starts. Login requests are tagged phase=login and never touch the load metrics.
 import http, { CookieJar, RefinedResponse, ResponseType } from 'k6/http';
 import type { UserCredential } from '../../lib/config';
-import { advanceLogin, LoginFailureKind, LoginResponse, LoginStep, startLogin } from '../../lib/login-flow';
-import type { FailedUser, LoginReport } from '../../lib/summary';
+import { advanceLogin, LoginFailureKind, LoginResponse, startLogin } from '../../lib/login-flow';
+import { LOGIN_FAILURE_KINDS } from '../../lib/metric-names';
+import * as metrics from './metrics';
 import type { RunContext } from './run-context';
 
-export type SessionCookies = Record<string, string>;
-
-export type LoginResult =
-  | { readonly ok: true; readonly cookies: SessionCookies }
-  | { readonly ok: false; readonly failure: LoginFailureKind; readonly detail: string };
-
-interface Flow {
-  readonly user: UserCredential;
-  readonly jar: CookieJar;
-  step: LoginStep;
-}
+export type LoginResult = { readonly ok: true; readonly footer: boolean } | { readonly ok: false; readonly failure: LoginFailureKind; readonly detail: string };
 
 const LOGIN_TAGS = { phase: 'login', name: 'moodle login' };
+/** Moodle's performance footer marker, looked for on the login form (see perf-footer.ts). */
+const FOOTER_MARKER = 'performanceinfo';
 
 function toLoginResponse(res: RefinedResponse<ResponseType | undefined>): LoginResponse {
   return {
@@ -31,109 +26,53 @@ function toLoginResponse(res: RefinedResponse<ResponseType | undefined>): LoginR
   };
 }
 
-/** Drives every flow to success or failure, one http.batch per step across all flows. */
-function runFlows(ctx: RunContext, flows: Flow[]): void {
-  const site = { loginUrl: ctx.loginUrl };
-  const params = (jar: CookieJar) => ({ jar, redirects: 0, timeout: `${ctx.settings.loginTimeoutSec}s`, responseType: 'text' as const, tags: LOGIN_TAGS });
-  let active = flows.filter((f) => f.step.kind === 'request');
-  while (active.length > 0) {
-    const batch = active.map((f) => {
-      const step = f.step as Extract<LoginStep, { kind: 'request' }>;
-      return { method: step.request.method, url: step.request.url, body: step.request.form ?? null, params: params(f.jar) };
-    });
-    const responses = http.batch(batch);
-    active.forEach((f, i) => {
-      const step = f.step as Extract<LoginStep, { kind: 'request' }>;
-      f.step = advanceLogin(site, step.state, toLoginResponse(responses[i] as RefinedResponse<ResponseType | undefined>), f.user);
-    });
-    active = active.filter((f) => f.step.kind === 'request');
-  }
-}
-
-function resultOf(ctx: RunContext, flow: Flow): LoginResult {
-  const step = flow.step;
-  if (step.kind === 'failure') return { ok: false, failure: step.failure, detail: step.detail };
-  const cookies: SessionCookies = {};
-  const found = flow.jar.cookiesForURL(ctx.cookieUrl);
-  for (const name of Object.keys(found)) {
-    const values = found[name];
-    if (values && values.length > 0) cookies[name] = values[0] as string;
-  }
-  return { ok: true, cookies };
-}
-
+/** One login, request by request, in `jar`. Also says whether the login form carried the performance footer. */
 export function loginOnce(ctx: RunContext, user: UserCredential, jar: CookieJar): LoginResult {
   jar.clear(ctx.cookieUrl);
-  const flow: Flow = { user, jar, step: startLogin({ loginUrl: ctx.loginUrl }) };
-  runFlows(ctx, [flow]);
-  return resultOf(ctx, flow);
+  const site = { loginUrl: ctx.loginUrl };
+  const params = { jar, redirects: 0, timeout: `${ctx.settings.loginTimeoutSec}s`, responseType: 'text' as const, tags: LOGIN_TAGS };
+  let footer = false;
+  let step = startLogin(site);
+  while (step.kind === 'request') {
+    const req = step.request;
+    const res = req.method === 'GET' ? http.get(req.url, params) : http.post(req.url, req.form ?? null, params);
+    const parsed = toLoginResponse(res as RefinedResponse<ResponseType | undefined>);
+    if (step.state.phase === 'page' && parsed.body !== null && parsed.body.lastIndexOf(FOOTER_MARKER) >= 0) footer = true;
+    step = advanceLogin(site, step.state, parsed, user);
+  }
+  return step.kind === 'failure' ? { ok: false, failure: step.failure, detail: step.detail } : { ok: true, footer };
 }
 
-/** One Moodle session per VU slot, assigned round-robin over users. */
-export interface SessionSlot {
-  /** Index into config.users of the account this slot logs in with (also on re-login). */
-  user: number;
-  cookies: SessionCookies | null;
+/** Records a failed login of user `index` (config.users), tagged with the index (no username in any output). */
+export function recordLoginFailure(index: number, failure: LoginFailureKind): void {
+  const tags = { user: String(index) };
+  metrics.loginFailures.add(1, tags);
+  metrics.loginFailureKind.add(LOGIN_FAILURE_KINDS.indexOf(failure), tags);
 }
 
-export interface SessionsResult {
-  readonly slots: SessionSlot[];
-  readonly report: LoginReport;
-  /** When no session logged in and every failure was a transport error or timeout: the first one. */
+export interface ProbeResult {
+  /** A user that logged in (its session is dropped), or null when none did. */
+  readonly goodUser: number | null;
+  /** Users Moodle rejected: no VU tries them again (failed logins count towards lockout). */
+  readonly rejected: number[];
+  /** When the site never answered (transport error or timeout): the first error. */
   readonly unreachable: string | null;
 }
 
 /**
- * Logs in `count` sessions in parallel. Users are assigned round-robin; slots whose user was
- * rejected are given, in a second wave, to users that did log in. A user Moodle rejected is
- * never tried again (failed logins count towards Moodle's account lockout).
+ * setup(): logs in with users in order until one works, each user at most once. Stops at the
+ * first transport error or timeout (the site is not there). Costs one login, whose session is
+ * left unused, and tells the VUs which users not to try.
  */
-export function loginSessions(ctx: RunContext, count: number): SessionsResult {
-  const users = ctx.config.users;
-  const started = Date.now();
-  const slots: SessionSlot[] = [];
-  for (let i = 0; i < count; i++) slots.push({ user: i % users.length, cookies: null });
-  const failedBy = new Map<number, { sessions: number; reason: string; kind: LoginFailureKind }>();
-
-  const wave = (indexes: number[]) => {
-    const flows: Flow[] = indexes.map((i) => ({ user: users[(slots[i] as SessionSlot).user] as UserCredential, jar: new http.CookieJar(), step: startLogin({ loginUrl: ctx.loginUrl }) }));
-    runFlows(ctx, flows);
-    flows.forEach((flow, n) => {
-      const slot = slots[indexes[n] as number] as SessionSlot;
-      const result = resultOf(ctx, flow);
-      if (result.ok) {
-        slot.cookies = result.cookies;
-        return;
-      }
-      const prior = failedBy.get(slot.user);
-      failedBy.set(slot.user, { sessions: (prior?.sessions ?? 0) + 1, reason: result.detail, kind: result.failure });
-    });
-  };
-
-  wave(slots.map((_, i) => i));
-  const good = [...new Set(slots.filter((s) => s.cookies !== null).map((s) => s.user))].sort((a, b) => a - b);
-  const retry = slots.map((s, i) => (s.cookies === null ? i : -1)).filter((i) => i >= 0);
-  if (retry.length > 0 && good.length > 0) {
-    // Move the slots to users that work; a slot whose user only had a passing fault keeps it.
-    retry.forEach((i, n) => {
-      const slot = slots[i] as SessionSlot;
-      if (failedBy.get(slot.user)?.kind === 'invalid_login' || !good.includes(slot.user)) slot.user = good[n % good.length] as number;
-    });
-    wave(retry);
+export function probeLogin(ctx: RunContext, candidates: number): ProbeResult {
+  const rejected: number[] = [];
+  const jar = new http.CookieJar();
+  for (let i = 0; i < candidates; i++) {
+    const result = loginOnce(ctx, ctx.config.users[i] as UserCredential, jar);
+    if (result.ok) return { goodUser: i, rejected, unreachable: null };
+    recordLoginFailure(i, result.failure);
+    if (result.failure === 'transport' || result.failure === 'timeout') return { goodUser: null, rejected, unreachable: result.detail };
+    rejected.push(i);
   }
-
-  const failedUsers: FailedUser[] = [...failedBy.entries()].map(([user, f]) => ({ username: (users[user] as UserCredential).username, sessions: f.sessions, reason: f.reason }));
-  const failures = [...failedBy.values()];
-  const noneIn = slots.every((s) => s.cookies === null);
-  const unreachable = noneIn && failures.length > 0 && failures.every((f) => f.kind === 'transport' || f.kind === 'timeout') ? (failures[0]?.reason ?? null) : null;
-  return {
-    unreachable,
-    slots,
-    report: {
-      attempted: count,
-      loggedIn: slots.filter((s) => s.cookies !== null).length,
-      seconds: (Date.now() - started) / 1000,
-      failedUsers,
-    },
-  };
+  return { goodUser: null, rejected, unreachable: null };
 }

@@ -23,3 +23,7 @@ export const targetRpm = new Gauge(names.TARGET_RPM);
 export const aborts = new Counter(names.ABORTS);
 /** Moodle's performance footer figures, one trend per field (see SERVER_METRICS). */
 export const server = names.SERVER_METRICS.map((m) => ({ field: m.field, trend: new Trend(m.metric, m.isTime) }));
+export const loginSessions = new Counter(names.LOGIN_SESSIONS);
+export const loginFailures = new Counter(names.LOGIN_FAILURES);
+export const loginFailureKind = new Gauge(names.LOGIN_FAILURE_KIND);
+export const loginEnd = new Gauge(names.LOGIN_END, true);

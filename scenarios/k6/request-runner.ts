@@ -4,7 +4,7 @@
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { sleep } from 'k6';
-import { classifyResponse, FailureReason, isTransient, Outcome } from '../../lib/outcome';
+import { classifyResponse, FailureReason, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
 import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
@@ -22,11 +22,22 @@ const RETRY_DRAW_BASE = 1000;
 /** Warm-up uses its own URL sequence, so the timed phase's sequence does not depend on it. */
 const WARMUP_SEED_SALT = 0x5bd1e995;
 
+type Params = { timeout?: string; responseType: 'binary' | 'text'; tags: Record<string, string> };
+
 interface EndpointTags {
-  readonly params: { timeout?: string; tags: Record<string, string> };
+  /** Body as bytes (k6 hands the script a view of them, not a string), or as text for the footer. */
+  readonly bytes: Params;
+  readonly text: Params;
   readonly success: Record<string, string>;
   readonly failure: Record<string, string>;
   readonly attempt: Record<string, string>;
+}
+
+/** The first HEAD_BYTES of a body as a string (bytes as Latin-1: the markers are ASCII). */
+function headOf(body: ArrayBuffer | null): string | null {
+  if (body === null || body === undefined) return null;
+  const bytes = new Uint8Array(body, 0, Math.min(body.byteLength, HEAD_BYTES));
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 export class RequestRunner {
@@ -35,11 +46,12 @@ export class RequestRunner {
 
   constructor(private readonly ctx: RunContext) {
     // k6 converts the params object on every request, so it holds only what differs from the
-    // options (maxRedirects 0, text bodies): `name` (k6's URL-grouping tag, here the endpoint
+    // options (maxRedirects 0): the body's type, `name` (k6's URL-grouping tag, here the endpoint
     // name; warm-up and load differ by k6's own `scenario` tag) and a non-default timeout.
     const timeout = ctx.settings.requestTimeoutSec === K6_DEFAULT_TIMEOUT_SEC ? {} : { timeout: `${ctx.settings.requestTimeoutSec}s` };
     this.tags = ctx.endpoints.map((e) => ({
-      params: { ...timeout, tags: { name: e.name } },
+      bytes: { ...timeout, responseType: 'binary' as const, tags: { name: e.name } },
+      text: { ...timeout, responseType: 'text' as const, tags: { name: e.name } },
       success: { endpoint: e.name, outcome: 'success' },
       failure: { endpoint: e.name, outcome: 'failure' },
       attempt: { endpoint: e.name },
@@ -66,17 +78,22 @@ export class RequestRunner {
       return;
     }
     const url = this.ctx.baseUrl + planned.path;
+    // Only a site that shows the performance footer (seen on its login form) costs k6 turning
+    // each page into a string; otherwise the page stays bytes and only its head is read.
+    const text = session.footer;
     for (let attempt = 0; ; attempt++) {
       const started = this.ctx.settings.requestLog ? Date.now() : 0;
       if (attempt > 0) m.retries.add(1, tags.attempt);
-      const res = http.get(url, tags.params);
+      const res = http.get(url, text ? tags.text : tags.bytes);
       // k6's Response is a reflected Go object: each field read converts it again (res.headers
-      // a whole map), so each field is read once, and headers only when needed.
+      // a whole map), so each field is read once, and headers and body only when needed.
       const status = res.status;
-      const body = status === 0 ? null : (res.body as string | null);
+      const is2xx = status >= 200 && status < 300;
+      const body = text && status !== 0 ? (res.body as string | null) : null;
+      const head = !is2xx ? null : text ? body : headOf(res.body as ArrayBuffer | null);
       const location = status >= 300 && status < 400 ? (res.headers.Location ?? null) : null;
       const durationMs = status === 0 ? 0 : res.timings.duration;
-      const outcome: Outcome = classifyResponse(status, location, body, url, this.ctx.paths, status === 0 ? res.error_code : 0);
+      const outcome: Outcome = classifyResponse(status, location, head, url, this.ctx.paths, status === 0 ? res.error_code : 0);
       if (status !== 0) m.duration.add(durationMs, outcome.ok ? tags.success : tags.failure);
       // The footer feeds the server metrics (successful load attempts) and the request log (all).
       const recordServer = outcome.ok && phase === 'load';

@@ -1,6 +1,7 @@
 // Everything a run needs, read once per VU in k6's init context: settings from the
 // environment (-e RPM=... or the CLI), the config file, and what is derived from them.
-import { ConfigError, Endpoint, MoodleConfig, parseConfigText, validateBaseUrl } from '../../lib/config';
+import { SharedArray } from 'k6/data';
+import { ConfigError, Endpoint, MoodleConfig, parseConfigText, UserCredential, validateBaseUrl } from '../../lib/config';
 import { resolveBeside, resolveFromCwd } from '../../lib/paths';
 import { ENROL_PATH, SitePaths } from '../../lib/outcome';
 import { RequestPlan } from '../../lib/request-plan';
@@ -44,9 +45,13 @@ export function loadRunContext(env: Record<string, string | undefined>): RunCont
     throw e instanceof ConfigError ? e.inFile(path) : e;
   }
   const baseUrl = settings.baseUrl === undefined ? config.baseUrl : validateBaseUrl(settings.baseUrl, 'BASE_URL');
+  // A users file may list thousands of accounts and a VU logs in with one or two: one copy for
+  // all VUs (k6's SharedArray, read-only, an element decoded when read), not one per VU.
+  const parsed = config.users;
+  const users = new SharedArray('moodle-load users', () => parsed as UserCredential[]) as readonly UserCredential[];
   return {
     settings,
-    config,
+    config: { ...config, users },
     baseUrl,
     loginUrl: baseUrl + config.loginPath,
     paths: { loginPath: basePathOf(baseUrl) + config.loginPath, enrolPath: basePathOf(baseUrl) + ENROL_PATH },

@@ -1,40 +1,70 @@
 // The Moodle session of one VU. Moodle locks a session per request, so sessions are never
-// shared between VUs: VU n uses slot n from setup() and, when Moodle drops it, logs in again
-// in its own cookie jar before its next request.
+// shared between VUs: each VU logs in itself in the `login` scenario, keeps the session in its
+// own cookie jar (k6's noCookiesReset), and logs in again when Moodle drops it.
 import http from 'k6/http';
 import type { UserCredential } from '../../lib/config';
-import { loginOnce, SessionSlot } from './login';
+import { loginOnce, LoginResult, recordLoginFailure } from './login';
 import * as metrics from './metrics';
 import type { RunContext } from './run-context';
 
+export interface SessionPlan {
+  /** Index into config.users of the account this VU logs in with. */
+  readonly user: number;
+  /** A user known to work (setup's probe), used when this VU's own user is rejected. */
+  readonly fallback: number | null;
+  /** Users rejected before this VU started: never tried. */
+  readonly rejected: readonly number[];
+}
+
 export class VuSession {
-  private installed = false;
   private loggedIn = false;
-  /** Users Moodle rejected in this VU: never retried (account lockout). */
-  private readonly rejected = new Set<number>();
+  private user: number;
+  /** Users Moodle rejected in this VU or in setup's probe: never retried (account lockout). */
+  private readonly rejected: Set<number>;
+  /** Whether the site shows Moodle's performance footer (seen on its login form). */
+  footer = false;
 
   constructor(
     private readonly ctx: RunContext,
-    private readonly slot: SessionSlot,
-  ) {}
+    private readonly plan: SessionPlan,
+  ) {
+    this.rejected = new Set(plan.rejected);
+    this.user = this.rejected.has(plan.user) && plan.fallback !== null ? plan.fallback : plan.user;
+  }
 
-  /** True when the VU holds a session, logging in first if it has none. */
-  ensure(): boolean {
-    if (!this.installed) {
-      this.installed = true;
-      if (this.slot.cookies !== null) {
-        const jar = http.cookieJar();
-        for (const name of Object.keys(this.slot.cookies)) jar.set(this.ctx.cookieUrl, name, this.slot.cookies[name] as string);
-        this.loggedIn = true;
-      }
+  /** The login phase: one session for this VU, with its own user or, if Moodle rejects it, the fallback. */
+  loginPhase(): boolean {
+    let ok = this.attempt(true);
+    if (!ok && this.rejected.has(this.user) && this.plan.fallback !== null && !this.rejected.has(this.plan.fallback)) {
+      this.user = this.plan.fallback;
+      ok = this.attempt(true);
     }
-    if (this.loggedIn) return true;
-    if (this.rejected.has(this.slot.user)) return false;
-    const result = loginOnce(this.ctx, this.ctx.config.users[this.slot.user] as UserCredential, http.cookieJar());
-    metrics.relogins.add(1, { outcome: result.ok ? 'success' : 'failure' });
-    if (!result.ok && result.failure === 'invalid_login') this.rejected.add(this.slot.user);
+    metrics.loginSessions.add(1, { outcome: ok ? 'success' : 'failure' });
+    metrics.loginEnd.add(Date.now());
+    return ok;
+  }
+
+  /** `report`: a login-phase failure, counted per user in the summary's sessions.failed_users. */
+  private attempt(report: boolean): boolean {
+    if (this.rejected.has(this.user)) return false;
+    const result: LoginResult = loginOnce(this.ctx, this.ctx.config.users[this.user] as UserCredential, http.cookieJar());
+    if (result.ok) {
+      this.footer = result.footer;
+    } else {
+      if (report) recordLoginFailure(this.user, result.failure);
+      if (result.failure === 'invalid_login') this.rejected.add(this.user);
+    }
     this.loggedIn = result.ok;
     return result.ok;
+  }
+
+  /** True when the VU holds a session, logging in again first if it lost it (counted in relogins). */
+  ensure(): boolean {
+    if (this.loggedIn) return true;
+    if (this.rejected.has(this.user)) return false;
+    const ok = this.attempt(false);
+    metrics.relogins.add(1, { outcome: ok ? 'success' : 'failure' });
+    return ok;
   }
 
   /** Moodle redirected a page to the login form: the session is gone. */

@@ -136,7 +136,7 @@ test('run status: written by the script, read by the CLI, versioned', () => {
 });
 
 test('why setup() aborted travels in a metric k6 tracks (a threshold declares it), not in log text', () => {
-  const options = buildK6Options(every, ['x']) as { thresholds: Record<string, string[]> };
+  const options = buildK6Options(every, ['x'], 1) as { thresholds: Record<string, string[]> };
   for (const kind of ['no_session', 'site_unreachable'] as const) {
     assert.ok(options.thresholds[abortSubmetric(kind)], kind);
     assert.equal(abortOf({ [abortSubmetric(kind)]: { values: { count: 1 } } }), kind);

@@ -1,0 +1,190 @@
+// `make bench-hotpath PART=rate|memory|latency`: issue 17's side-by-side figures in one run each,
+// against the simulator's real-size pages (/my/, the 214 KB dashboard, in a logged-in session).
+// Each part holds the heavy lock for under 10 minutes; results merge into bench/hotpath-results.json.
+//   rate:    highest sustained rate, moodle-load vs bare k6 discarding bodies (site without the
+//            footer), and vs bare k6 reading strings (site with the footer)
+//   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
+//   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
+// BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. the previous commit's.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, Simulator } from '../sim/server';
+import { ROOT } from '../test/helpers/paths';
+
+const K6 = join(ROOT, '.tools', 'bin', 'k6');
+const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
+const RESULTS = join(ROOT, 'bench', 'hotpath-results.json');
+const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const PAGE = '/my/';
+const STEP_SEC = Number(process.env.STEP_SEC ?? 10);
+
+interface Sampled {
+  code: number | null;
+  stderr: string;
+  k6PeakRssMb: number;
+  k6CpuSec: number;
+  samples: { t: number; mb: number }[];
+}
+
+function procStat(pid: number): { cpuSec: number; rssMb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { cpuSec: (Number(f[11]) + Number(f[12])) / 100, rssMb: (Number(f[21]) * 4096) / 1048576 };
+  } catch {
+    return null;
+  }
+}
+
+function k6Of(pid: number, isK6: boolean): number | null {
+  if (isK6) return pid;
+  try {
+    const out = execFileSync('pgrep', ['-P', String(pid), '-x', 'k6'], { encoding: 'utf8' }).trim();
+    return out ? Number(out.split('\n')[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs a command (k6, or the CLI that starts k6), sampling k6's RSS and CPU every second. */
+function run(command: string, args: string[]): Promise<Sampled> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const out: Sampled = { code: null, stderr: '', k6PeakRssMb: 0, k6CpuSec: 0, samples: [] };
+    const t0 = Date.now();
+    const timer = setInterval(() => {
+      const pid = k6Of(child.pid as number, command === K6);
+      const s = pid === null ? null : procStat(pid);
+      if (s && s.rssMb > 0) {
+        out.k6PeakRssMb = Math.max(out.k6PeakRssMb, Math.round(s.rssMb));
+        out.k6CpuSec = s.cpuSec;
+        out.samples.push({ t: (Date.now() - t0) / 1000, mb: Math.round(s.rssMb) });
+      }
+    }, 1000);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolve({ ...out, code, stderr });
+    });
+  });
+}
+
+interface Step {
+  rpm: number;
+  total: number;
+  dropped: number;
+  observedRpm: number;
+  sustained: boolean;
+  p50: number | null;
+  p99: number | null;
+  k6PeakRssMb: number;
+  k6CpuSec: number;
+  samples?: { t: number; mb: number }[];
+}
+
+function step(rpm: number, sec: number, s: { total: number; dropped_iterations: number; latency_ms_p50: number | null; latency_ms_p99: number | null }, p: Sampled): Step {
+  const observedRpm = Math.round((s.total / sec) * 60);
+  return { rpm, total: s.total, dropped: s.dropped_iterations, observedRpm, sustained: s.dropped_iterations === 0 && Math.abs(observedRpm / rpm - 1) <= 0.01, p50: s.latency_ms_p50, p99: s.latency_ms_p99, k6PeakRssMb: p.k6PeakRssMb, k6CpuSec: p.k6CpuSec };
+}
+
+function writeConfig(sim: Simulator): string {
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify({ base_url: sim.url, users: sim.users, urls: [{ path: PAGE }] }));
+  return path;
+}
+
+async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number): Promise<Step> {
+  const summary = join(dir, `ours-${Date.now()}.json`);
+  const p = await run(process.execPath, [cli, '--config', writeConfig(sim), '--rpm', String(rpm), '--duration', String(sec), '--concurrency', String(vus), '--summary', summary, '--progress', '3600']);
+  if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-400)}`);
+  return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples };
+}
+
+async function bare(mode: 'discard' | 'strings', sim: Simulator, rpm: number, sec: number, vus: number): Promise<Step> {
+  const summary = join(dir, `bare-${Date.now()}.json`);
+  const u = sim.users[0]!;
+  const env = { MODE: mode, RPM: rpm, DURATION: sec, VUS: vus, BASE: sim.url, URL: sim.url + PAGE, USERNAME: u.username, PASSWORD: u.password, SUMMARY: summary };
+  const p = await run(K6, ['run', '--quiet', '--address', '', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(ROOT, 'bench', 'bare-k6.js')]);
+  if (p.code !== 0) throw new Error(`bare k6 exited ${p.code}: ${p.stderr.slice(-400)}`);
+  return step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p);
+}
+
+/** Raises the rate until a step is not sustained. */
+async function ceiling(name: string, at: (rpm: number) => Promise<Step>, rates: number[]): Promise<{ steps: Step[]; max: number }> {
+  const steps: Step[] = [];
+  let max = 0;
+  for (const rpm of rates) {
+    const s = await at(rpm);
+    steps.push(s);
+    say(`  ${name} ${rpm} rpm: observed ${s.observedRpm}, dropped ${s.dropped}, k6 CPU ${s.k6CpuSec.toFixed(1)} s, peak ${s.k6PeakRssMb} MB${s.sustained ? '' : ' NOT sustained'}`);
+    if (!s.sustained) break;
+    max = rpm;
+  }
+  return { steps, max };
+}
+
+const part = process.argv[2] ?? process.env.PART ?? 'rate';
+const before = process.env.BEFORE ? join(process.env.BEFORE, 'dist', 'cli.js') : null;
+if (before !== null && !existsSync(before)) throw new Error(`BEFORE: ${before} not found (build it first)`);
+const CLI = join(ROOT, 'dist', 'cli.js');
+const results: Record<string, unknown> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+const started = Date.now();
+const load = { before: loadavg().map((x) => Math.round(x * 100) / 100) };
+const RATES = (process.env.RATES ?? '60000,90000,120000,150000,180000').split(',').map(Number);
+const VUS = 200;
+
+if (part === 'rate') {
+  const plain = await startSimulator({ maxUserId: 10000 });
+  const footer = await startSimulator({ maxUserId: 10000, perfFooter: true });
+  say('rate, site without the footer: moodle-load vs bare k6 discarding bodies');
+  const noFooter = { bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS), RATES), ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS), RATES), before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS), RATES) : null };
+  say('rate, site with the footer: moodle-load vs bare k6 reading strings');
+  const withFooter = { bareStrings: await ceiling('bare strings', (r) => bare('strings', footer, r, STEP_SEC, VUS), RATES), ours: await ceiling('ours', (r) => ours(CLI, footer, r, STEP_SEC, VUS), RATES), before: before ? await ceiling('before', (r) => ours(before, footer, r, STEP_SEC, VUS), RATES) : null };
+  await plain.close();
+  await footer.close();
+  results.rate = { page: PAGE, stepSec: STEP_SEC, vus: VUS, noFooter, withFooter, ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN), ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN) };
+} else if (part === 'memory') {
+  // Peak: 1,000 VUs at 6,000 rpm (the issue's condition). Growth: 1,000 req/s (200 VUs, which
+  // this machine sustains), RSS after the first minute.
+  const sec = Number(process.env.MEMORY_SEC ?? 60);
+  const growthSec = Number(process.env.GROWTH_SEC ?? 150);
+  const sim = await startSimulator({ maxUserId: 10000 });
+  const growth = (s: Step) => {
+    const samples = s.samples ?? [];
+    const from = samples.find((x) => x.t >= 60);
+    const to = samples[samples.length - 1];
+    return from && to && to.t > from.t ? Math.round(((to.mb - from.mb) / (to.t - from.t)) * 3600) : null;
+  };
+  say(`memory: 1,000 VUs at 6,000 rpm for ${sec} s`);
+  const peak = await ours(CLI, sim, 6000, sec, 1000);
+  say(`  ours: peak ${peak.k6PeakRssMb} MB`);
+  const peakBefore = before ? await ours(before, sim, 6000, sec, 1000) : null;
+  if (peakBefore) say(`  before: peak ${peakBefore.k6PeakRssMb} MB`);
+  const peakBare = await bare('discard', sim, 6000, sec, 1000);
+  say(`  bare discard: peak ${peakBare.k6PeakRssMb} MB`);
+  say(`memory growth: 200 VUs at 1,000 req/s for ${growthSec} s`);
+  const long = await ours(CLI, sim, 60000, growthSec, 200);
+  say(`  ours: peak ${long.k6PeakRssMb} MB, growth ${growth(long)} MB/h after the first minute, dropped ${long.dropped}`);
+  await sim.close();
+  const strip = (s: Step) => ({ ...s, samples: (s.samples ?? []).filter((_, i) => i % 5 === 0) });
+  results.memory = { sec, growthSec, peak: { ours: strip(peak), before: peakBefore ? strip(peakBefore) : null, bareDiscard: peakBare }, growth: { ...strip(long), growthMbPerHour: growth(long) } };
+} else if (part === 'latency') {
+  const rpm = Number(process.env.LATENCY_RPM ?? 30000);
+  const sim = await startSimulator({ maxUserId: 10000 });
+  sim.setLatency('*', 50);
+  const vus = Math.ceil((rpm / 60) * 0.05 * 3) + 20;
+  const a = await ours(CLI, sim, rpm, 20, vus);
+  const b = await bare('discard', sim, rpm, 20, vus);
+  await sim.close();
+  const added = (s: Step) => (s.p99 === null ? null : Math.round((s.p99 - 50) * 100) / 100);
+  say(`  at ${rpm} rpm, 50 ms page: ours p99 ${a.p99} ms (+${added(a)}), bare p99 ${b.p99} ms (+${added(b)})`);
+  results.latency = { rpm, delayMs: 50, vus, ours: { p50: a.p50, p99: a.p99, addedP99: added(a), dropped: a.dropped }, bare: { p50: b.p50, p99: b.p99, addedP99: added(b), dropped: b.dropped } };
+} else {
+  throw new Error(`PART must be rate, memory or latency, not ${part}`);
+}
+results[`${part}Load`] = { ...load, after: loadavg().map((x) => Math.round(x * 100) / 100), wallSec: Math.round((Date.now() - started) / 1000) };
+writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+say(`done in ${Math.round((Date.now() - started) / 1000)} s: ${RESULTS}`);

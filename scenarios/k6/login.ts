@@ -6,6 +6,7 @@
 import http, { CookieJar, RefinedResponse, ResponseType } from 'k6/http';
 import type { UserCredential } from '../../lib/config';
 import { advanceLogin, LoginFailureKind, LoginResponse, startLogin } from '../../lib/login-flow';
+import { PROBE_PASSES } from '../../lib/k6-options';
 import { LOGIN_FAILURE_KINDS } from '../../lib/metric-names';
 import * as metrics from './metrics';
 import type { RunContext } from './run-context';
@@ -60,19 +61,24 @@ export interface ProbeResult {
 }
 
 /**
- * setup(): logs in with users in order until one works, each user at most once. Stops at the
- * first transport error or timeout (the site is not there). Costs one login, whose session is
- * left unused, and tells the VUs which users not to try.
+ * setup(): logs in with users in order until one works. Stops at the first transport error or
+ * timeout (the site is not there). A user Moodle rejected ("Invalid login") is never tried again
+ * (failed logins count towards lockout); any other failure (a 5xx, a page without the form) may
+ * pass, so the users get PROBE_PASSES passes. Costs one login, whose session is left unused, and
+ * tells the VUs which users not to try.
  */
 export function probeLogin(ctx: RunContext, candidates: number): ProbeResult {
   const rejected: number[] = [];
   const jar = new http.CookieJar();
-  for (let i = 0; i < candidates; i++) {
-    const result = loginOnce(ctx, ctx.config.users[i] as UserCredential, jar);
-    if (result.ok) return { goodUser: i, rejected, unreachable: null };
-    recordLoginFailure(i, result.failure);
-    if (result.failure === 'transport' || result.failure === 'timeout') return { goodUser: null, rejected, unreachable: result.detail };
-    rejected.push(i);
+  for (let pass = 0; pass < PROBE_PASSES; pass++) {
+    for (let i = 0; i < candidates; i++) {
+      if (rejected.indexOf(i) >= 0) continue;
+      const result = loginOnce(ctx, ctx.config.users[i] as UserCredential, jar);
+      if (result.ok) return { goodUser: i, rejected, unreachable: null };
+      recordLoginFailure(i, result.failure);
+      if (result.failure === 'transport' || result.failure === 'timeout') return { goodUser: null, rejected, unreachable: result.detail };
+      if (result.failure === 'invalid_login') rejected.push(i);
+    }
   }
   return { goodUser: null, rejected, unreachable: null };
 }

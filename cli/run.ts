@@ -10,6 +10,8 @@ import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
 import { abortKindOf, AbortKind } from '../lib/abort-reasons';
 import { EXIT, exitCodeForK6 } from './exit-codes';
 import { endpointTable } from './endpoint-table';
+import { pageViewTable } from './page-view-table';
+import { errorCsvHeader, ErrorLogFormat, errorLogFormatOf, formatErrorRecord } from '../lib/error-log';
 import { parseK6LogLine } from './k6-log';
 import { resolveBeside } from '../lib/paths';
 import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-log';
@@ -57,9 +59,19 @@ function openRequestLog(path: string | undefined): { stream: WriteStream; format
   return { stream, format };
 }
 
+function openErrorLog(path: string | undefined): { stream: WriteStream; format: ErrorLogFormat } | undefined {
+  if (path === undefined) return undefined;
+  const format = errorLogFormatOf(path) as ErrorLogFormat;
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const stream = createWriteStream(path);
+  if (format === 'csv') stream.write(errorCsvHeader());
+  return { stream, format };
+}
+
 /** What a person reads at the end, on stderr: the per-endpoint table and any warning. */
 function report(summary: Summary, io: RunIo): void {
   if (summary.attempts > 0 || summary.total > 0) io.stderr(endpointTable(summary));
+  if (summary.page_views) io.stderr(pageViewTable(summary.page_views));
   for (const w of summary.warnings ?? []) io.stderr(`moodle-load: warning: ${w}`);
 }
 
@@ -128,6 +140,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   }
 
   const requestLog = openRequestLog(options.logPath);
+  const errorLog = openErrorLog(options.errorsPath);
 
   const dashboardPort = await freePort();
   const periodSec = dashboardPeriod(options, settings);
@@ -173,7 +186,8 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       } else if (parsed.kind === 'request-failed') {
         // A dead site fails thousands of requests a second: show a few, count the rest.
         if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
-      } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
+      } else if (parsed.kind === 'error') errorLog?.stream.write(formatErrorRecord(parsed.record, errorLog.format));
+      else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
   const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), io.stderr);
@@ -209,6 +223,10 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   if (requestLog) {
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
+  }
+  if (errorLog) {
+    await new Promise<void>((done) => errorLog.stream.end(done));
+    io.stderr(`moodle-load: failed attempts saved to ${options.errorsPath}`);
   }
   if (summary !== undefined) {
     report(JSON.parse(summary) as Summary, io);

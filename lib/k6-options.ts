@@ -1,12 +1,12 @@
 // k6 options for a run: the requests-per-minute target becomes k6's constant-arrival-rate
 // executor, which starts iterations on schedule whatever the latency (no coordinated
 // omission) and counts the ones it cannot start as dropped_iterations.
+import { viewSubmetrics } from './browser/view-summary';
 import type { RunSettings } from './run-settings';
 import { LOAD_SCENARIO, summarySubmetrics } from './summary';
 
-/** Login requests in flight at once in setup(): enough to log in 1,000 sessions in seconds,
- *  few enough not to bury a small test site under its own login page. */
-export const LOGIN_PARALLELISM = 100;
+/** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
+export const BROWSER_CONNECTIONS_PER_HOST = 6;
 /** Requests one login may take: GET page, POST, then redirects (see login-flow.ts). */
 const LOGIN_REQUESTS = 8;
 /** Login waves in setup(): the first round-robin, the second for slots whose user failed. */
@@ -18,16 +18,19 @@ export const WARMUP_SCENARIO = 'warmup';
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
 
-export function loginParallelism(concurrency: number): number {
-  return Math.min(concurrency, LOGIN_PARALLELISM);
+/** Logins in flight at once in setup() (--login-concurrency): k6's http.batch limits. */
+export function loginParallelism(settings: Pick<RunSettings, 'concurrency' | 'loginConcurrency'>): number {
+  return Math.min(settings.concurrency, settings.loginConcurrency);
 }
 
 export function buildK6Options(settings: RunSettings, endpointNames: readonly string[]): Record<string, unknown> {
-  const rounds = Math.ceil(settings.concurrency / loginParallelism(settings.concurrency));
+  const perHost = settings.emulateBrowser ? Math.min(loginParallelism(settings), BROWSER_CONNECTIONS_PER_HOST) : loginParallelism(settings);
+  const rounds = Math.ceil(settings.concurrency / perHost);
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * LOGIN_WAVES * rounds) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
-  for (const { name, trend } of summarySubmetrics(endpointNames)) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
+  const submetrics = settings.emulateBrowser ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)] : summarySubmetrics(endpointNames);
+  for (const { name, trend } of submetrics) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
   const scenarios: Record<string, Record<string, unknown>> = {};
   if (settings.warmupSec > 0) {
@@ -57,8 +60,10 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
   return {
     scenarios,
     setupTimeout: `${setupSec}s`,
-    batch: loginParallelism(settings.concurrency),
-    batchPerHost: loginParallelism(settings.concurrency),
+    // One limit serves setup()'s logins and, with --emulate-browser, a page's assets, which a
+    // browser fetches over 6 connections per host: then logins are at most 6 in flight too.
+    batch: Math.max(loginParallelism(settings), settings.emulateBrowser ? BROWSER_CONNECTIONS_PER_HOST : 1),
+    batchPerHost: perHost,
     insecureSkipTLSVerify: settings.insecure,
     // A VU keeps its Moodle session from one iteration to the next.
     noCookiesReset: true,

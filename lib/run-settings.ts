@@ -30,9 +30,17 @@ export interface RunSettings {
   readonly summaryToStdout: boolean;
   /** Whether every attempt is logged as a console line for the CLI's --log. */
   readonly requestLog: boolean;
+  /** Logins in flight at once (k6's batch limit in setup()). */
+  readonly loginConcurrency: number;
+  /** --emulate-browser: each page view also fetches its assets and makes its AJAX calls. */
+  readonly emulateBrowser: boolean;
+  /** Asset and AJAX URLs matching this are skipped (--exclude-url-pattern, repeatable: joined with |). */
+  readonly excludeUrlPattern: string | undefined;
+  /** Whether every failed attempt is logged as a console line for the CLI's --errors. */
+  readonly errorLog: boolean;
 }
 
-type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text';
+type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text' | 'regex';
 
 interface SettingSpec {
   readonly key: keyof RunSettings;
@@ -42,6 +50,8 @@ interface SettingSpec {
   readonly required?: boolean;
   readonly defaultValue?: string;
   readonly help: string;
+  /** A CLI flag that may be given more than once (values joined into one regex alternation). */
+  readonly repeatable?: boolean;
 }
 
 /** Order is the order of --help. */
@@ -57,6 +67,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'retries', flag: '--retries', env: 'RETRIES', kind: 'nonNegativeInt', defaultValue: '0', help: 'retries after a transient failure (timeout, connection error, 429, 502, 503, 504)' },
   { key: 'retryBaseMs', flag: '--retry-base-ms', env: 'RETRY_BASE_MS', kind: 'positiveInt', defaultValue: '200', help: 'backoff base: retry n waits up to base * 2^n ms (full jitter)' },
   { key: 'retryMaxMs', flag: '--retry-max-ms', env: 'RETRY_MAX_MS', kind: 'positiveInt', defaultValue: '10000', help: 'longest wait before a retry, Retry-After included, ms' },
+  { key: 'loginConcurrency', flag: '--login-concurrency', env: 'LOGIN_CONCURRENCY', kind: 'positiveInt', defaultValue: '10', help: 'logins in flight at once while logging in the sessions' },
+  { key: 'emulateBrowser', flag: '--emulate-browser', env: 'EMULATE_BROWSER', kind: 'flag', help: "page views as a browser makes them: the page's same-origin assets (cached per VU) and its AJAX calls" },
+  { key: 'excludeUrlPattern', flag: '--exclude-url-pattern', env: 'EXCLUDE_URL_PATTERN', kind: 'regex', repeatable: true, help: 'with --emulate-browser, skip asset and AJAX URLs matching this regex (repeatable)' },
   { key: 'seed', flag: '--seed', env: 'SEED', kind: 'seed', help: `random seed 0..${MAX_SEED}; same seed, same URLs` },
   { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', help: "override the config's base_url" },
   { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
@@ -66,6 +79,7 @@ export const SETTINGS: readonly SettingSpec[] = [
 const ENV_ONLY: readonly SettingSpec[] = [
   { key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', defaultValue: '1', help: 'print the summary on stdout' },
   { key: 'requestLog', flag: 'REQUEST_LOG', env: 'REQUEST_LOG', kind: 'flag', defaultValue: '0', help: 'log every attempt as a console line' },
+  { key: 'errorLog', flag: 'ERROR_LOG', env: 'ERROR_LOG', kind: 'flag', defaultValue: '0', help: 'log every failed attempt as a console line' },
 ];
 
 export class SettingsError extends Error {
@@ -109,6 +123,14 @@ function convert(spec: SettingSpec, raw: string, naming: Naming): number | strin
     }
     case 'text':
       if (raw.trim() === '') throw new SettingsError(`${name} must not be empty`);
+      return raw;
+    case 'regex':
+      if (raw === '') throw new SettingsError(`${name} must not be empty`);
+      try {
+        new RegExp(raw);
+      } catch (e) {
+        throw new SettingsError(`${name} is not a valid regular expression: ${shown} (${(e as Error).message})`);
+      }
       return raw;
   }
 }

@@ -2,6 +2,7 @@
 // a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
 // data k6 hands handleSummary; every figure covers the timed load phase only.
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
+import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { segmentShare } from './segments';
 
@@ -43,6 +44,8 @@ export interface SummaryInput {
   readonly login: LoginReport | undefined;
   readonly loadStartMs: number | undefined;
   readonly nowMs: number;
+  /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */
+  readonly emulateBrowser?: boolean;
 }
 
 export interface LatencyFigures {
@@ -103,6 +106,8 @@ export interface Summary extends LatencyFigures {
   /** Present when this instance ran one execution segment of a split test. */
   execution_segment?: string;
   instance_target_rpm?: number;
+  /** Present with --emulate-browser (lib/browser/view-summary.ts). */
+  page_views?: ViewSummary;
 }
 
 function round(value: number, digits: number): number {
@@ -251,6 +256,7 @@ export function buildSummary(input: SummaryInput): Summary {
     seed: input.seed,
     stopped_early: elapsedSec < input.durationSec - EARLY_STOP_TOLERANCE_SEC,
   };
+  if (input.emulateBrowser) summary.page_views = buildViewSummary(metrics, input.endpoints.map((e) => e.name), summary.attempts);
   if (input.segment) {
     summary.execution_segment = input.segment;
     summary.instance_target_rpm = round(input.targetRpm * share, 1);

@@ -10,6 +10,7 @@ import { defaultSummaryPath } from '../lib/run-settings';
 import { buildSummary, K6Metrics, LoginReport } from '../lib/summary';
 import { loginSessions, SessionSlot } from './k6/login';
 import * as metrics from './k6/metrics';
+import { PageViewEmulator } from './k6/page-view';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
 import { VuSession } from './k6/vu-session';
@@ -64,6 +65,10 @@ export default function (data: SetupData): void {
   if (session === undefined || runner === undefined) {
     session = new VuSession(ctx, data.slots[(exec.vu.idInTest - 1) % data.slots.length] as SessionSlot);
     runner = new RequestRunner(ctx);
+    if (ctx.settings.emulateBrowser) {
+      const view = new PageViewEmulator(ctx, session.username);
+      runner.afterPage = view.afterPage.bind(view);
+    }
     metrics.loadStart.add(data.loadStartMs);
     metrics.targetRpm.add(ctx.settings.rpm);
   }
@@ -88,6 +93,7 @@ export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData
     login: setupData?.login,
     loadStartMs: setupData?.loadStartMs,
     nowMs: Date.now(),
+    emulateBrowser: s.emulateBrowser,
   });
   const json = JSON.stringify(summary, null, 2) + '\n';
   const out: Record<string, string> = { [s.summaryPath ?? defaultSummaryPath(new Date())]: json };

@@ -9,7 +9,9 @@ import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
+import { stripSesskey } from '../../lib/browser/sesskey';
 import * as metrics from './metrics';
+import { logFailure } from './page-view';
 import type { RunContext } from './run-context';
 import type { VuSession } from './vu-session';
 
@@ -29,7 +31,11 @@ interface EndpointTags {
   readonly attempt: Record<string, string>;
 }
 
+/** Called once per page after its last attempt (--emulate-browser: page-view.ts). */
+export type AfterPage = (record: boolean, endpointIndex: number, url: string, ok: boolean, body: string | null, durationMs: number) => void;
+
 export class RequestRunner {
+  afterPage: AfterPage | null = null;
   private readonly tags: EndpointTags[];
   private readonly policy: RetryPolicy;
 
@@ -83,8 +89,12 @@ export class RequestRunner {
       const perf = body !== null && (recordServer || this.ctx.settings.requestLog) ? parsePerfFooter(body) : null;
       if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
+      if (!outcome.ok && this.ctx.settings.errorLog) {
+        logFailure({ t: Date.now(), vu: exec.vu.idInTest, user: session.username, endpoint: tags.attempt.endpoint as string, part: 'page', url: stripSesskey(url), status, reason: outcome.reason, error: status === 0 ? res.error : `HTTP ${status}${location === null ? '' : ` to ${stripSesskey(location)}`}` });
+      }
       if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, status)) {
         this.finish(m, tags, i, outcome);
+        if (this.afterPage !== null) this.afterPage(phase === 'load', i, url, outcome.ok, body, durationMs);
         if (phase === 'load' && iteration >= this.lastSecondIteration) metrics.loadEnd.add(Date.now());
         if (!outcome.ok && outcome.reason === 'session_lost') session.lost();
         return;

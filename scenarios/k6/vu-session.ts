@@ -18,6 +18,11 @@ export class VuSession {
     private readonly slot: SessionSlot,
   ) {}
 
+  /** The user name of this VU's account (for the errors file; never the password). */
+  get username(): string {
+    return this.ctx.config.users[this.slot.user]?.username ?? '';
+  }
+
   /** True when the VU holds a session, logging in first if it has none. */
   ensure(): boolean {
     if (!this.installed) {

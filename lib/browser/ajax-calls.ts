@@ -1,0 +1,112 @@
+// The web-service calls a Moodle 4.5 page's own JavaScript makes as soon as it loads, found
+// by the AMD module the page requires, with the arguments that module reads from the page
+// (data attributes, M.cfg). Each entry is one Ajax.call() of Moodle's core/ajax, i.e. one
+// POST /lib/ajax/service.php?sesskey=...&info=<methods> whose body is the JSON array
+// [{index, methodname, args}] (lib/amd/src/ajax.js). Sources, Moodle 4.5.6:
+//   blocks/timeline/amd/src/event_list.js + calendar_events_repository.js (queryByTime, first
+//     load asks for 5 + 1 events from the user's midnight + days-offset to + days-limit);
+//   blocks/recentlyaccesseditems/amd/src/main.js (NUM_ITEMS = 9);
+//   admin/tool/usertours/amd/src/usertours.js (init with startTour: fetchTour).
+// Calls that run only on a click (opening the notification popover or the message drawer)
+// are not made: a page view is what a user who only looks at the page causes.
+
+export interface AjaxCall {
+  readonly methodname: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+export interface AjaxRequest {
+  /** The `info` URL parameter: method names, sorted and joined by commas (ajax.js). */
+  readonly info: string;
+  readonly methods: readonly string[];
+  /** JSON body as core/ajax sends it. */
+  readonly body: string;
+}
+
+/** What a rule reads from the page. */
+export interface PageFacts {
+  readonly html: string;
+  readonly pageUrl: string;
+  readonly contextId: number | null;
+}
+
+interface Rule {
+  /** The AMD module whose presence in the page's requires means the calls are made. */
+  readonly module: string;
+  readonly methods: readonly string[];
+  readonly build: (page: PageFacts) => AjaxCall[] | null;
+}
+
+const SECONDS_IN_DAY = 86400;
+/** block_timeline's DEFAULT_LAZY_LOADING_ITEMS_FIRST_LOAD, plus the one it adds to see if there are more. */
+const TIMELINE_FIRST_LOAD_LIMIT = 5 + 1;
+/** block_recentlyaccesseditems main.js NUM_ITEMS. */
+const RECENT_ITEMS = 9;
+
+function intAttr(html: string, name: string): number | null {
+  const m = new RegExp(`${name}="(-?\\d+)"`).exec(html);
+  return m ? Number(m[1]) : null;
+}
+
+const RULES: readonly Rule[] = [
+  {
+    module: 'block_timeline/main',
+    methods: ['core_calendar_get_action_events_by_timesort'],
+    build: (p) => {
+      // The "sort by dates" view is the default one; its data attributes give the window.
+      const midnight = intAttr(p.html, 'data-midnight');
+      if (midnight === null) return null;
+      const offset = intAttr(p.html, 'data-days-offset') ?? 0;
+      const limit = intAttr(p.html, 'data-days-limit');
+      const args: Record<string, unknown> = { timesortfrom: midnight + offset * SECONDS_IN_DAY, limitnum: TIMELINE_FIRST_LOAD_LIMIT };
+      if (limit !== null) args.timesortto = midnight + limit * SECONDS_IN_DAY;
+      args.limittononsuspendedevents = true;
+      return [{ methodname: 'core_calendar_get_action_events_by_timesort', args }];
+    },
+  },
+  {
+    module: 'block_recentlyaccesseditems/main',
+    methods: ['block_recentlyaccesseditems_get_recent_items'],
+    build: () => [{ methodname: 'block_recentlyaccesseditems_get_recent_items', args: { limit: RECENT_ITEMS } }],
+  },
+  {
+    module: 'tool_usertours/usertours',
+    methods: ['tool_usertours_fetch_and_start_tour'],
+    build: (p) => {
+      // amd.init([{"tourId":"5","startTour":true,...}]): a tour to start on this page.
+      const m = /"tourId":"?(\d+)"?,"startTour":true/.exec(p.html);
+      if (m === null || p.contextId === null) return null;
+      return [{ methodname: 'tool_usertours_fetch_and_start_tour', args: { tourid: Number(m[1]), context: p.contextId, pageurl: p.pageUrl } }];
+    },
+  },
+];
+
+/** Every method emulation can call: the tag values of the per-method figures. */
+export const AJAX_METHODS: readonly string[] = RULES.flatMap((r) => r.methods);
+
+/** One request per Ajax.call the page makes on load, in the order the page requires them. */
+export function ajaxRequestsFor(page: PageFacts): AjaxRequest[] {
+  const found: { at: number; request: AjaxRequest }[] = [];
+  for (const rule of RULES) {
+    const at = page.html.indexOf(`'${rule.module}'`);
+    const at2 = at >= 0 ? at : page.html.indexOf(`"${rule.module}"`);
+    if (at2 < 0) continue;
+    const calls = rule.build(page);
+    if (calls === null || calls.length === 0) continue;
+    const methods = calls.map((c) => c.methodname);
+    const body = JSON.stringify(calls.map((c, index) => ({ index, methodname: c.methodname, args: c.args })));
+    found.push({ at: at2, request: { info: [...methods].sort().join(), methods, body } });
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.request);
+}
+
+/** M.cfg.contextid of the page, or null. */
+export function findContextId(html: string): number | null {
+  const m = /"contextid":(\d+)/.exec(html);
+  return m ? Number(m[1]) : null;
+}
+
+/** The service URL core/ajax posts to. */
+export function serviceUrl(baseUrl: string, sesskey: string, info: string): string {
+  return `${baseUrl}/lib/ajax/service.php?sesskey=${encodeURIComponent(sesskey)}&info=${info}`;
+}

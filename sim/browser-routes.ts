@@ -10,7 +10,7 @@ const ASSET_LIFETIME_SEC = 60 * 60 * 24 * 365;
 const ASSET_PATHS = /^\/(?:theme\/styles\.php|theme\/yui_combo\.php|theme\/image\.php|lib\/javascript\.php|lib\/requirejs\.php)(?:\/|$)/;
 const ASSET_ETAG = '"sim-asset-1"';
 /** Methods the simulator knows; any other answers Moodle's "no such function" exception. */
-const KNOWN_METHODS = new Set(['core_calendar_get_action_events_by_timesort', 'block_recentlyaccesseditems_get_recent_items', 'tool_usertours_fetch_and_start_tour']);
+const KNOWN_METHODS = new Set(['core_calendar_get_action_events_by_timesort', 'block_recentlyaccesseditems_get_recent_items', 'tool_usertours_fetch_and_start_tour', 'media_videojs_get_language']);
 
 export interface BrowserSession {
   readonly loggedIn: boolean;

@@ -6,7 +6,11 @@
 //   blocks/timeline/amd/src/event_list.js + calendar_events_repository.js (queryByTime, first
 //     load asks for 5 + 1 events from the user's midnight + days-offset to + days-limit);
 //   blocks/recentlyaccesseditems/amd/src/main.js (NUM_ITEMS = 9);
-//   admin/tool/usertours/amd/src/usertours.js (init with startTour: fetchTour).
+//   admin/tool/usertours/amd/src/usertours.js (init with startTour: fetchTour; the tour id
+//     as the page gives it, a string);
+//   media/player/videojs/amd/src/loader.js (the player's strings, kept in the browser's
+//     localStorage afterwards: once per VU).
+// Checked against headless Chromium on the real site (test/moodle/browser.test.ts).
 // Calls that run only on a click (opening the notification popover or the message drawer)
 // are not made: a page view is what a user who only looks at the page causes.
 
@@ -18,6 +22,8 @@ export interface AjaxCall {
 export interface AjaxRequest {
   /** The `info` URL parameter: method names, sorted and joined by commas (ajax.js). */
   readonly info: string;
+  /** Made once per browser (the answer is kept in localStorage): the key to remember it by. */
+  readonly onceKey: string | null;
   readonly methods: readonly string[];
   /** JSON body as core/ajax sends it. */
   readonly body: string;
@@ -35,6 +41,8 @@ interface Rule {
   readonly module: string;
   readonly methods: readonly string[];
   readonly build: (page: PageFacts) => AjaxCall[] | null;
+  /** The answer goes to localStorage: later page views of the same browser do not ask again. */
+  readonly once?: boolean;
 }
 
 const SECONDS_IN_DAY = 86400;
@@ -74,10 +82,17 @@ const RULES: readonly Rule[] = [
     methods: ['tool_usertours_fetch_and_start_tour'],
     build: (p) => {
       // amd.init([{"tourId":"5","startTour":true,...}]): a tour to start on this page.
-      const m = /"tourId":"?(\d+)"?,"startTour":true/.exec(p.html);
+      const m = /"tourId":("?)(\d+)"?,"startTour":true/.exec(p.html);
       if (m === null || p.contextId === null) return null;
-      return [{ methodname: 'tool_usertours_fetch_and_start_tour', args: { tourid: Number(m[1]), context: p.contextId, pageurl: p.pageUrl } }];
+      const tourid = m[1] === '"' ? (m[2] as string) : Number(m[2]);
+      return [{ methodname: 'tool_usertours_fetch_and_start_tour', args: { tourid, context: p.contextId, pageurl: p.pageUrl } }];
     },
+  },
+  {
+    module: 'media_videojs/loader',
+    methods: ['media_videojs_get_language'],
+    once: true,
+    build: (p) => [{ methodname: 'media_videojs_get_language', args: { lang: /"language":"([^"]+)"/.exec(p.html)?.[1] ?? 'en' } }],
   },
 ];
 
@@ -95,7 +110,7 @@ export function ajaxRequestsFor(page: PageFacts): AjaxRequest[] {
     if (calls === null || calls.length === 0) continue;
     const methods = calls.map((c) => c.methodname);
     const body = JSON.stringify(calls.map((c, index) => ({ index, methodname: c.methodname, args: c.args })));
-    found.push({ at: at2, request: { info: [...methods].sort().join(), methods, body } });
+    found.push({ at: at2, request: { info: [...methods].sort().join(), onceKey: rule.once ? body : null, methods, body } });
   }
   return found.sort((a, b) => a.at - b.at).map((f) => f.request);
 }

@@ -2,8 +2,9 @@
 // stylesheets and icons (<link rel=... href>) and <img src>. Moodle writes them as absolute
 // URLs under wwwroot (theme/styles.php, lib/javascript.php, theme/yui_combo.php,
 // theme/image.php, pluginfile.php); other origins (CDNs) are left out: the site under test
-// does not serve them. What JavaScript loads later (RequireJS modules, fonts named in CSS)
-// is not in the HTML, so it is not here (see the README).
+// does not serve them. Plus what RequireJS loads first, named in the page's `var require`
+// config: core/first.js (Moodle's bundle of AMD modules) and jQuery. What else JavaScript or
+// CSS loads (fonts, images of rendered templates) is not in the HTML (see the README).
 
 /** One regex over the page: tag name, then the attributes up to the tag's end. */
 const TAG = /<(script|link|img)\b([^>]*)>/gi;
@@ -52,6 +53,31 @@ export function extractAssets(html: string, origin: string, exclude: RegExp | nu
     if (url === null || seen.has(url) || (exclude !== null && exclude.test(url))) continue;
     seen.add(url);
     out.push(url);
+  }
+  for (const url of requireJsAssets(html, origin)) {
+    if (seen.has(url) || (exclude !== null && exclude.test(url))) continue;
+    seen.add(url);
+    out.push(url);
+  }
+  return out;
+}
+
+const REQUIRE_BASE = /var require = \{\s*baseUrl\s*:\s*'([^']+)'/;
+const REQUIRE_PATH = (name: string) => new RegExp(`\\b${name}\\s*:\\s*'([^']+)'`);
+const JQUERY = REQUIRE_PATH('jquery');
+const JQUERY_PRIVATE = REQUIRE_PATH('jqueryprivate');
+
+/**
+ * What RequireJS fetches to run the page's require(['core/first']): the bundle from baseUrl,
+ * jquery-private and jQuery (paths of the config; RequireJS adds ".js").
+ */
+export function requireJsAssets(html: string, origin: string): string[] {
+  const base = REQUIRE_BASE.exec(html)?.[1];
+  if (base === undefined || html.indexOf("require(['core/first']") < 0) return [];
+  const out: string[] = [];
+  for (const ref of [`${base}core/first.js`, `${JQUERY_PRIVATE.exec(html)?.[1] ?? ''}.js`, `${JQUERY.exec(html)?.[1] ?? ''}.js`]) {
+    const url = ref === '.js' ? null : sameOriginUrl(ref, origin);
+    if (url !== null) out.push(url);
   }
   return out;
 }

@@ -1,12 +1,12 @@
 // What --emulate-browser asks of the simulator besides pages: the assets the captured pages
 // reference (theme/styles.php, lib/javascript.php, theme/yui_combo.php, theme/image.php)
-// with Moodle's cache headers for revisioned URLs (a year, immutable, and a validator), and
+// with Moodle's cache headers for revisioned URLs (90 days, immutable, and a validator), and
 // /lib/ajax/service.php answering as Moodle does: 200 with one {error, data | exception} per
 // call, stopping at the first failure.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Moodle's cache lifetime for theme and JavaScript files served with a revision (lib/configonlylib.php). */
-const ASSET_LIFETIME_SEC = 60 * 60 * 24 * 365;
+/** Cache lifetime Moodle 4.5 sends for revisioned theme and JavaScript files (90 days, as the real site answers). */
+const ASSET_LIFETIME_SEC = 60 * 60 * 24 * 90;
 const ASSET_PATHS = /^\/(?:theme\/styles\.php|theme\/yui_combo\.php|theme\/image\.php|lib\/javascript\.php|lib\/requirejs\.php)(?:\/|$)/;
 const ASSET_ETAG = '"sim-asset-1"';
 /** Methods the simulator knows; any other answers Moodle's "no such function" exception. */

@@ -12,6 +12,15 @@ const ASSET_ETAG = '"sim-asset-1"';
 /** Methods the simulator knows; any other answers Moodle's "no such function" exception. */
 const KNOWN_METHODS = new Set(['core_calendar_get_action_events_by_timesort', 'block_recentlyaccesseditems_get_recent_items', 'tool_usertours_fetch_and_start_tour', 'media_videojs_get_language']);
 
+/** Methods answered with a Moodle exception, for tests of failed calls (failAjaxMethods). */
+const failing = new Set<string>();
+
+/** From now on these methods fail as Moodle fails an unknown one (an empty list: none fail). */
+export function failAjaxMethods(methods: readonly string[]): void {
+  failing.clear();
+  for (const m of methods) failing.add(m);
+}
+
 export interface BrowserSession {
   readonly loggedIn: boolean;
   readonly sesskey: string;
@@ -66,7 +75,7 @@ export async function serveBrowserPart(req: IncomingMessage, res: ServerResponse
       ? exception('Course or activity not accessible. (You are not logged in)', 'requireloginerror')
       : query.get('sesskey') !== session.sesskey
         ? exception('Your session has most likely timed out. Please log in again.', 'invalidsesskey')
-        : !KNOWN_METHODS.has(call.methodname ?? '')
+        : !KNOWN_METHODS.has(call.methodname ?? '') || failing.has(call.methodname ?? '')
           ? exception(`Can't find data record in database table external_functions.`, 'invalidrecord')
           : { error: false, data: {} };
     out[call.index ?? out.length] = reply;

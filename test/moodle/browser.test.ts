@@ -78,14 +78,14 @@ async function chromiumDashboardViews(user: { username: string; password: string
   }
 }
 
-test('a dashboard view with emulation: the AJAX calls Chromium makes, no cached asset fetched twice, figures = nginx', { skip: siteReady ? false : `no Moodle site (${SITE_CONFIG} missing): make moodle-site`, timeout: 180_000 }, async () => {
+test('a dashboard view with emulation: the AJAX calls Chromium makes, no cached asset fetched twice, figures = nginx', { skip: siteReady ? false : `no Moodle site (${SITE_CONFIG} missing): make moodle-site`, timeout: 180_000 }, async (t) => {
   const all = users();
   assert.ok(all.length >= 2, 'the site has at least two test users');
   // Chromium: a user who has seen the site (the login above), viewing the dashboard twice.
   const real = ajaxPerView(await chromiumDashboardViews(all[1]!, 2));
   assert.equal(real.length, 2);
 
-  // Emulation: one VU (the users file's first user), three dashboard views.
+  // Emulation: one VU (the users file's first user), a few dashboard views (k6 schedules 3 or 4 at 30 rpm in 6 s).
   const dir = tempDir();
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ base_url: 'http://127.0.0.1:8090', users_file: join(SITE, 'users.csv'), urls: [{ name: 'dashboard', path: '/my/' }] }));
@@ -97,14 +97,14 @@ test('a dashboard view with emulation: the AJAX calls Chromium makes, no cached 
   const summary = JSON.parse(stdout);
   const lines = (await linesSince(offset, K6_AGENT)).filter((l) => !isLogin(l));
   const emulated = ajaxPerView(lines);
-  assert.equal(emulated.length, 3, `dashboard views in nginx's log: ${emulated.length}`);
+  assert.equal(emulated.length, summary.total, `dashboard views in nginx's log: ${emulated.length}`);
+  assert.ok(emulated.length >= 3, `only ${emulated.length} views`);
 
   // The AJAX calls: a returning view makes exactly the calls Chromium's returning view makes.
-  assert.deepEqual(emulated[2], real[1], 'returning view');
-  assert.deepEqual(emulated[1], real[1], 'second view');
+  for (let i = 1; i < emulated.length; i++) assert.deepEqual(emulated[i], real[1], `view ${i + 1}`);
   for (const info of real[1]!) assert.ok(emulated[0]!.includes(info), `first view lacks ${info}`);
 
-  // The second and third views fetched no asset: every asset GET came before the second /my/.
+  // The later views fetched no asset: every asset GET came before the second /my/.
   const dashboards = lines.filter(isDashboard);
   const assets = lines.filter((l) => !isDashboard(l) && !isAjax(l));
   assert.ok(assets.length > 0, 'the first view fetched the theme');
@@ -118,8 +118,9 @@ test('a dashboard view with emulation: the AJAX calls Chromium makes, no cached 
   assert.equal(v.requests.ajax, lines.filter(isAjax).length);
   assert.equal(v.requests.total, lines.length);
   assert.ok(lines.every((l) => l.status === 200), JSON.stringify(lines.filter((l) => l.status !== 200)));
-  assert.equal(v.total, 3);
+  assert.equal(v.total, emulated.length);
   assert.equal(v.failures, 0, readFileSync(errors, 'utf8'));
-  assert.ok(v.cache_hits >= 2 * assets.length, `cache hits ${v.cache_hits}`);
+  assert.equal(v.cache_hits, (emulated.length - 1) * assets.length, 'each later view found every asset in the cache');
   assert.ok(v.latency_ms_p50 > summary.latency_ms_p50, 'a whole view takes longer than its HTML page');
+  t.diagnostic(`chromium returning view: ${real[1]!.join(' ')}; emulated views ${v.total}, requests ${JSON.stringify(v.requests)}, cache hits ${v.cache_hits}, page p50 ${summary.latency_ms_p50} ms, view p50 ${v.latency_ms_p50} ms`);
 });

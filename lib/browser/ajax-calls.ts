@@ -51,8 +51,12 @@ const TIMELINE_FIRST_LOAD_LIMIT = 5 + 1;
 /** block_recentlyaccesseditems main.js NUM_ITEMS. */
 const RECENT_ITEMS = 9;
 
-function intAttr(html: string, name: string): number | null {
-  const m = new RegExp(`${name}="(-?\\d+)"`).exec(html);
+const MIDNIGHT = /data-midnight="(-?\d+)"/;
+const DAYS_OFFSET = /data-days-offset="(-?\d+)"/;
+const DAYS_LIMIT = /data-days-limit="(-?\d+)"/;
+
+function intAttr(html: string, re: RegExp): number | null {
+  const m = re.exec(html);
   return m ? Number(m[1]) : null;
 }
 
@@ -62,10 +66,10 @@ const RULES: readonly Rule[] = [
     methods: ['core_calendar_get_action_events_by_timesort'],
     build: (p) => {
       // The "sort by dates" view is the default one; its data attributes give the window.
-      const midnight = intAttr(p.html, 'data-midnight');
+      const midnight = intAttr(p.html, MIDNIGHT);
       if (midnight === null) return null;
-      const offset = intAttr(p.html, 'data-days-offset') ?? 0;
-      const limit = intAttr(p.html, 'data-days-limit');
+      const offset = intAttr(p.html, DAYS_OFFSET) ?? 0;
+      const limit = intAttr(p.html, DAYS_LIMIT);
       const args: Record<string, unknown> = { timesortfrom: midnight + offset * SECONDS_IN_DAY, limitnum: TIMELINE_FIRST_LOAD_LIMIT };
       if (limit !== null) args.timesortto = midnight + limit * SECONDS_IN_DAY;
       args.limittononsuspendedevents = true;

@@ -24,9 +24,9 @@ const HEURISTIC_FRACTION = 0.1;
 /** Browsers cap heuristic freshness; a day keeps a stale theme from living on. */
 const HEURISTIC_MAX_MS = 24 * 3600 * 1000;
 
-function directive(cc: string, name: string): boolean {
-  return new RegExp(`(?:^|,)\\s*${name}\\s*(?:,|=|$)`, 'i').test(cc);
-}
+const directiveRe = (name: string) => new RegExp(`(?:^|,)\\s*${name}\\s*(?:,|=|$)`, 'i');
+const NO_STORE = directiveRe('no-store');
+const NO_CACHE = directiveRe('no-cache');
 
 function maxAgeSec(cc: string): number | null {
   const m = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cc);
@@ -48,11 +48,11 @@ function parseDate(value: string | undefined): number | null {
 export function cacheEntryFor(status: number, h: CacheHeaders, nowMs: number): CacheEntry | null {
   if (status !== 200 && status !== 203 && status !== 301 && status !== 308 && status !== 404 && status !== 410) return null;
   const cc = h.cacheControl ?? '';
-  if (directive(cc, 'no-store')) return null;
+  if (NO_STORE.test(cc)) return null;
   const etag = h.etag && h.etag.trim() !== '' ? h.etag.trim() : null;
   const lastModified = parseDate(h.lastModified) === null ? null : (h.lastModified as string);
   let freshUntilMs = nowMs;
-  const noCache = directive(cc, 'no-cache') || (cc === '' && /no-cache/i.test(h.pragma ?? ''));
+  const noCache = NO_CACHE.test(cc) || (cc === '' && /no-cache/i.test(h.pragma ?? ''));
   if (!noCache) {
     const maxAge = maxAgeSec(cc);
     if (maxAge !== null) freshUntilMs = nowMs + maxAge * 1000;

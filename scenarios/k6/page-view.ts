@@ -24,13 +24,14 @@ const ASSET_TAGS = { tags: { name: 'asset' }, responseType: 'none' as const, hea
 /** What jQuery's $.ajax sends for core/ajax's POST. */
 const AJAX_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json, text/javascript, */*; q=0.01', 'Accept-Encoding': ACCEPT_ENCODING };
 
-function header(res: Res, name: string): string | undefined {
-  const v = res.headers[name];
+function present(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
 function cacheHeaders(res: Res): CacheHeaders {
-  return { cacheControl: header(res, 'Cache-Control'), expires: res.headers.Expires, date: header(res, 'Date'), lastModified: header(res, 'Last-Modified'), etag: header(res, 'Etag'), pragma: header(res, 'Pragma') };
+  // res.headers converts the whole Go map on each read: once.
+  const h = res.headers;
+  return { cacheControl: present(h['Cache-Control']), expires: h.Expires, date: present(h.Date), lastModified: present(h['Last-Modified']), etag: present(h.Etag), pragma: present(h.Pragma) };
 }
 
 function httpReason(status: number, errorCode: number): string {

@@ -119,5 +119,5 @@ moodle-site-stop:
 	@moodle-site/build.sh stop
 
 # Acceptance suite against that site (not part of `make test`: it needs Moodle).
-test-moodle: moodle-site build k6 typecheck
+test-moodle: moodle-site build k6 typecheck test-deps
 	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/moodle/*.test.ts

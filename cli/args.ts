@@ -1,6 +1,7 @@
 // Command-line flags: the predecessor's (--config --rpm --duration --concurrency --insecure
 // --login-timeout --progress) plus ours. Validation is lib/run-settings.ts, shared with k6.
 import { parseArgs } from 'node:util';
+import { errorLogFormatOf } from '../lib/error-log';
 import { logFormatOf } from '../lib/request-log';
 import { readRunSettings, RunSettings, SETTINGS, SettingsError } from '../lib/run-settings';
 import { nearest } from '../lib/suggest';
@@ -18,6 +19,8 @@ export interface CliOptions {
   readonly reportPath: string | undefined;
   /** --server-stats (with --server-pids, --docker-socket): sample the site's processes. */
   readonly serverStats?: ServerStatsOptions;
+  /** --errors FILE.csv or FILE.jsonl: one line per failed attempt. */
+  readonly errorsPath?: string | undefined;
 }
 
 /** Flags a subcommand adds to the run flags (bisect-check): name without dashes -> help. */
@@ -32,6 +35,7 @@ const CLI_ONLY = [
   { flag: '--progress', help: 'seconds between progress lines on stderr (default 30)' },
   { flag: '--out', help: "k6 output, repeatable (e.g. json=results/k6.json, experimental-prometheus-rw)" },
   { flag: '--log', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)' },
+  { flag: '--errors', help: 'failed-attempt file: FILE.csv or FILE.jsonl, one line per failed page, asset or AJAX call (no passwords, cookies or sesskeys)' },
   { flag: '--report', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html" },
   { flag: '--server-stats', help: "sample the site's php-fpm, web server and PostgreSQL (CPU, RSS, I/O) every second, to SUMMARY.server.jsonl" },
   { flag: '--server-pids', help: 'with --server-stats: only these pids (comma-separated) and their children' },
@@ -66,7 +70,8 @@ export function suggestFlag(unknown: string, extra: readonly string[] = []): str
 export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): ParsedArgs {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' }, report: { type: 'string' }, 'server-stats': { type: 'boolean' }, 'server-pids': { type: 'string' }, 'docker-socket': { type: 'string' } };
   for (const [name, e] of Object.entries(extra)) options[name] = { type: e.boolean ? 'boolean' : 'string' };
-  for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string' };
+  for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string', ...(s.repeatable ? { multiple: true } : {}) };
+  options.errors = { type: 'string' };
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
@@ -87,13 +92,16 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
   for (const s of SETTINGS) {
     const v = values[s.flag.slice(2)];
     if (v === undefined || v === false) continue;
-    raw[s.env] = v === true ? '1' : String(v);
+    raw[s.env] = v === true ? '1' : Array.isArray(v) ? joinPatterns(s.flag, v as string[]) : String(v);
   }
   const logPath = values.log as string | undefined;
   const reportPath = values.report as string | undefined;
   if (reportPath !== undefined && !/\.html?$/i.test(reportPath)) throw new SettingsError(`--report must name an .html file, not ${JSON.stringify(reportPath)}`);
   if (logPath !== undefined && logFormatOf(logPath) === null) throw new SettingsError(`--log must name a .jsonl or .csv file, not ${JSON.stringify(logPath)}`);
   if (logPath !== undefined) raw.REQUEST_LOG = '1';
+  const errorsPath = values.errors as string | undefined;
+  if (errorsPath !== undefined && errorLogFormatOf(errorsPath) === null) throw new SettingsError(`--errors must name a .jsonl or .csv file, not ${JSON.stringify(errorsPath)}`);
+  if (errorsPath !== undefined) raw.ERROR_LOG = '1';
   const settings = readRunSettings(raw, 'flag');
   const progressRaw = (values.progress as string | undefined) ?? '30';
   const progressSec = /^\s*\d+\s*$/.test(progressRaw) ? Number(progressRaw) : NaN;
@@ -101,7 +109,7 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
   const extraValues: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(extra)) extraValues[name] = values[name] as string | boolean | undefined;
   const serverStats = serverStatsOptions(values['server-stats'] === true, values['server-pids'] as string | undefined, values['docker-socket'] as string | undefined);
-  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath, reportPath, serverStats }, extra: extraValues };
+  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath, reportPath, serverStats, errorsPath }, extra: extraValues };
 }
 
 function serverStatsOptions(on: boolean, pids: string | undefined, dockerSocket: string | undefined): ServerStatsOptions | undefined {
@@ -111,6 +119,18 @@ function serverStatsOptions(on: boolean, pids: string | undefined, dockerSocket:
   }
   if (pids !== undefined && !/^\s*\d+(\s*,\s*\d+)*\s*$/.test(pids)) throw new SettingsError(`--server-pids must be process ids separated by commas, not ${JSON.stringify(pids)}`);
   return { pids: pids?.split(',').map(Number), dockerSocket };
+}
+
+/** Several --exclude-url-pattern values as one regex; each must be valid on its own. */
+function joinPatterns(flag: string, values: readonly string[]): string {
+  for (const v of values) {
+    try {
+      new RegExp(v);
+    } catch (e) {
+      throw new SettingsError(`${flag} is not a valid regular expression: ${JSON.stringify(v)} (${(e as Error).message})`);
+    }
+  }
+  return values.length === 1 ? (values[0] as string) : values.map((v) => `(?:${v})`).join('|');
 }
 
 /** A number flag of a subcommand: its default when absent, else a finite number >= min. */

@@ -1,10 +1,13 @@
 // The CLI runs k6 with --log-format json and reads its log lines: request-log records (see
 // request-log.ts) go to the --log file, everything else is shown on stderr as plain text:
 // our own console messages as they are, k6's with their level and fields.
+import { ERROR_MARKER, ErrorRecord } from '../lib/error-log';
 import { LOG_MARKER, RequestLogRecord } from '../lib/request-log';
 
 export type K6LogLine =
   | { readonly kind: 'request'; readonly record: RequestLogRecord }
+  /** A failed attempt, for --errors (error-log.ts). */
+  | { readonly kind: 'error'; readonly record: ErrorRecord }
   | { readonly kind: 'text'; readonly text: string }
   /** k6's "Request Failed" warning, one per failed request: counted in the summary's failure_reasons already. */
   | { readonly kind: 'request-failed'; readonly text: string };
@@ -22,6 +25,9 @@ export function parseK6LogLine(line: string): K6LogLine {
   const msg = typeof entry.msg === 'string' ? entry.msg : line;
   if (entry.source === 'console' && msg.startsWith(LOG_MARKER)) {
     return { kind: 'request', record: JSON.parse(msg.slice(LOG_MARKER.length)) as RequestLogRecord };
+  }
+  if (entry.source === 'console' && msg.startsWith(ERROR_MARKER)) {
+    return { kind: 'error', record: JSON.parse(msg.slice(ERROR_MARKER.length)) as ErrorRecord };
   }
   const level = typeof entry.level === 'string' ? entry.level : 'info';
   if (entry.source !== 'console' && msg === 'Request Failed') return { kind: 'request-failed', text: typeof entry.error === 'string' ? entry.error : msg };

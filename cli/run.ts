@@ -10,6 +10,8 @@ import { createInterface } from 'node:readline';
 import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
 import { EXIT, exitCodeForRun } from './exit-codes';
 import { endpointTable } from './endpoint-table';
+import { pageViewTable } from './page-view-table';
+import { errorCsvHeader, ErrorLogFormat, errorLogFormatOf, formatErrorRecord } from '../lib/error-log';
 import { parseK6LogLine } from './k6-log';
 import { resolveBeside } from '../lib/paths';
 import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-log';
@@ -60,9 +62,19 @@ function openRequestLog(path: string | undefined): { stream: WriteStream; format
   return { stream, format };
 }
 
+function openErrorLog(path: string | undefined): { stream: WriteStream; format: ErrorLogFormat } | undefined {
+  if (path === undefined) return undefined;
+  const format = errorLogFormatOf(path) as ErrorLogFormat;
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const stream = createWriteStream(path);
+  if (format === 'csv') stream.write(errorCsvHeader());
+  return { stream, format };
+}
+
 /** What a person reads at the end, on stderr: the per-endpoint table and the run's warnings. */
 function report(summary: Summary, status: RunStatus | null, io: RunIo): void {
   if (summary.attempts > 0 || summary.total > 0) io.stderr(endpointTable(summary));
+  if (summary.page_views) io.stderr(pageViewTable(summary.page_views));
   for (const w of status?.warnings ?? summary.warnings) io.stderr(`moodle-load: warning: ${w}`);
 }
 
@@ -158,6 +170,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
   }
 
   const requestLog = openRequestLog(options.logPath);
+  const errorLog = openErrorLog(options.errorsPath);
 
   const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
   const dashboardPort = await freePort();
@@ -187,7 +200,8 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
       if (parsed.kind === 'text') io.stderr(parsed.text); else if (parsed.kind === 'request-failed') {
         // A dead site fails thousands of requests a second: show a few, count the rest.
         if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
-      } else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
+      } else if (parsed.kind === 'error') errorLog?.stream.write(formatErrorRecord(parsed.record, errorLog.format));
+      else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
   const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
@@ -229,6 +243,10 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
   }
   if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
   if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}${sampler.warnings.map((w) => `\nmoodle-load: warning: ${w}`).join('')}`);
+  if (errorLog) {
+    await new Promise<void>((done) => errorLog.stream.end(done));
+    io.stderr(`moodle-load: failed attempts saved to ${options.errorsPath}`);
+  }
   if (summary !== undefined) {
     report(JSON.parse(summary) as Summary, status, io);
     io.stdout(summary);

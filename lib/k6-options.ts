@@ -1,19 +1,19 @@
 // k6 options for a run: the requests-per-minute target becomes k6's constant-arrival-rate
 // executor, which starts iterations on schedule whatever the latency (no coordinated
 // omission) and counts the ones it cannot start as dropped_iterations.
+import { viewSubmetrics } from './browser/view-summary';
 import { LOGIN_FAILURE_KIND } from './metric-names';
 import type { RunSettings } from './run-settings';
 import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { loginSubmetrics } from './login-report';
 import { LOAD_SCENARIO, summarySubmetrics } from './summary';
 
-/** VUs that start logging in at once: enough to log in 1,000 sessions in seconds, few
- *  enough not to bury a small test site under its own login page. */
-export const LOGIN_PARALLELISM = 100;
-/** Seconds between two rounds of LOGIN_PARALLELISM VUs starting their login. */
+/** Seconds between two rounds of --login-concurrency VUs starting their login. */
 export const LOGIN_ROUND_SEC = 1;
 /** Seconds the last round has to log in (at most --login-timeout): a login is four quick requests. */
 const LOGIN_GRACE_SEC = 5;
+/** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
+export const BROWSER_CONNECTIONS_PER_HOST = 6;
 /** Requests one login may take: GET page, POST, then redirects (see login-flow.ts). */
 const LOGIN_REQUESTS = 8;
 const SLACK_SEC = 30;
@@ -26,9 +26,13 @@ export const LOGIN_SCENARIO = 'login';
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
 
-/** When VU `vuId` (1-based, k6's idInTest) starts logging in, in seconds after the login phase starts. */
-export function loginDelaySec(vuId: number): number {
-  return Math.floor((vuId - 1) / LOGIN_PARALLELISM) * LOGIN_ROUND_SEC;
+/**
+ * When VU `vuId` (1-based, k6's idInTest) starts logging in, in seconds after the login phase
+ * starts: --login-concurrency VUs a round, a round a second, so a small site is not buried
+ * under its own login page.
+ */
+export function loginDelaySec(vuId: number, loginConcurrency: number): number {
+  return Math.floor((vuId - 1) / loginConcurrency) * LOGIN_ROUND_SEC;
 }
 
 /**
@@ -37,8 +41,8 @@ export function loginDelaySec(vuId: number): number {
  * grace for the last one. A VU still logging in then is stopped and logs in again before its
  * first load request (counted in relogins).
  */
-export function loginWindowSec(settings: RunSettings): number {
-  return loginDelaySec(settings.concurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
+export function loginWindowSec(settings: Pick<RunSettings, 'concurrency' | 'loginConcurrency' | 'loginTimeoutSec'>): number {
+  return loginDelaySec(settings.concurrency, settings.loginConcurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
 }
 
 /** Users setup()'s probe may try before giving up: each user a VU would log in with, once. */
@@ -50,7 +54,8 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * PROBE_PASSES * probeCandidates(settings, users)) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
-  for (const { name, trend } of summarySubmetrics(endpointNames)) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
+  const submetrics = settings.emulateBrowser ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)] : summarySubmetrics(endpointNames);
+  for (const { name, trend } of submetrics) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
   for (const name of loginSubmetrics(probeCandidates(settings, users))) thresholds[name] = name.startsWith(LOGIN_FAILURE_KIND) ? ['value>=-1'] : ['count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
@@ -94,6 +99,9 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
   return {
     scenarios,
     setupTimeout: `${setupSec}s`,
+    // --emulate-browser fetches a page's assets with http.batch, as a browser does over 6
+    // connections per host.
+    ...(settings.emulateBrowser ? { batchPerHost: BROWSER_CONNECTIONS_PER_HOST } : {}),
     insecureSkipTLSVerify: settings.insecure,
     // A VU keeps its Moodle session from one iteration (and scenario) to the next.
     noCookiesReset: true,

@@ -35,9 +35,17 @@ export interface RunSettings {
   readonly statusPath: string | undefined;
   /** The k6 version the CLI checked before starting k6; undefined under plain `k6 run`. */
   readonly k6Version: string | undefined;
+  /** Logins in flight at once (k6's batch limit in setup()). */
+  readonly loginConcurrency: number;
+  /** --emulate-browser: each page view also fetches its assets and makes its AJAX calls. */
+  readonly emulateBrowser: boolean;
+  /** Asset and AJAX URLs matching this are skipped (--exclude-url-pattern, repeatable: joined with |). */
+  readonly excludeUrlPattern: string | undefined;
+  /** Whether every failed attempt is logged as a console line for the CLI's --errors. */
+  readonly errorLog: boolean;
 }
 
-type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text';
+type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text' | 'regex';
 
 interface SettingSpec {
   readonly key: keyof RunSettings;
@@ -47,6 +55,8 @@ interface SettingSpec {
   readonly required?: boolean;
   readonly defaultValue?: string;
   readonly help: string;
+  /** A CLI flag that may be given more than once (values joined into one regex alternation). */
+  readonly repeatable?: boolean;
 }
 
 /** Order is the order of --help. */
@@ -62,6 +72,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'retries', flag: '--retries', env: 'RETRIES', kind: 'nonNegativeInt', defaultValue: '0', help: 'retries after a transient failure (timeout, connection error, 429, 502, 503, 504)' },
   { key: 'retryBaseMs', flag: '--retry-base-ms', env: 'RETRY_BASE_MS', kind: 'positiveInt', defaultValue: '200', help: 'backoff base: retry n waits up to base * 2^n ms (full jitter)' },
   { key: 'retryMaxMs', flag: '--retry-max-ms', env: 'RETRY_MAX_MS', kind: 'positiveInt', defaultValue: '10000', help: 'longest wait before a retry, Retry-After included, ms' },
+  { key: 'loginConcurrency', flag: '--login-concurrency', env: 'LOGIN_CONCURRENCY', kind: 'positiveInt', defaultValue: '20', help: 'VUs that start logging in each second (so at most that many logins in flight)' },
+  { key: 'emulateBrowser', flag: '--emulate-browser', env: 'EMULATE_BROWSER', kind: 'flag', help: "page views as a browser makes them: the page's same-origin assets (cached per VU) and its AJAX calls" },
+  { key: 'excludeUrlPattern', flag: '--exclude-url-pattern', env: 'EXCLUDE_URL_PATTERN', kind: 'regex', repeatable: true, help: 'with --emulate-browser, skip asset and AJAX URLs matching this regex (repeatable)' },
   { key: 'seed', flag: '--seed', env: 'SEED', kind: 'seed', help: `random seed 0..${MAX_SEED}; same seed, same URLs` },
   { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', help: "override the config's base_url" },
   { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
@@ -73,6 +86,7 @@ const ENV_ONLY: readonly SettingSpec[] = [
   { key: 'requestLog', flag: 'REQUEST_LOG', env: 'REQUEST_LOG', kind: 'flag', defaultValue: '0', help: 'log every attempt as a console line' },
   { key: 'statusPath', flag: 'STATUS_FILE', env: 'STATUS_FILE', kind: 'text', help: 'run status JSON for the CLI' },
   { key: 'k6Version', flag: 'K6_VERSION_CHECKED', env: 'K6_VERSION_CHECKED', kind: 'text', help: 'k6 version the CLI checked' },
+  { key: 'errorLog', flag: 'ERROR_LOG', env: 'ERROR_LOG', kind: 'flag', defaultValue: '0', help: 'log every failed attempt as a console line' },
 ];
 
 /** Every variable the script reads: what `-e` may set. */
@@ -125,6 +139,14 @@ function convert(spec: SettingSpec, raw: string, naming: Naming): number | strin
     }
     case 'text':
       if (raw.trim() === '') throw new SettingsError(`${name} must not be empty`);
+      return raw;
+    case 'regex':
+      if (raw === '') throw new SettingsError(`${name} must not be empty`);
+      try {
+        new RegExp(raw);
+      } catch (e) {
+        throw new SettingsError(`${name} is not a valid regular expression: ${shown} (${(e as Error).message})`);
+      }
       return raw;
   }
 }

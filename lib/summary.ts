@@ -2,6 +2,7 @@
 // a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
 // data k6 hands handleSummary; every figure covers the timed load phase only.
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
+import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { segmentShare } from './segments';
 import pkg from '../package.json';
@@ -50,6 +51,8 @@ export interface SummaryInput {
   readonly nowMs: number;
   /** The k6 version the CLI checked; null under plain `k6 run` (k6 does not tell a script its version). */
   readonly k6Version?: string | null;
+  /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */
+  readonly emulateBrowser?: boolean;
 }
 
 export interface LatencyFigures {
@@ -116,6 +119,8 @@ export interface Summary extends LatencyFigures {
   /** Present when this instance ran one execution segment of a split test. */
   execution_segment?: string;
   instance_target_rpm?: number;
+  /** Present with --emulate-browser (lib/browser/view-summary.ts). */
+  page_views?: ViewSummary;
 }
 
 function round(value: number, digits: number): number {
@@ -268,6 +273,7 @@ export function buildSummary(input: SummaryInput): Summary {
     moodle_load_version: MOODLE_LOAD_VERSION,
     k6_version: input.k6Version ?? null,
   };
+  if (input.emulateBrowser) summary.page_views = buildViewSummary(metrics, input.endpoints.map((e) => e.name), summary.attempts);
   if (input.segment) {
     summary.execution_segment = input.segment;
     summary.instance_target_rpm = round(input.targetRpm * share, 1);

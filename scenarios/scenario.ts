@@ -13,6 +13,7 @@ import { buildRunStatus } from '../lib/run-status';
 import { buildSummary, K6Metrics } from '../lib/summary';
 import { probeLogin } from './k6/login';
 import * as metrics from './k6/metrics';
+import { PageViewEmulator } from './k6/page-view';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
 import { VuSession } from './k6/vu-session';
@@ -78,23 +79,28 @@ function vuSession(data: SetupData): VuSession {
   return session;
 }
 
-/** The login scenario: one iteration per VU, in rounds of LOGIN_PARALLELISM VUs. */
+/** The login scenario: one iteration per VU, in rounds of --login-concurrency VUs a second. */
 export function login(data: SetupData): void {
   const s = vuSession(data);
-  const delay = loginDelaySec(exec.vu.idInTest);
+  const delay = loginDelaySec(exec.vu.idInTest, ctx.settings.loginConcurrency);
   if (delay > 0) sleep(delay);
   s.loginPhase();
 }
 
 export default function (data: SetupData): void {
+  const s = vuSession(data);
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
+    if (ctx.settings.emulateBrowser) {
+      const view = new PageViewEmulator(ctx, s.username);
+      runner.afterPage = view.afterPage.bind(view);
+    }
     metrics.loadStart.add(data.loadStartMs);
     metrics.targetRpm.add(ctx.settings.rpm);
   }
   // exec.scenario builds a new object on every access: read it once.
   const scenario = exec.scenario;
-  runner.run(vuSession(data), data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
+  runner.run(s, data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
 }
 
 /** SharedArray has indexing and length only: no map. */
@@ -125,6 +131,7 @@ export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData
     loadStartMs: setupData?.loadStartMs,
     nowMs: Date.now(),
     k6Version: s.k6Version ?? null,
+    emulateBrowser: s.emulateBrowser,
   });
   const json = JSON.stringify(summary, null, 2) + '\n';
   const summaryPath = s.summaryPath ?? defaultSummaryPath(new Date());

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { serveBrowserPart } from './browser-routes';
 import { PAGE_FIGURES, PageType, pageTypeOfPath, Regression } from './figures';
 import { drawLogNormal, drawReadOffset, Rng } from './noise';
 import { loadPages, perfFooter } from './pages';
@@ -368,6 +369,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
         if (!loggedIn) return send(res, ex, requireLogin(session, url, cookie));
         return send(res, ex, page('enrol', (f) => pages.enrol(id, sesskey, f), cookie));
       default:
+        if (await serveBrowserPart(req, res, path, query, { loggedIn, sesskey })) return;
         return send(res, ex, error(404, 'Page not found', 'invalidurl', session, cookie));
     }
   }

@@ -90,7 +90,7 @@ async function segments(argv: readonly string[]): Promise<number> {
     const child = spawn(k6, invocation.args, { stdio: ['ignore', 'ignore', 'pipe'], env: invocation.env });
     createInterface({ input: child.stderr }).on('line', (line) => {
       const parsedLine = parseK6LogLine(line);
-      if (parsedLine.kind !== 'request') process.stderr.write(`instance ${i + 1}: ${parsedLine.text}\n`);
+      if (parsedLine.kind === 'text' || parsedLine.kind === 'request-failed') process.stderr.write(`instance ${i + 1}: ${parsedLine.text}\n`);
     });
     return new Promise<{ segment: string; code: number | null; summaryPath: string; statusPath: string }>((done) => child.on('close', (code) => done({ segment, code, summaryPath, statusPath })));
   });

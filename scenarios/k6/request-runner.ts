@@ -9,7 +9,9 @@ import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
+import { stripSesskey } from '../../lib/browser/sesskey';
 import * as metrics from './metrics';
+import { logFailure } from './page-view';
 import type { RunContext } from './run-context';
 import type { VuSession } from './vu-session';
 
@@ -40,7 +42,11 @@ function headOf(body: ArrayBuffer | null): string | null {
   return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
+/** Called once per page after its last attempt (--emulate-browser: page-view.ts). */
+export type AfterPage = (record: boolean, endpointIndex: number, url: string, ok: boolean, body: string | null, durationMs: number) => void;
+
 export class RequestRunner {
+  afterPage: AfterPage | null = null;
   private readonly tags: EndpointTags[];
   private readonly policy: RetryPolicy;
 
@@ -78,9 +84,10 @@ export class RequestRunner {
       return;
     }
     const url = this.ctx.baseUrl + planned.path;
-    // Only a site that shows the performance footer (seen on its login form) costs k6 turning
-    // each page into a string; otherwise the page stays bytes and only its head is read.
-    const text = session.footer;
+    // Only a site that shows the performance footer (seen on its login form), or browser
+    // emulation (assets and sesskey come from the page), costs k6 turning each page into a
+    // string; otherwise the page stays bytes and only its head is read.
+    const text = session.footer || this.ctx.settings.emulateBrowser;
     for (let attempt = 0; ; attempt++) {
       const started = this.ctx.settings.requestLog ? Date.now() : 0;
       if (attempt > 0) m.retries.add(1, tags.attempt);
@@ -100,8 +107,12 @@ export class RequestRunner {
       const perf = body !== null && (recordServer || this.ctx.settings.requestLog) ? parsePerfFooter(body) : null;
       if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
+      if (!outcome.ok && this.ctx.settings.errorLog) {
+        logFailure({ t: Date.now(), vu: exec.vu.idInTest, user: session.username, endpoint: tags.attempt.endpoint as string, part: 'page', url: stripSesskey(url), status, reason: outcome.reason, error: status === 0 ? res.error : `HTTP ${status}${location === null ? '' : ` to ${stripSesskey(location)}`}` });
+      }
       if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, status)) {
         this.finish(m, tags, i, outcome);
+        if (this.afterPage !== null) this.afterPage(phase === 'load', i, url, outcome.ok, body, durationMs);
         if (phase === 'load' && iteration >= this.lastSecondIteration) metrics.loadEnd.add(Date.now());
         if (!outcome.ok && outcome.reason === 'session_lost') session.lost();
         return;

@@ -32,6 +32,11 @@ export class VuSession {
     this.user = this.rejected.has(plan.user) && plan.fallback !== null ? plan.fallback : plan.user;
   }
 
+  /** The user name of this VU's account (for the errors file; never the password). */
+  get username(): string {
+    return this.ctx.config.users[this.user]?.username ?? '';
+  }
+
   /** The login phase: one session for this VU, with its own user or, if Moodle rejects it, the fallback. */
   loginPhase(): boolean {
     let ok = this.attempt(true);

@@ -97,6 +97,10 @@ const every: RunSettings = {
   requestLog: true,
   statusPath: '/tmp/status.json',
   k6Version: 'v1.8.1',
+  loginConcurrency: 4,
+  emulateBrowser: true,
+  excludeUrlPattern: 'yui',
+  errorLog: true,
 };
 
 test('the k6 command line carries every run setting, and the script reads back the same settings', () => {

@@ -20,7 +20,7 @@ ARGS ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -34,6 +34,7 @@ help:
 	@echo "make moodle-site MOODLE_SRC=PATH   a real Moodle test site on 127.0.0.1:8090 (root; REBUILD=1 starts clean)"
 	@echo "make moodle-site-stop               stop that site's services"
 	@echo "make test-moodle MOODLE_SRC=PATH    the acceptance suite against that site"
+	@echo "make test-moodle-bisect MOODLE_SRC=PATH   the README's bisect flow on that site (~12 minutes)"
 
 # Recipes are silent and npm writes to stderr, so `make run ... | jq` sees only the summary JSON.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -118,6 +119,11 @@ moodle-site:
 moodle-site-stop:
 	@moodle-site/build.sh stop
 
-# Acceptance suite against that site (not part of `make test`: it needs Moodle).
+# Acceptance suite against that site (not part of `make test`: it needs Moodle). The bisect flow on
+# the real site (test/moodle/bisect.test.ts, ~12 minutes) is its own target: it is not yet reliable
+# enough for CI (one judgement of unchanged code in ten answered "skip" after 5 runs).
 test-moodle: moodle-site build k6 typecheck test-deps
-	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/moodle/*.test.ts
+	node --import tsx --test --test-concurrency=1 --test-reporter=spec $(filter-out test/moodle/bisect.test.ts,$(wildcard test/moodle/*.test.ts))
+
+test-moodle-bisect: moodle-site build k6 typecheck
+	node --import tsx --test --test-reporter=spec test/moodle/bisect.test.ts

@@ -36,6 +36,6 @@ test('sessions log in from the users file; nginx served exactly the requests the
   for (const [name, endpoint] of Object.entries(s.endpoints)) {
     assert.equal(endpoint.total, r.log.filter((l) => l.endpoint === name).length, `${name}: total`);
   }
-  // Nothing else came from k6: the load, and three requests per login (form, POST, testsession).
-  assert.equal(k6.length, load.length + 3 * CONCURRENCY);
+  // Nothing else came from k6: the load, and three requests per login (form, POST, testsession), the probe's too.
+  assert.equal(k6.length, load.length + 3 * (CONCURRENCY + 1));
 });

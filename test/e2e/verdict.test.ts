@@ -131,7 +131,7 @@ test('bisect-check: good on the unchanged site (twice), bad when slower or with 
   unchanged();
   assert.equal(slow.code, 1, slow.stderr);
   assert.match(slow.stderr, /inconclusive after 1 run/, 'one slow run asks for another');
-  assert.match(slow.stderr, /bisect-check: bad: \/my\/: server_ms .*every run above the threshold \(2 of 2\)/);
+  assert.match(slow.stderr, /bisect-check: bad: \/my\/: server_ms .*2 of 2 run\(s\) above the threshold: above leads by 2/);
   const my = JSON.parse(slow.stdout).endpoints['/my/'].server_ms;
   assert.equal(my.state, 'bad');
   assert.ok(my.difference >= 20 && my.difference <= 40 && my.old >= BASE_LATENCY_MS && my.new >= SLOW_MY_MS - 5, JSON.stringify(my));

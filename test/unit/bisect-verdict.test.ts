@@ -53,7 +53,7 @@ test('+2 DB reads on every course request: confirmed by a second run, then bad w
     ['course db_reads'],
     'nothing else is blamed',
   );
-  assert.match(v.reasons[0] as string, /^course: db_reads 33 -> 35 \(\+2, p=.*; per run \+2\* \+2\*\): every run above the threshold/);
+  assert.match(v.reasons[0] as string, /^course: db_reads 33 -> 35 \(\+2, p=.*; per run \+2\* \+2\*\): 2 of 2 run\(s\) above the threshold: above leads by 2/);
 });
 
 test('+1 DB read on an endpoint whose baseline runs agree is found; on the page whose median flips it is within the floor', () => {
@@ -82,7 +82,7 @@ test('time: a slowdown over the floor in every run is bad; within it good; split
   assert.equal(judge(baseline, [run(53, { courseMs: 64 })], DEFAULT_LIMITS).kind, 'good', '+4 ms is under 10% and the floor');
   const split = judge(baseline, [run(54, { courseMs: 85 }), run(55)], DEFAULT_LIMITS);
   assert.equal(split.kind, 'inconclusive');
-  assert.match(split.reasons[0] as string, /above the threshold in 1 of 2 runs/);
+  assert.match(split.reasons[0] as string, /1 of 2 run\(s\) above the threshold: neither more below than above/);
   // The floor: the baseline's page medians spread over 4 ms; a 9% rise of the run median on a 50 ms page stays under 10%.
   assert.equal(judge(baseline, [run(56, { pageMs: 54 }), run(57, { pageMs: 54 })], DEFAULT_LIMITS).kind, 'good');
 });
@@ -113,4 +113,61 @@ test('evidence: successful load attempts only, per endpoint', () => {
   const r = (over: Partial<RequestLogRecord>): RequestLogRecord => ({ t: 0, phase: 'load', endpoint: 'e', path: '/p', status: 200, latency_ms: 5, outcome: 'success', reason: '', attempt: 0, vu: 1, iteration: 0, db_reads: 10, db_writes: 1, server_ms: 3, ...over });
   const ev = evidenceFromLog([r({}), r({ phase: 'warmup', iteration: 1 }), r({ outcome: 'failure', iteration: 2, latency_ms: 1 }), r({ iteration: 3, latency_ms: 7, db_reads: null, db_writes: null, server_ms: null })]);
   assert.deepEqual(ev.endpoints, { e: { latency_ms: [5, 7], server_ms: [3], db_reads: [10], db_writes: [1] } });
+});
+
+test('runs are counted as a walk: one noisy run is outvoted, a regression that lifts most runs is bad, alternation stays open', () => {
+  const slow = (seed: number) => run(seed, { courseMs: 85 });
+  const even = (seed: number) => run(seed);
+  const kind = (runs: RunEvidence[]) => judge(baseline, runs, DEFAULT_LIMITS).kind;
+  // Unchanged code with one slow run first: a second run evens it, a third outvotes it.
+  assert.equal(kind([slow(71)]), 'inconclusive');
+  assert.equal(kind([slow(71), even(72)]), 'inconclusive');
+  assert.equal(kind([slow(71), even(72), even(73)]), 'good');
+  // A regression missing one run: above leads by 2 after four runs.
+  assert.equal(kind([slow(74), even(75), slow(76)]), 'inconclusive');
+  assert.equal(kind([slow(74), even(75), slow(76), slow(77)]), 'bad');
+  // Alternating runs never decide: the caller's repeat cap answers 125.
+  assert.equal(kind([slow(78), even(79), slow(80), even(81), slow(82)]), 'inconclusive');
+  const f = figure(judge(baseline, [slow(71), even(72), even(73)], DEFAULT_LIMITS), 'course', 'server_ms');
+  assert.deepEqual(f?.runs.map((r) => r.above), [true, false, false]);
+  assert.match(f?.rule as string, /^1 of 3 run\(s\) above the threshold: more below than above/);
+});
+
+// Five endpoints, time only, for the machine's drift: every endpoint of a run moves together.
+const SITE_MS = { course: 92, dashboard: 79, forum: 103, page: 62, profile: 65 };
+function siteRun(seed: number, drift = 0, slower: Partial<Record<keyof typeof SITE_MS, number>> = {}): RunEvidence {
+  const endpoints: RunEvidence['endpoints'] = {};
+  Object.entries(SITE_MS).forEach(([e, ms], k) => {
+    const level = ms * (1 + drift) + (slower[e as keyof typeof SITE_MS] ?? 0);
+    const server_ms = spread(seed, 10 + k, level, 8);
+    endpoints[e] = { latency_ms: server_ms.map((v) => v + 5), server_ms, db_reads: [], db_writes: [] };
+  });
+  return { endpoints };
+}
+const siteBaseline: Baseline = { format: 'moodle-load-baseline/2', seed: 1, vus: 5, summaries: [ok, ok, ok], runs: [siteRun(1), siteRun(2, 0.01), siteRun(3, -0.01)] };
+
+test('time: a drift every endpoint shares is the machine, not the code (unchanged code measured +7..+13% in one run)', () => {
+  const v = judge(siteBaseline, [siteRun(91, 0.11), siteRun(92, 0.11)], DEFAULT_LIMITS);
+  assert.equal(v.kind, 'good', v.reasons.join('\n'));
+  const forum = figure(v, 'forum', 'server_ms');
+  assert.ok((forum?.runs[0]?.difference as number) > (forum?.threshold as number), 'the raw difference alone would have been above');
+  assert.ok(Math.abs((forum?.runs[0]?.drift_pct as number) - 11) <= 2, `drift ${forum?.runs[0]?.drift_pct}`);
+  assert.equal(figure(v, '(all endpoints)', 'server_ms')?.state, 'good', '11% is under twice --min-effect-pct');
+});
+
+test('time: one endpoint +25 ms stands out of the others, with or without a shared drift', () => {
+  for (const drift of [0, 0.1, -0.05]) {
+    const v = judge(siteBaseline, [siteRun(93, drift, { page: 25 }), siteRun(94, drift, { page: 25 })], DEFAULT_LIMITS);
+    assert.equal(v.kind, 'bad', `drift ${drift}: ${v.reasons.join('\n')}`);
+    assert.deepEqual(v.figures.filter((f) => f.state === 'bad').map((f) => `${f.endpoint} ${f.figure}`), ['page server_ms'], `drift ${drift}`);
+    const excess = figure(v, 'page', 'server_ms')?.runs.map((r) => r.excess as number) ?? [];
+    assert.ok(excess.every((x) => x >= 20 && x <= 30), `drift ${drift}: excess ${excess}`);
+  }
+});
+
+test('time: every endpoint 30% slower is found by the figure for all endpoints together', () => {
+  const v = judge(siteBaseline, [siteRun(95, 0.3), siteRun(96, 0.3)], DEFAULT_LIMITS);
+  assert.equal(v.kind, 'bad', v.reasons.join('\n'));
+  assert.deepEqual(v.figures.filter((f) => f.state === 'bad').map((f) => f.endpoint), ['(all endpoints)']);
+  assert.match(v.reasons[0] as string, /^\(all endpoints\): server_ms 0% -> (29|30)(\.\d)?% .*exceeds 20%/);
 });

@@ -99,7 +99,7 @@ bench: build k6
 	@node --import tsx bench/bench.ts
 
 # Issue 17's side-by-side figures, one part at a time (each under 10 minutes; run under the heavy lock):
-# PART=rate|memory|latency, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
+# PART=rate|memory|growth|latency, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
 PART ?= rate
 bench-hotpath: build k6
 	@node --import tsx bench/hotpath.ts "$(PART)"

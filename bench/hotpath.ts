@@ -4,6 +4,7 @@
 //   rate:    highest sustained rate, moodle-load vs bare k6 discarding bodies (site without the
 //            footer), and vs bare k6 reading strings (site with the footer)
 //   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
+//   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
 // BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. the previous commit's.
 import { execFileSync, spawn } from 'node:child_process';
@@ -126,6 +127,17 @@ async function ceiling(name: string, at: (rpm: number) => Promise<Step>, rates: 
   return { steps, max };
 }
 
+/** Least-squares slope of RSS over time, in MB per hour (null with fewer than two samples). */
+function slopePerHour(samples: { t: number; mb: number }[]): number | null {
+  if (samples.length < 2) return null;
+  const n = samples.length;
+  const mt = samples.reduce((a, x) => a + x.t, 0) / n;
+  const mm = samples.reduce((a, x) => a + x.mb, 0) / n;
+  const sxy = samples.reduce((a, x) => a + (x.t - mt) * (x.mb - mm), 0);
+  const sxx = samples.reduce((a, x) => a + (x.t - mt) ** 2, 0);
+  return sxx > 0 ? Math.round((sxy / sxx) * 3600) : null;
+}
+
 const part = process.argv[2] ?? process.env.PART ?? 'rate';
 const before = process.env.BEFORE ? join(process.env.BEFORE, 'dist', 'cli.js') : null;
 if (before !== null && !existsSync(before)) throw new Error(`BEFORE: ${before} not found (build it first)`);
@@ -171,6 +183,19 @@ if (part === 'rate') {
   await sim.close();
   const strip = (s: Step) => ({ ...s, samples: (s.samples ?? []).filter((_, i) => i % 5 === 0) });
   results.memory = { sec, growthSec, peak: { ours: strip(peak), before: peakBefore ? strip(peakBefore) : null, bareDiscard: peakBare }, growth: { ...strip(long), growthMbPerHour: growth(long) } };
+} else if (part === 'growth') {
+  // Goal 4 alone, longer than PART=memory's growth phase: 1,000 req/s (200 VUs), RSS growth
+  // after the first minute as a least-squares slope (the 30 s dashboard snapshots and Go's
+  // GC make RSS a sawtooth, so two end points would mislead).
+  const growthSec = Number(process.env.GROWTH_SEC ?? 300);
+  const sim = await startSimulator({ maxUserId: 10000 });
+  say(`memory growth: 200 VUs at 1,000 req/s for ${growthSec} s`);
+  const long = await ours(CLI, sim, 60000, growthSec, 200);
+  await sim.close();
+  const after = (long.samples ?? []).filter((x) => x.t >= 60);
+  const slope = slopePerHour(after);
+  say(`  ours: peak ${long.k6PeakRssMb} MB, RSS ${after[0]?.mb} MB at 60 s, ${after[after.length - 1]?.mb} MB at the end, growth ${slope} MB/h (least squares), dropped ${long.dropped}`);
+  results.growth = { growthSec, rpm: 60000, vus: 200, total: long.total, dropped: long.dropped, k6PeakRssMb: long.k6PeakRssMb, k6CpuSec: long.k6CpuSec, growthMbPerHour: slope, samples: (long.samples ?? []).filter((_, i) => i % 5 === 0) };
 } else if (part === 'latency') {
   const rpm = Number(process.env.LATENCY_RPM ?? 30000);
   const sim = await startSimulator({ maxUserId: 10000 });
@@ -183,7 +208,7 @@ if (part === 'rate') {
   say(`  at ${rpm} rpm, 50 ms page: ours p99 ${a.p99} ms (+${added(a)}), bare p99 ${b.p99} ms (+${added(b)})`);
   results.latency = { rpm, delayMs: 50, vus, ours: { p50: a.p50, p99: a.p99, addedP99: added(a), dropped: a.dropped }, bare: { p50: b.p50, p99: b.p99, addedP99: added(b), dropped: b.dropped } };
 } else {
-  throw new Error(`PART must be rate, memory or latency, not ${part}`);
+  throw new Error(`PART must be rate, memory, growth or latency, not ${part}`);
 }
 results[`${part}Load`] = { ...load, after: loadavg().map((x) => Math.round(x * 100) / 100), wallSec: Math.round((Date.now() - started) / 1000) };
 writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');

@@ -2,15 +2,16 @@
 // are k6's own aggregates; nothing is re-timed here.
 import http from 'node:http';
 import { DashboardDecoder, SseParser } from './dashboard-events';
+import { isProgressSnapshot } from './dashboard-period';
 import { progressLine, ProgressTarget } from './progress-line';
 
 const RETRY_MS = 250;
 
 /**
- * Connects (retrying until k6 has started its dashboard) and prints a line every `every`-th
- * snapshot, and the last one. Returns a stop function.
+ * Connects (retrying until k6 has started its dashboard) and prints a line at the first snapshot
+ * at or after every `progressSec` seconds, and the last one. Returns a stop function.
  */
-export function followProgress(port: number, target: ProgressTarget, every: number, print: (line: string) => void): () => void {
+export function followProgress(port: number, target: ProgressTarget, rhythm: { periodSec: number; progressSec: number }, print: (line: string) => void): () => void {
   let stopped = false;
   let request: http.ClientRequest | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -34,7 +35,7 @@ export function followProgress(port: number, target: ProgressTarget, every: numb
           const metrics = decoder.accept(ev);
           if (!metrics) continue;
           const line = progressLine(metrics, target);
-          if (++seen % Math.max(1, every) === 0) {
+          if (isProgressSnapshot(++seen, rhythm.periodSec, rhythm.progressSec)) {
             print(line);
             unprinted = undefined;
           } else unprinted = line;

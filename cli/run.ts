@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
 import { EXIT, exitCodeForRun } from './exit-codes';
+import { dashboardPeriodSec } from './dashboard-period';
 import { endpointTable } from './endpoint-table';
 import { pageViewTable } from './page-view-table';
 import { errorCsvHeader, ErrorLogFormat, errorLogFormatOf, formatErrorRecord } from '../lib/error-log';
@@ -95,23 +96,6 @@ function readStatus(path: string, io: RunIo): RunStatus | null {
   }
 }
 
-/** Snapshots a report should have at least (k6 skips the report below 2). */
-const REPORT_SNAPSHOTS = 60;
-
-/**
- * Seconds between the dashboard's snapshots: the progress interval, or, with --report, fine
- * enough for the report's charts (the progress lines are then thinned to --progress).
- */
-function dashboardPeriod(options: CliOptions, settings: RunSettings): number {
-  if (!options.reportPath) return options.progressSec;
-  const perSnapshot = Math.floor((settings.durationSec + settings.warmupSec) / REPORT_SNAPSHOTS);
-  const fine = Math.max(1, perSnapshot);
-  // A whole divisor of --progress, so progress lines keep their rhythm.
-  let period = Math.min(options.progressSec, fine);
-  while (options.progressSec % period !== 0) period--;
-  return period;
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -174,7 +158,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
 
   const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
   const dashboardPort = await freePort();
-  const periodSec = dashboardPeriod(options, settings);
+  const periodSec = dashboardPeriodSec({ progressSec: options.progressSec, report: options.reportPath !== undefined, runSec: settings.durationSec + settings.warmupSec });
   const invocation = k6Invocation({
     projectRoot,
     settings,
@@ -205,7 +189,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
     });
   }
   const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
-  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, Math.round(options.progressSec / periodSec), printProgress);
+  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, { periodSec, progressSec: options.progressSec }, printProgress);
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {

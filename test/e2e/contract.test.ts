@@ -3,7 +3,7 @@
 // dashboard events progress relies on, segments with every run flag, bisect-check's clean-up.
 // Every summary written here is validated against summary.schema.json.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
 import { DashboardDecoder, SseParser } from '../../cli/dashboard-events';
+import { MAX_PERIOD_SEC } from '../../cli/dashboard-period';
 import { BISECT_EXIT } from '../../cli/exit-codes';
 import { EXIT, K6_EXIT } from '../../cli/exit-codes';
 import { k6Invocation } from '../../cli/k6-invocation';
@@ -205,6 +206,23 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+test('a long --progress: k6 still snapshots every 30 s at most (its dashboard holds a period of samples in memory); the last line comes at the end', { timeout: 40_000 }, async () => {
+  fresh();
+  const dir = tempDir();
+  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '4', '--concurrency', '2', '--progress', '3600', '--summary', join(dir, 's.json')], 35_000);
+  await run.waitForStderr(/logging in 2 sessions/);
+  const k6Pid = Number(execFileSync('pgrep', ['-P', String(run.child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const env = readFileSync(`/proc/${k6Pid}/environ`, 'utf8').split('\0');
+  const { code, stderr } = await run.done;
+  assert.equal(code, EXIT.ok, stderr);
+  assert.ok(env.includes(`K6_WEB_DASHBOARD_PERIOD=${MAX_PERIOD_SEC}s`), env.filter((e) => e.startsWith('K6_WEB')).join(' '));
+  const lines = stderr.match(/^progress: .*$/gm) ?? [];
+  assert.equal(lines.length, 1, stderr);
+  const total = /^progress: load 4\/4s \| rpm [\d.]+ of 600 \| total (\d+) ok \1 failed 0 /.exec(lines[0] as string);
+  assert.ok(total, lines[0]);
+  assert.equal(Number(total[1]), servedLoad(sim));
+});
 
 test("the dashboard's event order that progress relies on: params and metric names before the figures, sorted names, `stop` last", { timeout: 60_000 }, async () => {
   fresh();

@@ -37,8 +37,8 @@ interface CheckedContext {
 /**
  * Settings and config are read and checked in the first init context only (k6 runs __VU 0 first,
  * and a bad file or variable stops the run there, before any other VU). Every other VU decodes
- * the checked result from k6's SharedArray instead: parsing and validating again in each of
- * 1,000 VUs cost ~0.3 MB of each VU's peak memory (BENCHMARKS.md, "Hot path and memory").
+ * the checked result from k6's SharedArray instead: doing it in each of 1,000 VUs cost ~0.45 MB
+ * a VU while they start, ~0.1 MB of live heap a VU in a run (BENCHMARKS.md, "Hot path and memory").
  */
 export function loadRunContext(env: Record<string, string | undefined>): RunContext {
   let checked: { context: CheckedContext; users: readonly UserCredential[] } | undefined;

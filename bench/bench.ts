@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { writeConfig } from '../test/helpers/e2e';
 import { ROOT } from '../test/helpers/paths';
+import { k6ChildOf, procStat } from './proc-stat';
 
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -25,27 +26,6 @@ interface Proc {
   readonly rssSamples: { t: number; k6Mb: number }[];
 }
 
-function procStat(pid: number): { cpuSec: number; rssMb: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const rssPages = Number(fields[21]);
-    return { cpuSec: ticks / 100, rssMb: (rssPages * 4096) / 1048576 };
-  } catch {
-    return null;
-  }
-}
-
-function childPid(parent: number): number | null {
-  try {
-    const out = execFileSync('pgrep', ['-P', String(parent), '-x', 'k6'], { encoding: 'utf8' }).trim();
-    return out ? Number(out.split('\n')[0]) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Runs a command, sampling k6's CPU and RSS (k6 is the command itself, or the CLI's child). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
   return new Promise((resolve) => {
@@ -59,7 +39,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
     const samples: { t: number; k6Mb: number }[] = [];
     const t0 = Date.now();
     const timer = setInterval(() => {
-      const k6 = isK6 ? (child.pid ?? null) : childPid(child.pid as number);
+      const k6 = isK6 ? (child.pid ?? null) : k6ChildOf(child.pid as number);
       const k = k6 === null ? null : procStat(k6);
       // A finished k6 lingers as a zombie with RSS 0 until reaped: not a sample.
       if (k && k.rssMb > 0) {

@@ -7,12 +7,13 @@
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
 // BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. the previous commit's.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
+import { k6ChildOf, procStat } from './proc-stat';
 
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
@@ -29,24 +30,8 @@ interface Sampled {
   samples: { t: number; mb: number }[];
 }
 
-function procStat(pid: number): { cpuSec: number; rssMb: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { cpuSec: (Number(f[11]) + Number(f[12])) / 100, rssMb: (Number(f[21]) * 4096) / 1048576 };
-  } catch {
-    return null;
-  }
-}
-
 function k6Of(pid: number, isK6: boolean): number | null {
-  if (isK6) return pid;
-  try {
-    const out = execFileSync('pgrep', ['-P', String(pid), '-x', 'k6'], { encoding: 'utf8' }).trim();
-    return out ? Number(out.split('\n')[0]) : null;
-  } catch {
-    return null;
-  }
+  return isK6 ? pid : k6ChildOf(pid);
 }
 
 /** Runs a command (k6, or the CLI that starts k6), sampling k6's RSS and CPU every second. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
+import { procStat } from './proc-stat';
 
 const VUS = Number(process.env.VUS ?? 1000);
 const SEC = Number(process.env.SEC ?? 20);
@@ -33,16 +34,6 @@ const sim = await startSimulator({ maxUserId: 10000 });
 const config = join(dir, 'config.json');
 writeFileSync(config, JSON.stringify({ base_url: sim.url, users: sim.users, urls: [{ path: '/my/' }] }));
 
-function rss(pid: number): { mb: number; cpu: number } | null {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const x = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return { mb: (Number(x[21]) * 4096) / 1048576, cpu: (Number(x[11]) + Number(x[12])) / 100 };
-  } catch {
-    return null;
-  }
-}
-
 async function measure(label: string, cmd: string, args: string[], env: Record<string, string>): Promise<void> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...env } });
   let err = '';
@@ -54,7 +45,8 @@ async function measure(label: string, cmd: string, args: string[], env: Record<s
   const timer = setInterval(() => {
     let pid: number;
     try { pid = Number(readFileSync(PID_FILE, 'utf8')); } catch { return; }
-    const s = rss(pid);
+    const stat = procStat(pid);
+    const s = stat && { mb: stat.rssMb, cpu: stat.cpuSec };
     if (!s) return;
     if (s.mb > peak) { peak = s.mb; atPeak = (Date.now() - t0) / 1000; }
     cpu = s.cpu;

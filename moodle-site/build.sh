@@ -243,18 +243,26 @@ cron_once() {
   done_with "cron ran once"
 }
 
+# login_as USER PASS JAR: a session for USER in the cookie jar JAR, as a browser gets one (login page, its
+# logintoken, the form posted). The password goes to curl on its stdin, not its command line. Moodle answers
+# a good login with a redirect to its cookie check (testsession=); the dashboard after it is not fetched.
+login_as() {
+  local user="$1" pass="$2" jar="$3" token next
+  token="$(curl -sS -c "$jar" -b "$jar" "$WWWROOT/login/index.php" | grep -o 'name="logintoken" value="[^"]*"' | head -n 1 | cut -d'"' -f4)"
+  next="$(printf '%s' "$pass" | curl -sS -o /dev/null -w '%{redirect_url}' -c "$jar" -b "$jar" \
+    --data-urlencode "username=$user" --data-urlencode "password@-" --data-urlencode "logintoken=$token" \
+    --data-urlencode anchor= "$WWWROOT/login/index.php")"
+  case "$next" in *testsession=*) ;; *) echo "login as $user failed (answered with a redirect to '$next')"; return 1;; esac
+}
+
 # One request per page type as a user of the users file, so the first measured requests do not pay for
 # cache builds. Runs after a build and whenever php-fpm was (re)started (its OPcache is then empty).
 warm() {
   if [ -f "$STATE/warm" ] && [ ! -f "$RUN/php-fpm.cold" ]; then skip; return 0; fi
   local jar; jar="$(mktemp)"; trap 'rm -f "$jar"' RETURN
-  local user pass token
+  local user pass
   IFS=, read -r user pass <"$SITE/users.csv"
-  token="$(curl -sS -c "$jar" -b "$jar" "$WWWROOT/login/index.php" | grep -o 'name="logintoken" value="[^"]*"' | head -n 1 | cut -d'"' -f4)"
-  local final
-  final="$(curl -sS -o /dev/null -w '%{url_effective}' -L -c "$jar" -b "$jar" --data-urlencode "username=$user" \
-    --data-urlencode "password=$pass" --data-urlencode "logintoken=$token" --data-urlencode anchor= "$WWWROOT/login/index.php")"
-  case "$final" in */login/index.php*) echo "warm-up login as $user failed (ended on $final)"; return 1;; esac
+  login_as "$user" "$pass" "$jar"
   local ids path code n=0
   ids="$(ids_json)"
   for path in /my/ "/course/view.php?id=$(jq_get "$ids" course)" "/mod/page/view.php?id=$(jq_get "$ids" page)" \
@@ -265,6 +273,49 @@ warm() {
   done
   touch "$STATE/warm"; rm -f "$RUN/php-fpm.cold"
   done_with "$n pages"
+}
+
+# Moodle keeps each user's 9 most recently viewed course modules (block_recentlyaccesseditems, its observer
+# of course_module_viewed). A page view by a user with fewer than 9 inserts one row (1 DB write); with 9, it
+# deletes the oldest and inserts (2 writes), unless the page is among the 9. Generated users have none, so
+# page view's median DB writes moved from 1 to 2 as the runs used up fresh users: a change of the site, not
+# of the code. Each user here views 8 of the config's pages, then the forum (the config's one other course
+# module): 9, so every run meets users whose history is already full, as on a site in use.
+HISTORY_PAGES=8   # and the forum: 9 course modules, a full list
+HISTORY_LANES=4   # users primed at once (2 cores: PHP and PostgreSQL keep busy)
+user_history() {
+  if [ -f "$STATE/user-history" ]; then skip "$(cat "$STATE/user-history")"; return 0; fi
+  local ids; ids="$(ids_json)"
+  local pages forum npages
+  pages="$(php -r '$j = json_decode($argv[1], true); echo implode(" ", $j["pages"]);' "$ids")"
+  forum="$(jq_get "$ids" forum)"
+  read -r -a pages <<<"$pages"; npages=${#pages[@]}
+  [ "$npages" -ge "$HISTORY_PAGES" ] || { echo "only $npages pages: need $HISTORY_PAGES"; return 1; }
+  local lane pids=() failed=0
+  for lane in $(seq 0 $((HISTORY_LANES - 1))); do
+    (
+      local jar; jar="$(mktemp)"; trap 'rm -f "$jar"' EXIT
+      local n=0 user pass j code path
+      while IFS=, read -r user pass || [ -n "$user" ]; do
+        n=$((n + 1)); [ $(((n - 1) % HISTORY_LANES)) -eq "$lane" ] || continue
+        : >"$jar"; login_as "$user" "$pass" "$jar"
+        # User n views the HISTORY_PAGES pages from n x HISTORY_PAGES on (mod the count): every page is in someone's history.
+        for j in $(seq 0 $((HISTORY_PAGES - 1))); do
+          path="/mod/page/view.php?id=${pages[$(((n * HISTORY_PAGES + j) % npages))]}"
+          code="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" "$WWWROOT$path")"
+          [ "$code" = 200 ] || { echo "$user: $path answered $code"; exit 1; }
+        done
+        code="$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" "$WWWROOT/mod/forum/view.php?id=$forum")"
+        [ "$code" = 200 ] || { echo "$user: forum $forum answered $code"; exit 1; }
+      done <"$SITE/users.csv"
+    ) &
+    pids+=($!)
+  done
+  local pid; for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || return 1
+  local users; users="$(count_lines "$SITE/users.csv")"
+  echo "$users users, $HISTORY_PAGES pages and the forum each" >"$STATE/user-history"
+  done_with "$(cat "$STATE/user-history")"
 }
 
 # The ids the config and warm-up use, from the database (php/site-files.php prints them as JSON).
@@ -374,6 +425,7 @@ main() {
   step generate "test data (tool_generator: site $SITE_SIZE, plan $PLAN_SIZE, users file)" generate
   step cron "cron once" cron_once
   step warm "warm caches (one request per page type)" warm
+  step user-history "each user views $HISTORY_PAGES pages and the forum (a full recently-accessed list, as on a site in use)" user_history
   step site-files "moodle-load.json, inventory.md and ids.json" site_files
   say "ready in $(secs "$start") s: $SITE/moodle-load.json (ids: $SITE/inventory.md)"
 }

@@ -43,8 +43,12 @@ export const CONFIRM_RUNS = 2;
 export const MIN_CONTROLS = 2;
 /** The figure for every endpoint together, in the verdict's `endpoints`. */
 export const ALL_ENDPOINTS = '(all endpoints)';
-/** Every endpoint slower together counts from this many times --min-effect-pct. */
-export const ALL_ENDPOINTS_FACTOR = 2;
+/**
+ * Every endpoint slower together counts from this many times --min-effect-pct. Unchanged code on a freshly
+ * built test site drifted up to +36% in a run, every endpoint together (the site slows as it is first used;
+ * 2 shared cores): only a shared slowdown well past that is told from the machine and the site.
+ */
+export const ALL_ENDPOINTS_FACTOR = 5;
 /** An endpoint with fewer successful requests than this in a run is not judged on that run. */
 export const MIN_SAMPLES = 10;
 /** At most this many samples per endpoint and run are kept (every k-th one). */
@@ -290,8 +294,7 @@ function judgeTime(levels: ReadonlyMap<string, TimeLevels>, endpoint: string, li
 
 /**
  * Every endpoint slower together: per run the median relative change of all endpoints, judged against
- * ALL_ENDPOINTS_FACTOR times --min-effect-pct (the drift of unchanged code reached 10% in a run on the
- * test site) and the baseline's own spread of that figure. A regression in code every page runs is found
+ * ALL_ENDPOINTS_FACTOR times --min-effect-pct (see there) and the baseline's own spread of that figure. A regression in code every page runs is found
  * here; one in a single endpoint by its own figure.
  */
 function judgeAllEndpoints(levels: ReadonlyMap<string, TimeLevels>, runs: number, limits: Limits): FigureVerdict | null {

@@ -146,17 +146,19 @@ function siteRun(seed: number, drift = 0, slower: Partial<Record<keyof typeof SI
 }
 const siteBaseline: Baseline = { format: 'moodle-load-baseline/2', seed: 1, vus: 5, summaries: [ok, ok, ok], runs: [siteRun(1), siteRun(2, 0.01), siteRun(3, -0.01)] };
 
-test('time: a drift every endpoint shares is the machine, not the code (unchanged code measured +7..+13% in one run)', () => {
-  const v = judge(siteBaseline, [siteRun(91, 0.11), siteRun(92, 0.11)], DEFAULT_LIMITS);
-  assert.equal(v.kind, 'good', v.reasons.join('\n'));
-  const forum = figure(v, 'forum', 'server_ms');
-  assert.ok((forum?.runs[0]?.difference as number) > (forum?.threshold as number), 'the raw difference alone would have been above');
-  assert.ok(Math.abs((forum?.runs[0]?.drift_pct as number) - 11) <= 2, `drift ${forum?.runs[0]?.drift_pct}`);
-  assert.equal(figure(v, '(all endpoints)', 'server_ms')?.state, 'good', '11% is under twice --min-effect-pct');
+test('time: a drift every endpoint shares is the machine and the site, not the code (unchanged code measured +7..+13%, and +20..+36% on a fresh site)', () => {
+  for (const [a, b] of [[0.11, 0.11], [0.2, 0.36], [0.29, 0.32]] as const) {
+    const v = judge(siteBaseline, [siteRun(91, a), siteRun(92, b)], DEFAULT_LIMITS);
+    assert.equal(v.kind, 'good', `drift ${a}, ${b}: ${v.reasons.join('\n')}`);
+    const forum = figure(v, 'forum', 'server_ms');
+    assert.ok((forum?.runs[0]?.difference as number) > (forum?.threshold as number), 'the raw difference alone would have been above');
+    assert.ok(Math.abs((forum?.runs[0]?.drift_pct as number) - a * 100) <= 2, `drift ${forum?.runs[0]?.drift_pct}`);
+    assert.equal(figure(v, '(all endpoints)', 'server_ms')?.state, 'good', `${a}, ${b} is under 5 x --min-effect-pct`);
+  }
 });
 
 test('time: one endpoint +25 ms stands out of the others, with or without a shared drift', () => {
-  for (const drift of [0, 0.1, -0.05]) {
+  for (const drift of [0, 0.1, -0.05, 0.3]) {
     const v = judge(siteBaseline, [siteRun(93, drift, { page: 25 }), siteRun(94, drift, { page: 25 })], DEFAULT_LIMITS);
     assert.equal(v.kind, 'bad', `drift ${drift}: ${v.reasons.join('\n')}`);
     assert.deepEqual(v.figures.filter((f) => f.state === 'bad').map((f) => `${f.endpoint} ${f.figure}`), ['page server_ms'], `drift ${drift}`);
@@ -165,9 +167,9 @@ test('time: one endpoint +25 ms stands out of the others, with or without a shar
   }
 });
 
-test('time: every endpoint 30% slower is found by the figure for all endpoints together', () => {
-  const v = judge(siteBaseline, [siteRun(95, 0.3), siteRun(96, 0.3)], DEFAULT_LIMITS);
+test('time: every endpoint 60% slower is found by the figure for all endpoints together', () => {
+  const v = judge(siteBaseline, [siteRun(95, 0.6), siteRun(96, 0.6)], DEFAULT_LIMITS);
   assert.equal(v.kind, 'bad', v.reasons.join('\n'));
   assert.deepEqual(v.figures.filter((f) => f.state === 'bad').map((f) => f.endpoint), ['(all endpoints)']);
-  assert.match(v.reasons[0] as string, /^\(all endpoints\): server_ms 0% -> (29|30)(\.\d)?% .*exceeds 20%/);
+  assert.match(v.reasons[0] as string, /^\(all endpoints\): server_ms 0% -> (59|60)(\.\d)?% .*exceeds 50%/);
 });

@@ -31,13 +31,37 @@ async function ok(args: readonly string[]): Promise<string> {
   return r.stderr;
 }
 
-/** A short seeded run with its request log; returns the load phase's first attempts. */
 /** Moodle's lastaccess throttle (60 s, lib/datalib.php user_accesstime_log) and a margin. */
 const LASTACCESS_THROTTLE_MS = 65_000;
+const SEEDED_VUS = 4;
+const DB = process.env.MOODLE_SITE_DB ?? 'moodle_load';
 
+/**
+ * The users of the site's users file that were active longest ago (user.lastaccess, and their course
+ * accesses), for the seeded runs: a config of its own listing them first, and how long ago the most
+ * recent of them was active.
+ */
+function restingUsersConfig(n: number): { configPath: string; idleMs: number } {
+  const config = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
+  const lines = readFileSync(join(SITE, config.users_file as string), 'utf8').trim().split('\n');
+  const names = lines.map((l) => l.split(',')[0] as string);
+  const sql = `SELECT u.username, GREATEST(u.lastaccess, COALESCE(MAX(l.timeaccess), 0)) FROM mdl_user u LEFT JOIN mdl_user_lastaccess l ON l.userid = u.id WHERE u.username IN (${names.map((u) => `'${u.replace(/'/g, "''")}'`).join(',')}) GROUP BY u.id`;
+  const active = new Map(execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-d', DB, '-c', sql], { encoding: 'utf8' }).trim().split('\n').map((row) => row.split('|') as [string, string]).map(([u, t]) => [u, Number(t)]));
+  const chosen = [...lines].sort((a, b) => (active.get(a.split(',')[0] as string) ?? 0) - (active.get(b.split(',')[0] as string) ?? 0)).slice(0, n);
+  const usersPath = join(dir, 'resting-users.csv');
+  writeFileSync(usersPath, chosen.join('\n'), { mode: 0o600 });
+  const configPath = join(dir, 'resting-config.json');
+  writeFileSync(configPath, JSON.stringify({ ...config, users_file: usersPath }), { mode: 0o600 });
+  const last = Math.max(...chosen.map((l) => active.get(l.split(',')[0] as string) ?? 0));
+  return { configPath, idleMs: Date.now() - last * 1000 };
+}
+
+let seededConfig = CONFIG;
+
+/** A short seeded run with its request log; returns the load phase's first attempts. */
 async function seededRun(name: string, extra: readonly string[] = []): Promise<RequestLogRecord[]> {
   const log = join(dir, `${name}.jsonl`);
-  await ok(['--config', CONFIG, '--rpm', '240', '--duration', '20', '--concurrency', '4', '--seed', '4242', '--log', log, '--summary', join(dir, `${name}.json`), '--progress', '10', ...extra]);
+  await ok(['--config', seededConfig, '--rpm', '240', '--duration', '20', '--concurrency', String(SEEDED_VUS), '--seed', '4242', '--log', log, '--summary', join(dir, `${name}.json`), '--progress', '10', ...extra]);
   return readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -118,9 +142,13 @@ test('site restore: a database that is not Moodle is refused before anything is 
 
 test('after a restore, a run with the same seed repeats the first run\'s per-endpoint DB medians; server stats add up against /proc', { timeout: 600_000 }, async (t) => {
   // Moodle re-reads a user's course access on every course page for a minute after that user was last
-  // active (user_accesstime_log). Tests before this one used the same users: wait that minute out, so
-  // the first run does not pay for their activity and the restored one does not.
-  await new Promise((done) => setTimeout(done, LASTACCESS_THROTTLE_MS));
+  // active (user_accesstime_log). So the runs log in as the users idle the longest, and what is left of
+  // that minute is waited out: the first run does not pay for their earlier activity, nor the restored one.
+  const resting = restingUsersConfig(SEEDED_VUS);
+  seededConfig = resting.configPath;
+  const waitMs = Math.max(0, LASTACCESS_THROTTLE_MS - resting.idleMs);
+  t.diagnostic(`the ${SEEDED_VUS} users idle the longest: ${resting.idleMs > Date.now() - 1000 ? 'never active' : `last active ${Math.round(resting.idleMs / 1000)} s ago`}, waiting ${Math.round(waitMs / 1000)} s`);
+  await new Promise((done) => setTimeout(done, waitMs));
   await ok(['site', 'restore', ORIGINAL]);
   const cpuBefore = phpFpmCpuSeconds();
   const first = await seededRun('first', ['--server-stats']);

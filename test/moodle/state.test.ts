@@ -37,31 +37,29 @@ const SEEDED_VUS = 4;
 const DB = process.env.MOODLE_SITE_DB ?? 'moodle_load';
 
 /**
- * The users of the site's users file that were active longest ago (user.lastaccess, and their course
- * accesses), for the seeded runs: a config of its own listing them first, and how long ago the most
- * recent of them was active.
+ * The `n` users of the site's users file that were active longest ago (user.lastaccess, and their course
+ * accesses): a config of their own for the seeded runs, and when the most recent of them was last active
+ * (Unix seconds, 0 when none ever was).
  */
-function restingUsersConfig(n: number): { configPath: string; idleMs: number } {
+function restingUsersConfig(n: number): { configPath: string; lastActiveSec: number } {
   const config = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
-  const lines = readFileSync(join(SITE, config.users_file as string), 'utf8').trim().split('\n');
-  const names = lines.map((l) => l.split(',')[0] as string);
-  const sql = `SELECT u.username, GREATEST(u.lastaccess, COALESCE(MAX(l.timeaccess), 0)) FROM mdl_user u LEFT JOIN mdl_user_lastaccess l ON l.userid = u.id WHERE u.username IN (${names.map((u) => `'${u.replace(/'/g, "''")}'`).join(',')}) GROUP BY u.id`;
-  const active = new Map(execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-d', DB, '-c', sql], { encoding: 'utf8' }).trim().split('\n').map((row) => row.split('|') as [string, string]).map(([u, t]) => [u, Number(t)]));
-  const chosen = [...lines].sort((a, b) => (active.get(a.split(',')[0] as string) ?? 0) - (active.get(b.split(',')[0] as string) ?? 0)).slice(0, n);
+  const users = readFileSync(join(SITE, config.users_file as string), 'utf8').trim().split('\n').map((line) => ({ line, name: line.split(',')[0] as string }));
+  const sql = `SELECT u.username, GREATEST(u.lastaccess, COALESCE(MAX(l.timeaccess), 0)) FROM mdl_user u LEFT JOIN mdl_user_lastaccess l ON l.userid = u.id WHERE u.username IN (${users.map((u) => `'${u.name.replace(/'/g, "''")}'`).join(',')}) GROUP BY u.id`;
+  const rows = execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-d', DB, '-c', sql], { encoding: 'utf8' }).trim().split('\n');
+  const active = new Map(rows.map((row) => row.split('|') as [string, string]).map(([name, sec]) => [name, Number(sec)]));
+  const activeOf = (name: string) => active.get(name) ?? 0;
+  const chosen = [...users].sort((a, b) => activeOf(a.name) - activeOf(b.name)).slice(0, n);
   const usersPath = join(dir, 'resting-users.csv');
-  writeFileSync(usersPath, chosen.join('\n'), { mode: 0o600 });
+  writeFileSync(usersPath, chosen.map((u) => u.line).join('\n'), { mode: 0o600 });
   const configPath = join(dir, 'resting-config.json');
   writeFileSync(configPath, JSON.stringify({ ...config, users_file: usersPath }), { mode: 0o600 });
-  const last = Math.max(...chosen.map((l) => active.get(l.split(',')[0] as string) ?? 0));
-  return { configPath, idleMs: Date.now() - last * 1000 };
+  return { configPath, lastActiveSec: Math.max(...chosen.map((u) => activeOf(u.name))) };
 }
 
-let seededConfig = CONFIG;
-
 /** A short seeded run with its request log; returns the load phase's first attempts. */
-async function seededRun(name: string, extra: readonly string[] = []): Promise<RequestLogRecord[]> {
+async function seededRun(config: string, name: string, extra: readonly string[] = []): Promise<RequestLogRecord[]> {
   const log = join(dir, `${name}.jsonl`);
-  await ok(['--config', seededConfig, '--rpm', '240', '--duration', '20', '--concurrency', String(SEEDED_VUS), '--seed', '4242', '--log', log, '--summary', join(dir, `${name}.json`), '--progress', '10', ...extra]);
+  await ok(['--config', config, '--rpm', '240', '--duration', '20', '--concurrency', String(SEEDED_VUS), '--seed', '4242', '--log', log, '--summary', join(dir, `${name}.json`), '--progress', '10', ...extra]);
   return readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -145,13 +143,13 @@ test('after a restore, a run with the same seed repeats the first run\'s per-end
   // active (user_accesstime_log). So the runs log in as the users idle the longest, and what is left of
   // that minute is waited out: the first run does not pay for their earlier activity, nor the restored one.
   const resting = restingUsersConfig(SEEDED_VUS);
-  seededConfig = resting.configPath;
-  const waitMs = Math.max(0, LASTACCESS_THROTTLE_MS - resting.idleMs);
-  t.diagnostic(`the ${SEEDED_VUS} users idle the longest: ${resting.idleMs > Date.now() - 1000 ? 'never active' : `last active ${Math.round(resting.idleMs / 1000)} s ago`}, waiting ${Math.round(waitMs / 1000)} s`);
+  const idleMs = resting.lastActiveSec === 0 ? Infinity : Date.now() - resting.lastActiveSec * 1000;
+  const waitMs = Math.max(0, LASTACCESS_THROTTLE_MS - idleMs);
+  t.diagnostic(`the ${SEEDED_VUS} users idle the longest: ${idleMs === Infinity ? 'never active' : `last active ${Math.round(idleMs / 1000)} s ago`}, waiting ${Math.round(waitMs / 1000)} s`);
   await new Promise((done) => setTimeout(done, waitMs));
   await ok(['site', 'restore', ORIGINAL]);
   const cpuBefore = phpFpmCpuSeconds();
-  const first = await seededRun('first', ['--server-stats']);
+  const first = await seededRun(resting.configPath, 'first', ['--server-stats']);
   const cpuTruth = phpFpmCpuSeconds() - cpuBefore;
 
   // Server stats: php-fpm's CPU seconds summed over our per-second samples against /proc read here.
@@ -168,8 +166,8 @@ test('after a restore, a run with the same seed repeats the first run\'s per-end
   assert.ok(summary.server_resources.groups.postgres && summary.server_resources.groups.nginx, Object.keys(summary.server_resources.groups).join(','));
 
   await ok(['site', 'restore', ORIGINAL]);
-  const second = await seededRun('second');
-  const noRestore = await seededRun('third-without-restore');
+  const second = await seededRun(resting.configPath, 'second');
+  const noRestore = await seededRun(resting.configPath, 'third-without-restore');
 
   const restored = samePairs(first, second);
   const unrestored = samePairs(second, noRestore);

@@ -7,6 +7,8 @@
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
 // BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. the previous commit's.
+// STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample);
+// its results are kept under the part's name + "Stream".
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ const RESULTS = join(ROOT, 'bench', 'hotpath-results.json');
 const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const PAGE = '/my/';
 const STEP_SEC = Number(process.env.STEP_SEC ?? 10);
+const STREAM = process.env.STREAM === '1';
 
 interface Sampled {
   code: number | null;
@@ -84,7 +87,7 @@ function writeConfig(sim: Simulator): string {
 
 async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number): Promise<Step> {
   const summary = join(dir, `ours-${Date.now()}.json`);
-  const p = await run(process.execPath, [cli, '--config', writeConfig(sim), '--rpm', String(rpm), '--duration', String(sec), '--concurrency', String(vus), '--summary', summary, '--progress', '3600']);
+  const p = await run(process.execPath, [cli, '--config', writeConfig(sim), '--rpm', String(rpm), '--duration', String(sec), '--concurrency', String(vus), '--summary', summary, '--progress', '3600', ...(STREAM ? ['--stream-stats'] : [])]);
   if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-400)}`);
   return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples };
 }
@@ -128,6 +131,8 @@ const before = process.env.BEFORE ? join(process.env.BEFORE, 'dist', 'cli.js') :
 if (before !== null && !existsSync(before)) throw new Error(`BEFORE: ${before} not found (build it first)`);
 const CLI = join(ROOT, 'dist', 'cli.js');
 const results: Record<string, unknown> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
+// A --stream-stats run must not overwrite the part's figures without it.
+const kept = STREAM ? results[part] : undefined;
 const started = Date.now();
 const load = { before: loadavg().map((x) => Math.round(x * 100) / 100) };
 const RATES = (process.env.RATES ?? '60000,90000,120000,150000,180000').split(',').map(Number);
@@ -195,6 +200,10 @@ if (part === 'rate') {
 } else {
   throw new Error(`PART must be rate, memory, growth or latency, not ${part}`);
 }
-results[`${part}Load`] = { ...load, after: loadavg().map((x) => Math.round(x * 100) / 100), wallSec: Math.round((Date.now() - started) / 1000) };
+if (STREAM) {
+  results[`${part}Stream`] = results[part];
+  results[part] = kept;
+}
+results[`${part}${STREAM ? 'Stream' : ''}Load`] = { ...load, after: loadavg().map((x) => Math.round(x * 100) / 100), wallSec: Math.round((Date.now() - started) / 1000) };
 writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 say(`done in ${Math.round((Date.now() - started) / 1000)} s: ${RESULTS}`);

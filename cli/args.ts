@@ -37,6 +37,7 @@ const CLI_ONLY = [
   { flag: '--log', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)' },
   { flag: '--errors', help: 'failed-attempt file: FILE.csv or FILE.jsonl, one line per failed page, asset or AJAX call (no passwords, cookies or sesskeys)' },
   { flag: '--report', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html" },
+  { flag: '--stream-stats', help: 'for long runs: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%; see README)' },
   { flag: '--server-stats', help: "sample the site's php-fpm, web server and PostgreSQL (CPU, RSS, I/O) every second, to SUMMARY.server.jsonl" },
   { flag: '--server-pids', help: 'with --server-stats: only these pids (comma-separated) and their children' },
   { flag: '--docker-socket', help: "with --server-stats: Docker's socket (default $DOCKER_HOST or /var/run/docker.sock when it exists)" },
@@ -68,7 +69,7 @@ export function suggestFlag(unknown: string, extra: readonly string[] = []): str
 }
 
 export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' }, report: { type: 'string' }, 'server-stats': { type: 'boolean' }, 'server-pids': { type: 'string' }, 'docker-socket': { type: 'string' } };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' }, progress: { type: 'string' }, out: { type: 'string', multiple: true }, log: { type: 'string' }, report: { type: 'string' }, 'server-stats': { type: 'boolean' }, 'stream-stats': { type: 'boolean' }, 'server-pids': { type: 'string' }, 'docker-socket': { type: 'string' } };
   for (const [name, e] of Object.entries(extra)) options[name] = { type: e.boolean ? 'boolean' : 'string' };
   for (const s of SETTINGS) options[s.flag.slice(2)] = { type: s.kind === 'flag' ? 'boolean' : 'string', ...(s.repeatable ? { multiple: true } : {}) };
   options.errors = { type: 'string' };
@@ -102,6 +103,13 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
   const errorsPath = values.errors as string | undefined;
   if (errorsPath !== undefined && errorLogFormatOf(errorsPath) === null) throw new SettingsError(`--errors must name a .jsonl or .csv file, not ${JSON.stringify(errorsPath)}`);
   if (errorsPath !== undefined) raw.ERROR_LOG = '1';
+  const outputs = (values.out as string[] | undefined) ?? [];
+  if (values['stream-stats'] === true) {
+    // The HTML report is k6's web dashboard, which keeps every sample of the run.
+    if (reportPath !== undefined) throw new SettingsError('--report cannot go with --stream-stats: the report comes from k6\'s web dashboard, which keeps every sample');
+    raw.STREAM_STATS = '1';
+    if (outputs.length > 0) raw.METRICS_TO_K6 = '1';
+  }
   const settings = readRunSettings(raw, 'flag');
   const progressRaw = (values.progress as string | undefined) ?? '30';
   const progressSec = /^\s*\d+\s*$/.test(progressRaw) ? Number(progressRaw) : NaN;
@@ -109,7 +117,7 @@ export function parseCliArgs(argv: readonly string[], extra: ExtraFlags = {}): P
   const extraValues: Record<string, string | boolean | undefined> = {};
   for (const name of Object.keys(extra)) extraValues[name] = values[name] as string | boolean | undefined;
   const serverStats = serverStatsOptions(values['server-stats'] === true, values['server-pids'] as string | undefined, values['docker-socket'] as string | undefined);
-  return { kind: 'run', options: { settings, progressSec, outputs: (values.out as string[] | undefined) ?? [], logPath, reportPath, serverStats, errorsPath }, extra: extraValues };
+  return { kind: 'run', options: { settings, progressSec, outputs, logPath, reportPath, serverStats, errorsPath }, extra: extraValues };
 }
 
 function serverStatsOptions(on: boolean, pids: string | undefined, dockerSocket: string | undefined): ServerStatsOptions | undefined {

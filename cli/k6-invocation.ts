@@ -41,6 +41,9 @@ export function k6Invocation(input: K6InvocationInput): K6Invocation {
   // every setting, and a stray shell variable must not change or stop the run.
   const args = ['run', '--quiet', '--no-usage-report', '--address', '', '--log-format', 'json', '--include-system-env-vars=false'];
   for (const [key, value] of Object.entries(settingsToEnv(settings))) args.push('-e', `${key}=${value}`);
+  // --stream-stats: the VUs report their own figures (lib/stats-stream.ts); without a summary or
+  // thresholds k6 keeps none of its samples, so its memory stays flat however long the run.
+  if (settings.streamStats) args.push('--summary-mode=disabled', '--no-thresholds');
   if (input.segment) args.push('--execution-segment', input.segment.segment, '--execution-segment-sequence', input.segment.sequence);
   for (const out of input.outputs) args.push('--out', out);
   args.push(scenarioPath(input.projectRoot));

@@ -3,11 +3,14 @@
 // our own console messages as they are, k6's with their level and fields.
 import { ERROR_MARKER, ErrorRecord } from '../lib/error-log';
 import { LOG_MARKER, RequestLogRecord } from '../lib/request-log';
+import { STATS_MARKER, StatsMessage } from '../lib/stats-stream';
 
 export type K6LogLine =
   | { readonly kind: 'request'; readonly record: RequestLogRecord }
   /** A failed attempt, for --errors (error-log.ts). */
   | { readonly kind: 'error'; readonly record: ErrorRecord }
+  /** --stream-stats: a VU's figures (stats-stream.ts). */
+  | { readonly kind: 'stats'; readonly message: StatsMessage }
   | { readonly kind: 'text'; readonly text: string }
   /** k6's "Request Failed" warning, one per failed request: counted in the summary's failure_reasons already. */
   | { readonly kind: 'request-failed'; readonly text: string };
@@ -25,6 +28,9 @@ export function parseK6LogLine(line: string): K6LogLine {
   const msg = typeof entry.msg === 'string' ? entry.msg : line;
   if (entry.source === 'console' && msg.startsWith(LOG_MARKER)) {
     return { kind: 'request', record: JSON.parse(msg.slice(LOG_MARKER.length)) as RequestLogRecord };
+  }
+  if (entry.source === 'console' && msg.startsWith(STATS_MARKER)) {
+    return { kind: 'stats', message: JSON.parse(msg.slice(STATS_MARKER.length)) as StatsMessage };
   }
   if (entry.source === 'console' && msg.startsWith(ERROR_MARKER)) {
     return { kind: 'error', record: JSON.parse(msg.slice(ERROR_MARKER.length)) as ErrorRecord };

@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ConfigError, parseConfigText, validateBaseUrl } from '../lib/config';
+import { StreamCollector } from '../analysis/stream-stats';
+import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../lib/config';
 import { EXIT, exitCodeForRun } from './exit-codes';
 import { dashboardPeriodSec } from './dashboard-period';
 import { endpointTable } from './endpoint-table';
@@ -23,6 +24,8 @@ import type { CliOptions } from './args';
 import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6-binary';
 import { k6Invocation } from './k6-invocation';
 import { followProgress } from './progress';
+import { progressLine } from './progress-line';
+import { streamedProgress, writeStreamedSummary } from './streamed-summary';
 import { addServerResources, startServerStats } from './server-stats/run-hook';
 
 export interface RunIo {
@@ -36,7 +39,7 @@ export class BadInputError extends Error {}
 const MAX_FAILED_REQUEST_LINES = 5;
 
 /** Reads and validates the config now, with the same validator k6 runs. */
-function checkConfig(settings: RunSettings): void {
+function checkConfig(settings: RunSettings): MoodleConfig {
   let text: string;
   try {
     text = readFileSync(settings.configPath, 'utf8');
@@ -46,8 +49,9 @@ function checkConfig(settings: RunSettings): void {
     throw new BadInputError(`config: file ${settings.configPath} ${why}`);
   }
   try {
-    parseConfigText(text, (usersFile) => readFileSync(resolveBeside(settings.configPath, usersFile), 'utf8'));
+    const config = parseConfigText(text, (usersFile) => readFileSync(resolveBeside(settings.configPath, usersFile), 'utf8'));
     if (settings.baseUrl !== undefined) validateBaseUrl(settings.baseUrl, '--base-url');
+    return config;
   } catch (e) {
     if (e instanceof ConfigError) throw new BadInputError(e.inFile(settings.configPath).message);
     throw e;
@@ -125,8 +129,9 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
 }
 
 async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, settings: RunSettings): Promise<number> {
+  let config: MoodleConfig;
   try {
-    checkConfig(settings);
+    config = checkConfig(settings);
   } catch (e) {
     if (e instanceof BadInputError) {
       io.stderr(`moodle-load: ${e.message}`);
@@ -157,13 +162,16 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
   const errorLog = openErrorLog(options.errorsPath);
 
   const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
-  const dashboardPort = await freePort();
+  // Progress follows k6's web dashboard, or with --stream-stats the VUs' own reports (the
+  // dashboard keeps samples too).
+  const streamed = settings.streamStats ? new StreamCollector() : undefined;
+  const dashboardPort = streamed ? 0 : await freePort();
   const periodSec = dashboardPeriodSec({ progressSec: options.progressSec, report: options.reportPath !== undefined, runSec: settings.durationSec + settings.warmupSec });
   const invocation = k6Invocation({
     projectRoot,
     settings,
     outputs: options.outputs,
-    dashboard: { port: dashboardPort, periodSec, exportPath: reportPath },
+    ...(streamed ? {} : { dashboard: { port: dashboardPort, periodSec, exportPath: reportPath } }),
     baseEnv: process.env,
   });
   const child = spawn(k6, invocation.args, {
@@ -184,12 +192,18 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
       if (parsed.kind === 'text') io.stderr(parsed.text); else if (parsed.kind === 'request-failed') {
         // A dead site fails thousands of requests a second: show a few, count the rest.
         if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
-      } else if (parsed.kind === 'error') errorLog?.stream.write(formatErrorRecord(parsed.record, errorLog.format));
+      } else if (parsed.kind === 'stats') streamed?.accept(parsed.message);
+      else if (parsed.kind === 'error') errorLog?.stream.write(formatErrorRecord(parsed.record, errorLog.format));
       else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
     });
   }
   const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
-  const stopProgress = followProgress(dashboardPort, { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec }, { periodSec, progressSec: options.progressSec }, printProgress);
+  const target = { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec };
+  let stopProgress: () => void;
+  if (streamed) {
+    const timer = setInterval(() => printProgress(progressLine(streamedProgress(streamed, settings, Date.now()), target)), options.progressSec * 1000);
+    stopProgress = () => clearInterval(timer);
+  } else stopProgress = followProgress(dashboardPort, target, { periodSec, progressSec: options.progressSec }, printProgress);
 
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -207,6 +221,11 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
 
   const code: number | null = await new Promise((done) => child.on('close', (c) => done(c)));
   stopProgress();
+  if (streamed) {
+    // What handleSummary writes in a run without --stream-stats (k6 ran with --no-summary).
+    if (streamed.reports === 0 && streamed.setup === undefined) io.stderr('moodle-load: --stream-stats: no figures came from k6');
+    else writeStreamedSummary({ collector: streamed, settings, config, nowMs: Date.now(), interrupted: interrupts > 0, warn: (line) => io.stderr(line) });
+  }
   await sampler?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

@@ -34,6 +34,11 @@ export const LOAD_START = 'moodle_load_start';
 export const LOAD_END = 'moodle_load_end';
 /** Gauge: the target rate (--rpm), so dashboards can draw the observed rate against it. */
 export const TARGET_RPM = 'moodle_target_rpm';
+/**
+ * Counter, --stream-stats only: load iterations started. k6 reports no dropped iterations without
+ * its summary, so the CLI takes these from the schedule's (cli/streamed-summary.ts).
+ */
+export const LOAD_ITERATIONS = 'moodle_load_iterations';
 /** k6's own counter of iterations it could not start because every VU was busy. */
 export const DROPPED = 'dropped_iterations';
 

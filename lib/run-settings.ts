@@ -43,6 +43,10 @@ export interface RunSettings {
   readonly excludeUrlPattern: string | undefined;
   /** Whether every failed attempt is logged as a console line for the CLI's --errors. */
   readonly errorLog: boolean;
+  /** --stream-stats: the VUs count and print their figures for the CLI (lib/stats-stream.ts); k6 keeps no sample. */
+  readonly streamStats: boolean;
+  /** With streamStats: also send the samples to k6 (for its outputs, --out). */
+  readonly metricsToK6: boolean;
 }
 
 type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text' | 'regex';
@@ -87,6 +91,8 @@ const ENV_ONLY: readonly SettingSpec[] = [
   { key: 'statusPath', flag: 'STATUS_FILE', env: 'STATUS_FILE', kind: 'text', help: 'run status JSON for the CLI' },
   { key: 'k6Version', flag: 'K6_VERSION_CHECKED', env: 'K6_VERSION_CHECKED', kind: 'text', help: 'k6 version the CLI checked' },
   { key: 'errorLog', flag: 'ERROR_LOG', env: 'ERROR_LOG', kind: 'flag', defaultValue: '0', help: 'log every failed attempt as a console line' },
+  { key: 'streamStats', flag: 'STREAM_STATS', env: 'STREAM_STATS', kind: 'flag', defaultValue: '0', help: 'figures counted in the VUs and printed for the CLI' },
+  { key: 'metricsToK6', flag: 'METRICS_TO_K6', env: 'METRICS_TO_K6', kind: 'flag', defaultValue: '0', help: 'with STREAM_STATS, send the samples to k6 too' },
 ];
 
 /** Every variable the script reads: what `-e` may set. */

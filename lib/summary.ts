@@ -5,6 +5,7 @@ import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SER
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { segmentShare } from './segments';
+import { PERCENTILE_RELATIVE_ERROR } from './stats-stream';
 import pkg from '../package.json';
 
 /** Version of the summary's format (summary.schema.json): bumped when a key changes meaning or goes away. */
@@ -53,6 +54,8 @@ export interface SummaryInput {
   readonly k6Version?: string | null;
   /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */
   readonly emulateBrowser?: boolean;
+  /** --stream-stats: the figures came from the VUs' histograms (lib/stats-stream.ts); say how exact. */
+  readonly streamStats?: boolean;
 }
 
 export interface LatencyFigures {
@@ -121,6 +124,8 @@ export interface Summary extends LatencyFigures {
   instance_target_rpm?: number;
   /** Present with --emulate-browser (lib/browser/view-summary.ts). */
   page_views?: ViewSummary;
+  /** Present with --stream-stats: percentiles and medians are within this relative error (whole numbers exact). */
+  stream_stats?: { percentile_relative_error: number };
 }
 
 function round(value: number, digits: number): number {
@@ -273,6 +278,7 @@ export function buildSummary(input: SummaryInput): Summary {
     moodle_load_version: MOODLE_LOAD_VERSION,
     k6_version: input.k6Version ?? null,
   };
+  if (input.streamStats) summary.stream_stats = { percentile_relative_error: PERCENTILE_RELATIVE_ERROR };
   if (input.emulateBrowser) summary.page_views = buildViewSummary(metrics, input.endpoints.map((e) => e.name), summary.attempts);
   if (input.segment) {
     summary.execution_segment = input.segment;

@@ -4,40 +4,24 @@
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
 import { sleep } from 'k6';
-import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, abortOf, transportHint } from '../lib/abort-reasons';
+import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
 import { buildK6Options, LOAD_SCENARIO, loginDelaySec, loginWindowSec, probeCandidates } from '../lib/k6-options';
-import { loginReport } from '../lib/login-report';
 import { freshSeed } from '../lib/random';
-import { defaultSummaryPath } from '../lib/run-settings';
-import { buildRunStatus } from '../lib/run-status';
-import { buildSummary, K6Metrics } from '../lib/summary';
+import type { K6Metrics } from '../lib/summary';
+import { SetupData, summaryFiles } from '../lib/summary-files';
 import { probeLogin } from './k6/login';
 import * as metrics from './k6/metrics';
 import { PageViewEmulator } from './k6/page-view';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
 import { VuSession } from './k6/vu-session';
+import * as vuStats from './k6/vu-stats';
 
 const ctx = loadRunContext(__ENV);
 
 // k6 reads the options of the first init context only (__VU 0); the others skip building
 // them (the thresholds list grows with users and endpoints, and would sit in every VU).
 export const options = __VU === 0 ? buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
-
-/** What setup() hands every VU (k6 copies it into each one, and its REST API serves it): no secret, nothing per VU. */
-interface SetupData {
-  readonly seed: number;
-  /** This instance's execution segment ("1/2:1") when the test is split across instances. */
-  readonly segment: string | null;
-  /** Epoch ms at which the login phase starts, and at which the timed load phase starts (after login and warm-up). */
-  readonly loginStartMs: number;
-  readonly loadStartMs: number;
-  /** Sessions the login phase logs in: one per VU of this instance. */
-  readonly sessions: number;
-  /** setup()'s probe: a user that logged in, and the users Moodle rejected (never tried again). */
-  readonly goodUser: number | null;
-  readonly rejected: number[];
-}
 
 const ZERO_SESSION_HINTS = [
   'check the usernames and passwords in the config (users)',
@@ -53,10 +37,12 @@ export function setup(): SetupData {
   if (probe.unreachable !== null) {
     // Counted first: handleSummary reads why the run stopped from the metrics, not from k6's log.
     metrics.aborts.add(1, { reason: 'site_unreachable' });
+    vuStats.report();
     exec.test.abort(`${ABORT_SITE_UNREACHABLE}: base_url ${ctx.baseUrl}: ${probe.unreachable}; ${transportHint(probe.unreachable)}`);
   }
   if (probe.goodUser === null) {
     metrics.aborts.add(1, { reason: 'no_session' });
+    vuStats.report();
     exec.test.abort(`${ABORT_NO_SESSION} (0 of ${sessions}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
   const loginSec = loginWindowSec(ctx.settings);
@@ -64,12 +50,17 @@ export function setup(): SetupData {
   console.log(`logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);
   const segment = exec.test.options.executionSegment ? String(exec.test.options.executionSegment) : null;
   const now = Date.now();
-  return { seed, segment, loginStartMs: now, loadStartMs: now + (loginSec + ctx.settings.warmupSec) * 1000, sessions, goodUser: probe.goodUser, rejected: probe.rejected };
+  const data: SetupData = { seed, segment, loginStartMs: now, loadStartMs: now + (loginSec + ctx.settings.warmupSec) * 1000, sessions, goodUser: probe.goodUser, rejected: probe.rejected };
+  vuStats.report();
+  vuStats.reportSetup(data as unknown as Record<string, unknown>);
+  return data;
 }
 
 // Per-VU state: each VU has its own JS runtime, so these belong to one VU.
 let session: VuSession | undefined;
 let runner: RequestRunner | undefined;
+/** --stream-stats: epoch ms from which every load iteration reports (vu-stats.ts). */
+let finalFromMs = 0;
 
 function vuSession(data: SetupData): VuSession {
   if (session === undefined) {
@@ -85,6 +76,7 @@ export function login(data: SetupData): void {
   const delay = loginDelaySec(exec.vu.idInTest, ctx.settings.loginConcurrency);
   if (delay > 0) sleep(delay);
   s.loginPhase();
+  vuStats.report();
 }
 
 export default function (data: SetupData): void {
@@ -97,10 +89,17 @@ export default function (data: SetupData): void {
     }
     metrics.loadStart.add(data.loadStartMs);
     metrics.targetRpm.add(ctx.settings.rpm);
+    finalFromMs = data.loadStartMs + ctx.settings.durationSec * 1000 - vuStats.finalWindowMs(ctx.settings.concurrency, ctx.settings.rpm);
   }
   // exec.scenario builds a new object on every access: read it once.
   const scenario = exec.scenario;
-  runner.run(s, data.seed, scenario.name === LOAD_SCENARIO ? 'load' : 'warmup', scenario.iterationInTest);
+  const phase = scenario.name === LOAD_SCENARIO ? 'load' : 'warmup';
+  if (vuStats.streaming && phase === 'load') {
+    metrics.loadIterations.add(1);
+    vuStats.reportIfDue(finalFromMs);
+  }
+  runner.run(s, data.seed, phase, scenario.iterationInTest);
+  if (vuStats.streaming) vuStats.reportIfDue(finalFromMs);
 }
 
 /** SharedArray has indexing and length only: no map. */
@@ -111,35 +110,6 @@ function usernames(): string[] {
 }
 
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
-  const setupData = data.setup_data;
-  const s = ctx.settings;
-  // Also when setup() aborted: its probe's failures are in the metrics too.
-  const report = loginReport({ metrics: data.metrics, usernames: usernames(), attempted: setupData?.sessions ?? s.concurrency, startMs: setupData?.loginStartMs ?? Date.now() });
-  for (const f of report.failedUsers) console.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
-  const login = setupData === undefined ? undefined : report;
-  const summary = buildSummary({
-    metrics: data.metrics,
-    endpoints: ctx.endpoints.map((e) => ({ name: e.name, path: e.template.source, weight: e.weight })),
-    targetRpm: s.rpm,
-    durationSec: s.durationSec,
-    warmupSec: s.warmupSec,
-    concurrency: s.concurrency,
-    retries: s.retries,
-    seed: setupData?.seed ?? s.seed ?? null,
-    segment: setupData?.segment ?? null,
-    login,
-    loadStartMs: setupData?.loadStartMs,
-    nowMs: Date.now(),
-    k6Version: s.k6Version ?? null,
-    emulateBrowser: s.emulateBrowser,
-  });
-  const json = JSON.stringify(summary, null, 2) + '\n';
-  const summaryPath = s.summaryPath ?? defaultSummaryPath(new Date());
-  const out: Record<string, string> = { [summaryPath]: json };
-  if (s.summaryToStdout) out.stdout = json;
-  if (s.statusPath !== undefined) {
-    const status = buildRunStatus({ abort: abortOf(data.metrics), stoppedEarly: summary.stopped_early, dropped: summary.dropped_iterations, warnings: summary.warnings, summaryPath });
-    out[s.statusPath] = JSON.stringify(status) + '\n';
-  }
-  return out;
+  // With --stream-stats the CLI runs k6 without its summary and builds this document itself.
+  return summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) }).files;
 }

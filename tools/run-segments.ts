@@ -7,7 +7,8 @@
 //
 // Takes moodle-load's run flags (cli/args.ts) plus --instances, and starts k6 the way the CLI
 // does (cli/k6-invocation.ts); the flags that make one file or one progress stream per run
-// (--summary, --log, --report, --progress) are refused in one line.
+// (--summary, --log, --report, --progress) are refused in one line, and --stream-stats (its
+// figures go to the CLI's own run, which segments does not use).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ process.setSourceMapsEnabled(true);
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const FLAGS: ExtraFlags = { instances: { help: 'k6 instances, each one execution segment (default 2)' } };
 /** Run flags that mean one file or stream per run: each instance has its own, so they are refused. */
-const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress'];
+const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress', '--stream-stats'];
 const say = (line: string) => process.stderr.write(`segments: ${line}\n`);
 
 function readJson<T>(path: string): T | undefined {
@@ -48,6 +49,7 @@ async function segments(argv: readonly string[]): Promise<number> {
   let n: number;
   try {
     const refused = argv.find((a) => PER_RUN_FLAGS.includes(a.split('=')[0] as string));
+    if (refused?.startsWith('--stream-stats')) throw new SettingsError('--stream-stats is not for segments: each instance writes its summary with k6\'s own figures');
     if (refused) throw new SettingsError(`${refused.split('=')[0]} is not for segments: each instance writes its own summary (listed in per_instance) and logs to stderr`);
     parsed = parseCliArgs(argv, FLAGS);
     if (parsed.kind !== 'run') {

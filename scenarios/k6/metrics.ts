@@ -1,29 +1,32 @@
-// The scenario's custom metrics (names and meaning in lib/metric-names.ts).
-import { Counter, Gauge, Trend } from 'k6/metrics';
+// The scenario's custom metrics (names and meaning in lib/metric-names.ts); k6's own objects, or
+// counted in the VU with --stream-stats (vu-stats.ts).
 import * as names from '../../lib/metric-names';
+import { counter, gauge, Metric, trend } from './vu-stats';
 
 /** What one phase (warm-up or load) records. */
 export interface PhaseMetrics {
-  readonly requests: Counter;
-  readonly failures: Counter;
-  readonly retries: Counter;
-  readonly duration: Trend;
+  readonly requests: Metric;
+  readonly failures: Metric;
+  readonly retries: Metric;
+  readonly duration: Metric;
 }
 
 function phaseMetrics(n: names.PhaseMetricNames): PhaseMetrics {
-  return { requests: new Counter(n.requests), failures: new Counter(n.failures), retries: new Counter(n.retries), duration: new Trend(n.duration, true) };
+  return { requests: counter(n.requests), failures: counter(n.failures), retries: counter(n.retries), duration: trend(n.duration, true) };
 }
 
 export const load = phaseMetrics(names.LOAD_METRICS);
 export const warmup = phaseMetrics(names.WARMUP_METRICS);
-export const relogins = new Counter(names.RELOGINS);
-export const loadStart = new Gauge(names.LOAD_START, true);
-export const loadEnd = new Gauge(names.LOAD_END, true);
-export const targetRpm = new Gauge(names.TARGET_RPM);
-export const aborts = new Counter(names.ABORTS);
+export const relogins = counter(names.RELOGINS);
+export const loadStart = gauge(names.LOAD_START, true);
+export const loadEnd = gauge(names.LOAD_END, true);
+export const targetRpm = gauge(names.TARGET_RPM);
+export const aborts = counter(names.ABORTS);
+/** --stream-stats only (see LOAD_ITERATIONS). */
+export const loadIterations = counter(names.LOAD_ITERATIONS);
 /** Moodle's performance footer figures, one trend per field (see SERVER_METRICS). */
-export const server = names.SERVER_METRICS.map((m) => ({ field: m.field, trend: new Trend(m.metric, m.isTime) }));
-export const loginSessions = new Counter(names.LOGIN_SESSIONS);
-export const loginFailures = new Counter(names.LOGIN_FAILURES);
-export const loginFailureKind = new Gauge(names.LOGIN_FAILURE_KIND);
-export const loginEnd = new Gauge(names.LOGIN_END, true);
+export const server = names.SERVER_METRICS.map((m) => ({ field: m.field, trend: trend(m.metric, m.isTime) }));
+export const loginSessions = counter(names.LOGIN_SESSIONS);
+export const loginFailures = counter(names.LOGIN_FAILURES);
+export const loginFailureKind = gauge(names.LOGIN_FAILURE_KIND);
+export const loginEnd = gauge(names.LOGIN_END, true);

@@ -101,6 +101,8 @@ const every: RunSettings = {
   emulateBrowser: true,
   excludeUrlPattern: 'yui',
   errorLog: true,
+  streamStats: true,
+  metricsToK6: true,
 };
 
 test('the k6 command line carries every run setting, and the script reads back the same settings', () => {
@@ -184,8 +186,8 @@ const input: SummaryInput = {
 test('the summary has exactly the keys summary.schema.json lists, with its version, ours and k6\'s', () => {
   const summary = buildSummary(input);
   const properties = Object.keys(SUMMARY_SCHEMA.properties as object);
-  // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI).
-  const segmentOnly = ['execution_segment', 'instance_target_rpm', 'page_views', 'server_resources'];
+  // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI), --stream-stats.
+  const segmentOnly = ['execution_segment', 'instance_target_rpm', 'page_views', 'server_resources', 'stream_stats'];
   assert.deepEqual(Object.keys(summary).sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.deepEqual([...(SUMMARY_SCHEMA.required as string[])].sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.equal(summary.schema_version, (SUMMARY_SCHEMA.properties as Record<string, { const: number }>).schema_version?.const);
@@ -194,8 +196,11 @@ test('the summary has exactly the keys summary.schema.json lists, with its versi
   assert.equal(summary.k6_version, 'v1.8.1');
   assertValidSummary(summary);
   const segment = buildSummary({ ...input, segment: '1/2:1' });
-  assert.deepEqual(Object.keys(segment).sort(), properties.filter((k) => k !== 'page_views' && k !== 'server_resources').sort());
+  assert.deepEqual(Object.keys(segment).sort(), properties.filter((k) => k !== 'page_views' && k !== 'server_resources' && k !== 'stream_stats').sort());
   assert.ok(Object.keys(buildSummary({ ...input, emulateBrowser: true })).includes('page_views'));
+  const streamed = buildSummary({ ...input, streamStats: true });
+  assert.deepEqual(streamed.stream_stats, { percentile_relative_error: 0.005 });
+  assertValidSummary(streamed, 'a --stream-stats summary');
   assertValidSummary(segment, 'a segment summary');
   assertValidSummary(buildSummary({ ...input, login: undefined, loadStartMs: undefined, seed: null, k6Version: null }), 'a summary of a run that never logged in');
   // The schema can fail: a missing key, a wrong type and an unknown key are all caught.

@@ -1,0 +1,180 @@
+// --stream-stats, the CLI's side: adds up the VUs' reports (lib/stats-stream.ts), trend samples
+// into histograms (memory bounded by the distinct values, not the samples), and hands back
+// k6-shaped metrics (the `values` handleSummary would see) for the metrics and submetrics asked
+// for, so lib/summary-files.ts builds the same summary either way. Percentiles are k6's
+// definition (linear interpolation between the two nearest ranks) over the histogram: exact
+// for whole numbers, within 0.5% otherwise (the bucket's middle stands for its values).
+import { bucketOf, bucketValue, isExact, SeriesDelta, SeriesKind, StatsMessage, StatsReport } from '../lib/stats-stream';
+import type { K6Metrics } from '../lib/summary';
+
+type Tags = Readonly<Record<string, string>>;
+
+class MergedSeries {
+  n = 0;
+  sum = 0;
+  lo = Infinity;
+  hi = -Infinity;
+  last = 0;
+  lastAt = -Infinity;
+  readonly exact = new Map<number, number>();
+  readonly buckets = new Map<number, number>();
+
+  constructor(
+    readonly metric: string,
+    readonly kind: SeriesKind,
+    readonly tags: Tags,
+  ) {}
+
+  add(d: SeriesDelta): void {
+    this.n += d.n;
+    if (d.k === 'counter') return;
+    if (d.lo !== undefined && d.lo < this.lo) this.lo = d.lo;
+    if (d.hi !== undefined && d.hi > this.hi) this.hi = d.hi;
+    if (d.k === 'gauge') {
+      if (d.at !== undefined && d.v !== undefined && d.at >= this.lastAt) {
+        this.last = d.v;
+        this.lastAt = d.at;
+      }
+      return;
+    }
+    for (const v of d.s ?? []) {
+      this.sum += v;
+      if (v < this.lo) this.lo = v;
+      if (v > this.hi) this.hi = v;
+      if (isExact(v)) this.exact.set(v, (this.exact.get(v) ?? 0) + 1);
+      else {
+        const b = bucketOf(v);
+        this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
+      }
+    }
+  }
+}
+
+/** A metric or submetric selector, "name" or "name{tag:value,tag:value}", as k6 writes it. */
+export function parseSelector(selector: string): { metric: string; tags: Tags } {
+  const open = selector.indexOf('{');
+  if (open < 0 || !selector.endsWith('}')) return { metric: selector, tags: {} };
+  const tags: Record<string, string> = {};
+  for (const pair of selector.slice(open + 1, -1).split(',')) {
+    const colon = pair.indexOf(':');
+    if (colon > 0) tags[pair.slice(0, colon).trim()] = pair.slice(colon + 1).trim();
+  }
+  return { metric: selector.slice(0, open), tags };
+}
+
+function matches(series: Tags, wanted: Tags): boolean {
+  for (const key in wanted) if (series[key] !== wanted[key]) return false;
+  return true;
+}
+
+/** k6's percentile: the value at rank p * (n - 1), interpolated between the ranks either side. */
+export function percentile(sorted: readonly (readonly [number, number])[], total: number, p: number): number {
+  if (total === 0) return 0;
+  const rank = p * (total - 1);
+  const below = Math.floor(rank);
+  const lo = valueAtRank(sorted, below);
+  const hi = valueAtRank(sorted, Math.ceil(rank));
+  return lo + (hi - lo) * (rank - below);
+}
+
+function valueAtRank(sorted: readonly (readonly [number, number])[], rank: number): number {
+  let seen = 0;
+  for (const [value, count] of sorted) {
+    seen += count;
+    if (rank < seen) return value;
+  }
+  return sorted.length > 0 ? (sorted[sorted.length - 1] as readonly [number, number])[0] : 0;
+}
+
+const PERCENTILES: readonly [string, number][] = [
+  ['med', 0.5],
+  ['p(50)', 0.5],
+  ['p(90)', 0.9],
+  ['p(95)', 0.95],
+  ['p(99)', 0.99],
+];
+
+export class StreamCollector {
+  private readonly series = new Map<string, MergedSeries>();
+  private setupData: Readonly<Record<string, unknown>> | undefined;
+  /** Reports taken in, for the CLI's own checks. */
+  reports = 0;
+
+  accept(message: StatsMessage): void {
+    if ('setup' in message) {
+      this.setupData = message.setup;
+      return;
+    }
+    this.reports++;
+    for (const d of (message as StatsReport).series) this.seriesOf(d).add(d);
+  }
+
+  /** setup()'s data as the VU printed it (undefined: setup did not finish). */
+  get setup(): Readonly<Record<string, unknown>> | undefined {
+    return this.setupData;
+  }
+
+  private seriesOf(d: SeriesDelta): MergedSeries {
+    const tags = d.t ?? {};
+    const key = `${d.m}\u0000${JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]))}`;
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = new MergedSeries(d.m, d.k, tags);
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** The metric names seen so far. */
+  metricNames(): string[] {
+    return [...new Set([...this.series.values()].map((s) => s.metric))].sort();
+  }
+
+  /**
+   * k6-shaped values of each selector: the metric's series whose tags include the selector's.
+   * A selector no series matches gives { count: 0 } whatever its kind (the summary reads a trend
+   * of count 0 as no figure, and a gauge's missing `value` as never set).
+   */
+  metrics(selectors: readonly string[]): Record<string, { values: Record<string, number> }> {
+    const out: Record<string, { values: Record<string, number> }> = {};
+    for (const selector of selectors) {
+      const { metric, tags } = parseSelector(selector);
+      const parts = [...this.series.values()].filter((s) => s.metric === metric && matches(s.tags, tags));
+      const values = valuesOf(parts, parts[0]?.kind);
+      if (values !== undefined) out[selector] = { values };
+    }
+    return out;
+  }
+
+  /** Every metric seen and the given submetrics, as handleSummary's `data.metrics`. */
+  k6Metrics(submetrics: readonly string[]): Record<string, { values: Record<string, number> }> & K6Metrics {
+    return this.metrics([...this.metricNames(), ...submetrics]);
+  }
+}
+
+function valuesOf(parts: readonly MergedSeries[], kind: SeriesKind | undefined): Record<string, number> | undefined {
+  if (kind === 'gauge') {
+    let last: MergedSeries | undefined;
+    for (const p of parts) if (p.n > 0 && (last === undefined || p.lastAt >= last.lastAt)) last = p;
+    if (last === undefined) return undefined;
+    return { value: last.last, min: Math.min(...parts.map((p) => p.lo)), max: Math.max(...parts.map((p) => p.hi)) };
+  }
+  const n = parts.reduce((sum, p) => sum + p.n, 0);
+  if (kind !== 'trend') return { count: n };
+  if (n === 0) return { count: 0, avg: 0, min: 0, max: 0, med: 0, 'p(50)': 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0 };
+  const counts = new Map<number, number>();
+  for (const p of parts) {
+    p.exact.forEach((c, v) => counts.set(v, (counts.get(v) ?? 0) + c));
+    p.buckets.forEach((c, b) => {
+      const v = bucketValue(b);
+      counts.set(v, (counts.get(v) ?? 0) + c);
+    });
+  }
+  const sorted = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+  const lo = Math.min(...parts.map((p) => p.lo));
+  const hi = Math.max(...parts.map((p) => p.hi));
+  const values: Record<string, number> = { count: n, avg: parts.reduce((sum, p) => sum + p.sum, 0) / n, min: lo, max: hi };
+  // A bucket's middle may lie outside the samples' range: never report beyond min or max.
+  for (const [name, p] of PERCENTILES) values[name] = Math.min(hi, Math.max(lo, percentile(sorted, n, p)));
+  return values;
+}

@@ -1,0 +1,89 @@
+// --stream-stats: the summary, run status and progress figures built from what the VUs streamed
+// (analysis/stream-stats.ts), with lib/summary-files.ts, as handleSummary builds them from k6's.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { StreamCollector } from '../analysis/stream-stats';
+import type { MoodleConfig } from '../lib/config';
+import { buildK6Options } from '../lib/k6-options';
+import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, LOAD_START, submetric, WARMUP_METRICS } from '../lib/metric-names';
+import type { RunSettings } from '../lib/run-settings';
+import { LOAD_SCENARIO } from '../lib/summary';
+import { SetupData, summaryFiles } from '../lib/summary-files';
+import type { MetricValues } from './dashboard-events';
+
+/** k6 does not report dropped iterations without its summary: the schedule says how many were due. */
+const LOAD_DROPPED = submetric(DROPPED, 'scenario', LOAD_SCENARIO);
+
+/**
+ * Iterations constant-arrival-rate starts in the first `seconds` of its schedule: one at 0, then
+ * one every 60/rpm s, while before `seconds` (k6's ticker; lib/executor/constant_arrival_rate.go).
+ */
+export function scheduledIterations(rpm: number, seconds: number): number {
+  if (seconds <= 0) return 0;
+  return Math.ceil((seconds * rpm) / 60 - 1e-9);
+}
+
+function started(collector: StreamCollector): number {
+  return collector.metrics([LOAD_ITERATIONS])[LOAD_ITERATIONS]?.values.count ?? 0;
+}
+
+export interface StreamedSummaryInput {
+  readonly collector: StreamCollector;
+  readonly settings: RunSettings;
+  readonly config: MoodleConfig;
+  /** When k6 ended. */
+  readonly nowMs: number;
+  /** Whether the run was stopped (Ctrl-C, SIGTERM) before its schedule ended. */
+  readonly interrupted: boolean;
+  readonly warn: (line: string) => void;
+}
+
+/** Writes the summary and the run status (the paths in settings), as handleSummary would have. */
+export function writeStreamedSummary(input: StreamedSummaryInput): void {
+  const { collector, settings, config } = input;
+  const names = config.endpoints.map((e) => e.name);
+  const submetrics = Object.keys(buildK6Options(settings, names, config.users.length).thresholds as Record<string, unknown>);
+  const metrics = collector.k6Metrics(submetrics);
+  const setupData = collector.setup as SetupData | undefined;
+  if (setupData !== undefined) {
+    // The load phase ran until its schedule ended, or until k6 was stopped.
+    const ranSec = Math.min(settings.durationSec, Math.max(0, (input.nowMs - setupData.loadStartMs) / 1000));
+    const dropped = Math.max(0, scheduledIterations(settings.rpm, input.interrupted ? ranSec : settings.durationSec) - started(collector));
+    metrics[LOAD_DROPPED] = { values: { count: dropped } };
+  }
+  const { summary, files } = summaryFiles({
+    metrics,
+    setupData,
+    settings,
+    endpoints: config.endpoints,
+    usernames: config.users.map((u) => u.username),
+    nowMs: input.nowMs,
+    warn: input.warn,
+  });
+  if (input.interrupted && summary.stopped_early) {
+    input.warn('--stream-stats: the run was stopped, so each VU\'s figures of its last second may be missing, and dropped iterations are estimated from the schedule');
+  }
+  for (const [path, text] of Object.entries(files)) {
+    if (path === 'stdout') continue;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+}
+
+/** The figures a progress line reads (progress-line.ts), from the reports so far. */
+export function streamedProgress(collector: StreamCollector, settings: RunSettings, nowMs: number): Record<string, MetricValues> {
+  const selectors = [LOAD_START];
+  for (const names of [LOAD_METRICS, WARMUP_METRICS]) {
+    selectors.push(submetric(names.requests, 'outcome', 'success'), submetric(names.requests, 'outcome', 'failure'), submetric(names.duration, 'outcome', 'success'));
+  }
+  const metrics = collector.metrics(selectors);
+  const out: Record<string, MetricValues> = { time: { value: nowMs } };
+  for (const [name, m] of Object.entries(metrics)) out[name] = m.values;
+  const setupData = collector.setup as SetupData | undefined;
+  if (setupData !== undefined) {
+    // VUs report about once a second: iterations due in the last two seconds may not be in yet.
+    const dueSec = Math.min(settings.durationSec, (nowMs - setupData.loadStartMs) / 1000 - 2);
+    out[DROPPED] = { count: Math.max(0, scheduledIterations(settings.rpm, dueSec) - started(collector)) };
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+// The scenario's metric objects. Without --stream-stats they are k6's own (Counter, Trend,
+// Gauge). With it (the CLI sets STREAM_STATS=1), each VU keeps its samples here, per time
+// series, and prints them as one marked console line (lib/stats-stream.ts) at most once a
+// second, and after every iteration of the load phase's final window (see finalWindowMs); k6
+// then keeps no sample at all. METRICS_TO_K6=1 (the CLI sets it with --out) sends the samples
+// to k6 as well.
+import exec from 'k6/execution';
+import { Counter, Gauge, Trend } from 'k6/metrics';
+import { SeriesDelta, SeriesKind, STATS_MARKER, StatsReport, StatsSetup } from '../../lib/stats-stream';
+
+type Tags = Record<string, string>;
+
+/** What the scenario's code calls: k6's Counter, Trend and Gauge have this shape. */
+export interface Metric {
+  add(value: number, tags?: Tags): void;
+}
+
+const STREAM = __ENV.STREAM_STATS === '1';
+const TO_K6 = !STREAM || __ENV.METRICS_TO_K6 === '1';
+
+/** A VU reports at most this often, except in the final window (see finalWindowMs). */
+const REPORT_EVERY_MS = 1000;
+
+/**
+ * How long before the load phase's scheduled end every iteration reports. A VU's figures must
+ * not wait for an iteration that never comes. constant-arrival-rate hands each iteration to the
+ * VU that has been idle longest (a Go channel's waiting receivers are served in order), so an
+ * idle VU starts again within concurrency / rate seconds while the schedule runs: an iteration
+ * ending earlier than that before the end is not its last one. A second more for timing.
+ */
+export function finalWindowMs(concurrency: number, rpm: number): number {
+  return (concurrency * 60_000) / rpm + REPORT_EVERY_MS;
+}
+
+/**
+ * One metric and tag set's samples since the last report. sobek interprets every step and
+ * looks every property up by name, so a sample costs as little as possible: a trend's is
+ * pushed as it is, a counter's added; the CLI does the rest.
+ */
+class Series {
+  dirty = false;
+  n = 0;
+  samples: number[] = [];
+  lo = Infinity;
+  hi = -Infinity;
+  last = 0;
+  lastAt = 0;
+
+  constructor(
+    readonly metric: string,
+    readonly kind: SeriesKind,
+    readonly tags: Tags | null,
+  ) {}
+
+  /** What changed since the last report; then starts again from nothing. */
+  take(): SeriesDelta {
+    let out: SeriesDelta;
+    if (this.kind === 'counter') out = { m: this.metric, t: this.tags, k: 'counter', n: this.n };
+    else if (this.kind === 'gauge') out = { m: this.metric, t: this.tags, k: 'gauge', n: this.n, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt };
+    else {
+      out = { m: this.metric, t: this.tags, k: 'trend', n: this.samples.length, s: this.samples };
+      this.samples = [];
+    }
+    this.n = 0;
+    this.lo = Infinity;
+    this.hi = -Infinity;
+    this.dirty = false;
+    return out;
+  }
+}
+
+/** Series with something to report, in the order they changed. */
+const changed: Series[] = [];
+let lastReportMs = 0;
+
+class StreamedMetric implements Metric {
+  private untagged: Series | undefined;
+  /** Most tag objects are built once per VU (request-runner.ts): found by identity, else by value. Made on first use. */
+  private byObject: WeakMap<Tags, Series> | undefined;
+  private byValue: Map<string, Series> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly kind: SeriesKind,
+    private readonly k6: Metric | null,
+  ) {}
+
+  add(value: number, tags?: Tags): void {
+    const s = tags === undefined ? (this.untagged ??= new Series(this.name, this.kind, null)) : (this.byObject?.get(tags) ?? this.lookUp(tags));
+    if (this.kind === 'trend') s.samples.push(value);
+    else if (this.kind === 'counter') s.n += value;
+    else {
+      s.n++;
+      if (value < s.lo) s.lo = value;
+      if (value > s.hi) s.hi = value;
+      s.last = value;
+      s.lastAt = Date.now();
+    }
+    if (!s.dirty) {
+      s.dirty = true;
+      changed.push(s);
+    }
+    if (this.k6 !== null) this.k6.add(value, tags);
+  }
+
+  private lookUp(tags: Tags): Series {
+    const keys = Object.keys(tags).sort();
+    let key = '';
+    for (const k of keys) key += `${k}\u0000${tags[k]}\u0000`;
+    this.byValue ??= new Map();
+    this.byObject ??= new WeakMap();
+    let s = this.byValue.get(key);
+    if (s === undefined) {
+      const copy: Tags = {};
+      for (const k of keys) copy[k] = tags[k] as string;
+      s = new Series(this.name, this.kind, copy);
+      this.byValue.set(key, s);
+    }
+    this.byObject.set(tags, s);
+    return s;
+  }
+}
+
+function make(name: string, kind: SeriesKind, k6: () => Metric): Metric {
+  if (!STREAM) return k6();
+  return new StreamedMetric(name, kind, TO_K6 ? k6() : null);
+}
+
+export function counter(name: string): Metric {
+  return make(name, 'counter', () => new Counter(name));
+}
+
+export function trend(name: string, isTime = false): Metric {
+  return make(name, 'trend', () => new Trend(name, isTime));
+}
+
+export function gauge(name: string, isTime = false): Metric {
+  return make(name, 'gauge', () => new Gauge(name, isTime));
+}
+
+/** Whether the figures go to the CLI as console lines (--stream-stats). */
+export const streaming = STREAM;
+
+/** Prints this VU's changes, if any. */
+export function report(): void {
+  if (!STREAM || changed.length === 0) return;
+  const series: SeriesDelta[] = [];
+  for (const s of changed) series.push(s.take());
+  changed.length = 0;
+  const message: StatsReport = { vu: exec.vu.idInTest, series };
+  console.log(STATS_MARKER + JSON.stringify(message));
+}
+
+/** Reports when a second has passed since the last report, or from `finalFromMs` (epoch ms) on. */
+export function reportIfDue(finalFromMs: number): void {
+  if (!STREAM || changed.length === 0) return;
+  const now = Date.now();
+  if (now - lastReportMs < REPORT_EVERY_MS && now < finalFromMs) return;
+  lastReportMs = now;
+  report();
+}
+
+/** setup()'s data, once, for the CLI's summary (it holds no secret: see scenario.ts). */
+export function reportSetup(data: Readonly<Record<string, unknown>>): void {
+  if (!STREAM) return;
+  const message: StatsSetup = { setup: data };
+  console.log(STATS_MARKER + JSON.stringify(message));
+}

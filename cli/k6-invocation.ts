@@ -52,6 +52,9 @@ export function k6Invocation(input: K6InvocationInput): K6Invocation {
     ...input.baseEnv,
     K6_NO_USAGE_REPORT: 'true',
     K6_AUTO_EXTENSION_RESOLUTION: 'false',
+    // The CLI reads the script's console lines (request log, failed attempts, --stream-stats)
+    // on k6's stderr: a K6_CONSOLE_OUTPUT file in the caller's shell would take them away.
+    K6_CONSOLE_OUTPUT: undefined,
     // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
     K6_PROMETHEUS_RW_TREND_STATS: input.baseEnv.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',
   };

@@ -9,6 +9,8 @@ export interface ProgressTarget {
   readonly rpm: number;
   readonly durationSec: number;
   readonly warmupSec: number;
+  /** --stream-stats counts the load phase's dropped iterations only (k6's dashboard counts the warm-up's too). */
+  readonly droppedLoadOnly?: boolean;
 }
 
 function num(v: number | undefined, digits = 1): string {
@@ -36,7 +38,7 @@ export function progressLine(metrics: Record<string, MetricValues>, target: Prog
   const elapsed = (nowMs - startMs) / 1000;
   // The dashboard has no per-scenario split of k6's counter (the summary has).
   const dropped = metrics[DROPPED]?.count ?? 0;
-  const droppedLabel = `dropped ${dropped}${target.warmupSec > 0 ? ' (warm-up included)' : ''}`;
+  const droppedLabel = `dropped ${dropped}${target.warmupSec > 0 && !target.droppedLoadOnly ? ' (warm-up included)' : ''}`;
   let line = `progress: load ${Math.min(elapsed, target.durationSec).toFixed(0)}/${target.durationSec}s | ${figures(metrics, LOAD_METRICS, elapsed, `of ${target.rpm}`)} | ${droppedLabel}`;
   if (dropped > 0) line += ' (all VUs busy: raise --concurrency; rate and latency are flattered)';
   return line;

@@ -35,6 +35,9 @@ export interface RunIo {
 
 export class BadInputError extends Error {}
 
+/** What k6 logs (once) when constant-arrival-rate finds no free VU for an iteration. */
+const K6_DROPPED_WARNING = 'Insufficient VUs';
+
 /** k6 warns once per failed request; the CLI shows this many and counts the rest. */
 const MAX_FAILED_REQUEST_LINES = 5;
 
@@ -122,6 +125,8 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
       summaryToStdout: false,
       statusPath: join(statusDir, 'status.json'),
       k6Version: PINNED_K6_VERSION,
+      // An output named in the shell (K6_OUT) wants our metrics too.
+      metricsToK6: given.metricsToK6 || (given.streamStats && (process.env.K6_OUT ?? '') !== ''),
     });
   } finally {
     rmSync(statusDir, { recursive: true, force: true });
@@ -186,10 +191,14 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
 
   // k6 prints nothing useful on stdout here (the summary goes to a file); keep stdout for JSON.
   let requestFailures = 0;
+  let k6Dropped = false;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       const parsed = parseK6LogLine(line);
-      if (parsed.kind === 'text') io.stderr(parsed.text); else if (parsed.kind === 'request-failed') {
+      if (parsed.kind === 'text') {
+        io.stderr(parsed.text);
+        if (parsed.text.includes(K6_DROPPED_WARNING)) k6Dropped = true;
+      } else if (parsed.kind === 'request-failed') {
         // A dead site fails thousands of requests a second: show a few, count the rest.
         if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
       } else if (parsed.kind === 'stats') streamed?.accept(parsed.message);
@@ -198,11 +207,15 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
     });
   }
   const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
-  const target = { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec };
+  const target = { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec, droppedLoadOnly: streamed !== undefined };
   let stopProgress: () => void;
   if (streamed) {
-    const timer = setInterval(() => printProgress(progressLine(streamedProgress(streamed, settings, Date.now()), target)), options.progressSec * 1000);
-    stopProgress = () => clearInterval(timer);
+    const line = () => progressLine(streamedProgress(streamed, settings, Date.now(), k6Dropped), target);
+    const timer = setInterval(() => printProgress(line()), options.progressSec * 1000);
+    stopProgress = () => {
+      clearInterval(timer);
+      printProgress(line());
+    };
   } else stopProgress = followProgress(dashboardPort, target, { periodSec, progressSec: options.progressSec }, printProgress);
 
   let interrupts = 0;
@@ -222,9 +235,10 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
   const code: number | null = await new Promise((done) => child.on('close', (c) => done(c)));
   stopProgress();
   if (streamed) {
-    // What handleSummary writes in a run without --stream-stats (k6 ran with --no-summary).
+    // What handleSummary writes in a run without --stream-stats (k6 ran without its summary);
+    // also when no figure came (k6 stopped during setup): the summary then says nothing ran.
     if (streamed.reports === 0 && streamed.setup === undefined) io.stderr('moodle-load: --stream-stats: no figures came from k6');
-    else writeStreamedSummary({ collector: streamed, settings, config, nowMs: Date.now(), interrupted: interrupts > 0, warn: (line) => io.stderr(line) });
+    writeStreamedSummary({ collector: streamed, settings, config, nowMs: Date.now(), warn: (line) => io.stderr(line) });
   }
   await sampler?.stop();
   process.off('SIGINT', onSignal);

@@ -33,8 +33,6 @@ export interface StreamedSummaryInput {
   readonly config: MoodleConfig;
   /** When k6 ended. */
   readonly nowMs: number;
-  /** Whether the run was stopped (Ctrl-C, SIGTERM) before its schedule ended. */
-  readonly interrupted: boolean;
   readonly warn: (line: string) => void;
 }
 
@@ -46,9 +44,9 @@ export function writeStreamedSummary(input: StreamedSummaryInput): void {
   const metrics = collector.k6Metrics(submetrics);
   const setupData = collector.setup as SetupData | undefined;
   if (setupData !== undefined) {
-    // The load phase ran until its schedule ended, or until k6 was stopped.
+    // The load phase ran until its schedule ended, or until k6 stopped (Ctrl-C, a crash, a kill).
     const ranSec = Math.min(settings.durationSec, Math.max(0, (input.nowMs - setupData.loadStartMs) / 1000));
-    const dropped = Math.max(0, scheduledIterations(settings.rpm, input.interrupted ? ranSec : settings.durationSec) - started(collector));
+    const dropped = Math.max(0, scheduledIterations(settings.rpm, ranSec) - started(collector));
     metrics[LOAD_DROPPED] = { values: { count: dropped } };
   }
   const { summary, files } = summaryFiles({
@@ -60,8 +58,8 @@ export function writeStreamedSummary(input: StreamedSummaryInput): void {
     nowMs: input.nowMs,
     warn: input.warn,
   });
-  if (input.interrupted && summary.stopped_early) {
-    input.warn('--stream-stats: the run was stopped, so each VU\'s figures of its last second may be missing, and dropped iterations are estimated from the schedule');
+  if (summary.stopped_early) {
+    input.warn('--stream-stats: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule');
   }
   for (const [path, text] of Object.entries(files)) {
     if (path === 'stdout') continue;
@@ -70,8 +68,12 @@ export function writeStreamedSummary(input: StreamedSummaryInput): void {
   }
 }
 
-/** The figures a progress line reads (progress-line.ts), from the reports so far. */
-export function streamedProgress(collector: StreamCollector, settings: RunSettings, nowMs: number): Record<string, MetricValues> {
+/**
+ * The figures a progress line reads (progress-line.ts), from the reports so far. `k6Dropped`: k6
+ * has said it could not start an iteration ("Insufficient VUs"); until then none was dropped,
+ * whatever the reports that are still on their way suggest.
+ */
+export function streamedProgress(collector: StreamCollector, settings: RunSettings, nowMs: number, k6Dropped: boolean): Record<string, MetricValues> {
   const selectors = [LOAD_START];
   for (const names of [LOAD_METRICS, WARMUP_METRICS]) {
     selectors.push(submetric(names.requests, 'outcome', 'success'), submetric(names.requests, 'outcome', 'failure'), submetric(names.duration, 'outcome', 'success'));
@@ -81,9 +83,10 @@ export function streamedProgress(collector: StreamCollector, settings: RunSettin
   for (const [name, m] of Object.entries(metrics)) out[name] = m.values;
   const setupData = collector.setup as SetupData | undefined;
   if (setupData !== undefined) {
-    // VUs report about once a second: iterations due in the last two seconds may not be in yet.
+    // VUs report about once a second, and a long iteration's start may wait for its end: an
+    // estimate, shown once k6 has dropped one (the summary's figure is exact).
     const dueSec = Math.min(settings.durationSec, (nowMs - setupData.loadStartMs) / 1000 - 2);
-    out[DROPPED] = { count: Math.max(0, scheduledIterations(settings.rpm, dueSec) - started(collector)) };
+    out[DROPPED] = { count: k6Dropped ? Math.max(1, scheduledIterations(settings.rpm, dueSec) - started(collector)) : 0 };
   }
   return out;
 }

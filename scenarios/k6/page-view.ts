@@ -21,6 +21,10 @@ type BatchRequest = { method: string; url: string; body: string | null; params: 
 /** A browser asks for compressed bodies; Moodle's nginx then sends styles.php at a fifth of its size. */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 const ASSET_TAGS = { tags: { name: 'asset' }, responseType: 'none' as const, headers: { 'Accept-Encoding': ACCEPT_ENCODING } };
+/** Tags of view_requests, built once: a metric add finds its series by the tag object (vu-stats.ts). */
+const KIND_ASSET = { kind: 'asset' };
+const KIND_REVALIDATION = { kind: 'revalidation' };
+const KIND_AJAX = { kind: 'ajax' };
 /** What jQuery's $.ajax sends for core/ajax's POST. */
 const AJAX_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json, text/javascript, */*; q=0.01', 'Accept-Encoding': ACCEPT_ENCODING };
 
@@ -109,7 +113,7 @@ export class PageViewEmulator {
       const res = responses[i] as Res;
       const url = batchUrls[i] as string;
       const status = res.status;
-      if (record) vm.viewRequests.add(1, { kind: revalidating[i] ? 'revalidation' : 'asset' });
+      if (record) vm.viewRequests.add(1, revalidating[i] ? KIND_REVALIDATION : KIND_ASSET);
       if (status === 304 && revalidating[i]) {
         this.cache.set(url, refreshedEntry(this.cache.get(url) as CacheEntry, cacheHeaders(res), received));
         continue;
@@ -148,7 +152,7 @@ export class PageViewEmulator {
       const request = sent[i] as AjaxRequest;
       const status = res.status;
       const outcomes = parseAjaxResponse(status, status === 0 ? null : (res.body as string | null), request.methods.length, res.error, res.error_code === K6_TIMEOUT_ERROR_CODE);
-      if (record) vm.viewRequests.add(1, { kind: 'ajax' });
+      if (record) vm.viewRequests.add(1, KIND_AJAX);
       for (let j = 0; j < outcomes.length; j++) {
         const o = outcomes[j] as ReturnType<typeof parseAjaxResponse>[number];
         const method = request.methods[j] as string;

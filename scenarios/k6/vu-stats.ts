@@ -15,8 +15,10 @@ export interface Metric {
   add(value: number, tags?: Tags): void;
 }
 
-const STREAM = __ENV.STREAM_STATS === '1';
-const TO_K6 = !STREAM || __ENV.METRICS_TO_K6 === '1';
+/** A flag variable as lib/run-settings.ts reads it (1, true, yes; case ignored). */
+const on = (v: string | undefined) => v !== undefined && /^\s*(1|true|yes)?\s*$/i.test(v);
+const STREAM = on(__ENV.STREAM_STATS);
+const TO_K6 = !STREAM || on(__ENV.METRICS_TO_K6);
 
 /** A VU reports at most this often, except in the final window (see finalWindowMs). */
 const REPORT_EVERY_MS = 1000;

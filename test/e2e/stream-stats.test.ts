@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
-import { LOAD_PAGES, runCli, servedLoad, tempDir, writeConfig } from '../helpers/e2e';
+import { K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { assertValidSummary } from '../helpers/summary-schema';
 
 let sim: Simulator;
@@ -123,7 +123,7 @@ test('--stream-stats: Ctrl-C still prints the summary, says what may be missing,
   const served = servedLoad(sim);
   // At most each VU's last second (20 requests a second in all) and the requests cut off.
   assert.ok(summary.total > 0 && summary.total <= served && served - summary.total <= 20 + 5, `total ${summary.total}, served ${served}`);
-  assert.match(stderr, /--stream-stats: the run was stopped/);
+  assert.match(stderr, /--stream-stats: the run stopped early/);
 });
 
 test('--stream-stats with --report: a one-line error naming both, exit 2, nothing sent', { timeout: 20_000 }, async () => {
@@ -136,4 +136,13 @@ test('--stream-stats with --report: a one-line error naming both, exit 2, nothin
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.match(stderr, /--report cannot go with --stream-stats/);
   assert.equal(sim.stats().pages['/login/index.php'] ?? 0, 0);
+});
+
+test('plain `k6 run -e STREAM_STATS=1` is refused in one message: only the CLI adds the lines up; nothing sent', { timeout: 30_000 }, async () => {
+  fresh();
+  const dir = tempDir();
+  const { code, stderr } = await start(K6, ['run', '--quiet', '--no-usage-report', '--address', '', '-e', `CONFIG=${writeConfig(dir, sim)}`, '-e', 'RPM=60', '-e', 'DURATION=5', '-e', 'STREAM_STATS=1', SCENARIO], { cwd: dir, timeoutMs: 25_000 }).done;
+  assert.notEqual(code, 0, stderr);
+  assert.match(stderr, /STREAM_STATS is set by the moodle-load CLI \(--stream-stats\)/);
+  assert.deepEqual(sim.stats().pages, {});
 });

@@ -1,54 +1,23 @@
 // k6 options for a run: the requests-per-minute target becomes k6's constant-arrival-rate
 // executor, which starts iterations on schedule whatever the latency (no coordinated
-// omission) and counts the ones it cannot start as dropped_iterations.
+// omission) and counts the ones it cannot start as dropped_iterations. Built in the first init
+// context only: the script loads this module there alone (scenario.ts), not in load VUs.
 import { viewSubmetrics } from './browser/view-summary';
 import { LOGIN_FAILURE_KIND } from './metric-names';
 import type { RunSettings } from './run-settings';
 import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { loginSubmetrics } from './login-report';
-import { LOAD_SCENARIO, summarySubmetrics } from './summary';
+import { LOAD_SCENARIO, LOGIN_ROUND_SEC, LOGIN_SCENARIO, loginDelaySec, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO } from './run-phases';
+import { summarySubmetrics } from './summary';
 
-/** Seconds between two rounds of --login-concurrency VUs starting their login. */
-export const LOGIN_ROUND_SEC = 1;
-/** Seconds the last round has to log in (at most --login-timeout): a login is four quick requests. */
-const LOGIN_GRACE_SEC = 5;
 /** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
 export const BROWSER_CONNECTIONS_PER_HOST = 6;
 /** Requests one login may take: GET page, POST, then redirects (see login-flow.ts). */
 const LOGIN_REQUESTS = 8;
 const SLACK_SEC = 30;
-/** Passes setup()'s probe makes over the users: a 5xx at login may pass (see scenarios/k6/login.ts). */
-export const PROBE_PASSES = 2;
-
-export { LOAD_SCENARIO };
-export const WARMUP_SCENARIO = 'warmup';
-export const LOGIN_SCENARIO = 'login';
+export { LOAD_SCENARIO, LOGIN_ROUND_SEC, LOGIN_SCENARIO, loginDelaySec, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO };
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
-
-/**
- * When VU `vuId` (1-based, k6's idInTest) starts logging in, in seconds after the login phase
- * starts: --login-concurrency VUs a round, a round a second, so a small site is not buried
- * under its own login page.
- */
-export function loginDelaySec(vuId: number, loginConcurrency: number): number {
-  return Math.floor((vuId - 1) / loginConcurrency) * LOGIN_ROUND_SEC;
-}
-
-/**
- * Length of the login phase. k6 starts scenarios at fixed times only (`startTime`), so the
- * load starts this long after setup whatever the logins take: every round's start, then a
- * grace for the last one. A VU still logging in then is stopped and logs in again before its
- * first load request (counted in relogins).
- */
-export function loginWindowSec(settings: Pick<RunSettings, 'concurrency' | 'loginConcurrency' | 'loginTimeoutSec'>): number {
-  return loginDelaySec(settings.concurrency, settings.loginConcurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
-}
-
-/** Users setup()'s probe may try before giving up: each user a VU would log in with, once. */
-export function probeCandidates(settings: RunSettings, users: number): number {
-  return Math.min(settings.concurrency, users);
-}
 
 export function buildK6Options(settings: RunSettings, endpointNames: readonly string[], users: number): Record<string, unknown> {
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * PROBE_PASSES * probeCandidates(settings, users)) + SLACK_SEC;

@@ -4,6 +4,7 @@
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
+import { LOAD_SCENARIO } from './run-phases';
 import { segmentShare } from './segments';
 import { PERCENTILE_RELATIVE_ERROR } from './stats-stream';
 import pkg from '../package.json';
@@ -149,8 +150,7 @@ function rpm(total: number, elapsedSec: number): number {
 /** Iterations still in flight when the duration ends may take up to this long to finish. */
 const EARLY_STOP_TOLERANCE_SEC = 1;
 
-/** k6 tags every sample with its scenario; dropped iterations of the warm-up are not the load's. */
-export const LOAD_SCENARIO = 'load';
+export { LOAD_SCENARIO };
 const LOAD_DROPPED = submetric(DROPPED, 'scenario', LOAD_SCENARIO);
 
 /** Selectors of one endpoint's figures (or the overall ones when endpoint is undefined). */

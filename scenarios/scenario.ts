@@ -5,13 +5,12 @@
 import exec from 'k6/execution';
 import { sleep } from 'k6';
 import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
-import { buildK6Options, LOAD_SCENARIO, loginDelaySec, loginWindowSec, probeCandidates } from '../lib/k6-options';
+import { LOAD_SCENARIO, loginDelaySec, loginWindowSec, probeCandidates } from '../lib/run-phases';
 import { freshSeed } from '../lib/random';
 import type { K6Metrics } from '../lib/summary';
-import { SetupData, summaryFiles } from '../lib/summary-files';
+import type { SetupData } from '../lib/summary-files';
 import { probeLogin } from './k6/login';
 import * as metrics from './k6/metrics';
-import { PageViewEmulator } from './k6/page-view';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
 import { VuSession } from './k6/vu-session';
@@ -19,9 +18,18 @@ import * as vuStats from './k6/vu-stats';
 
 const ctx = loadRunContext(__ENV);
 
-// k6 reads the options of the first init context only (__VU 0); the others skip building
-// them (the thresholds list grows with users and endpoints, and would sit in every VU).
-export const options = __VU === 0 ? buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
+// k6 evaluates this script in every VU. What only some contexts run is loaded with require(),
+// which esbuild turns into a module evaluated on first call: the options (read from the first
+// init context only, __VU 0), the summary (handleSummary) and browser emulation. A load VU then
+// holds none of their functions and tables (BENCHMARKS.md, "Where the memory per VU goes").
+const lazy = {
+  options: () => require('../lib/k6-options') as typeof import('../lib/k6-options'),
+  summary: () => require('../lib/summary-files') as typeof import('../lib/summary-files'),
+  pageView: () => require('./k6/page-view') as typeof import('./k6/page-view'),
+};
+
+// The thresholds list grows with users and endpoints: built where k6 reads it only.
+export const options = __VU === 0 ? lazy.options().buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
 
 const ZERO_SESSION_HINTS = [
   'check the usernames and passwords in the config (users)',
@@ -84,7 +92,7 @@ export default function (data: SetupData): void {
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
     if (ctx.settings.emulateBrowser) {
-      const view = new PageViewEmulator(ctx, s.username);
+      const view = new (lazy.pageView().PageViewEmulator)(ctx, s.username);
       runner.afterPage = view.afterPage.bind(view);
     }
     metrics.loadStart.add(data.loadStartMs);
@@ -111,5 +119,5 @@ function usernames(): string[] {
 
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   // With --stream-stats the CLI runs k6 without its summary and builds this document itself.
-  return summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) }).files;
+  return lazy.summary().summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) }).files;
 }

@@ -6,7 +6,7 @@
 import http, { CookieJar, RefinedResponse, ResponseType } from 'k6/http';
 import type { UserCredential } from '../../lib/config';
 import { advanceLogin, LoginFailureKind, LoginResponse, startLogin } from '../../lib/login-flow';
-import { PROBE_PASSES } from '../../lib/k6-options';
+import { PROBE_PASSES } from '../../lib/run-phases';
 import { LOGIN_FAILURE_KINDS } from '../../lib/metric-names';
 import * as metrics from './metrics';
 import type { RunContext } from './run-context';

@@ -10,7 +10,8 @@ import { parseAjaxResponse } from '../../lib/browser/ajax-response';
 import { extractAssets, originOf } from '../../lib/browser/assets';
 import { CacheEntry, CacheHeaders, cacheEntryFor, decide, refreshedEntry } from '../../lib/browser/cache-policy';
 import { findSesskey, stripSesskey } from '../../lib/browser/sesskey';
-import { ERROR_MARKER, ErrorRecord } from '../../lib/error-log';
+import type { ErrorRecord } from '../../lib/error-log';
+import { logFailure } from './failure-log';
 import { K6_TIMEOUT_ERROR_CODE } from '../../lib/login-flow';
 import type { RunContext } from './run-context';
 import * as vm from './view-metrics';
@@ -183,9 +184,4 @@ export class PageViewEmulator {
     if (!this.ctx.settings.errorLog) return;
     logFailure({ t: Date.now(), vu: exec.vu.idInTest, user: this.username, endpoint, part, url: stripSesskey(url), status, reason, error });
   }
-}
-
-/** One failed attempt as a console line for the CLI's --errors. */
-export function logFailure(record: ErrorRecord): void {
-  console.log(ERROR_MARKER + JSON.stringify(record));
 }

@@ -11,7 +11,7 @@ import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
 import { stripSesskey } from '../../lib/browser/sesskey';
 import * as metrics from './metrics';
-import { logFailure } from './page-view';
+import { logFailure } from './failure-log';
 import type { RunContext } from './run-context';
 import type { VuSession } from './vu-session';
 

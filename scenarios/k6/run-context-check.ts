@@ -1,0 +1,47 @@
+// The first init context's check of settings and config (run-context.ts loads this module there
+// alone): variables, the config file and its users file, read with k6's open() and validated.
+import { ConfigError, MoodleConfig, parseConfigText, UserCredential, validateBaseUrl } from '../../lib/config';
+import { resolveBeside, resolveFromCwd } from '../../lib/paths';
+import { mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings, SettingsError } from '../../lib/run-settings';
+
+/** The shipped config.json, for k6's open(), which resolves against the script (dist/scenario.js). */
+const SHIPPED_CONFIG = '../config.json';
+
+/** What the first init context checks and every VU reads back: plain data (k6 copies it as JSON). */
+export interface CheckedContext {
+  readonly settings: RunSettings;
+  readonly config: Omit<MoodleConfig, 'users'>;
+  readonly baseUrl: string;
+  readonly defaultsUsed: readonly string[];
+}
+
+export interface CheckedRun {
+  readonly context: CheckedContext;
+  readonly users: readonly UserCredential[];
+}
+
+export function checkRunContext(env: Record<string, string | undefined>): CheckedRun {
+  const mistyped = mistypedVariable(env);
+  if (mistyped) throw new SettingsError(`${mistyped.name} is not a moodle-load variable (did you mean ${mistyped.meant}?)`);
+  const defaulted = Object.keys(PLAIN_K6_DEFAULTS).filter((name) => env[name] === undefined);
+  const settings = readRunSettings({ ...PLAIN_K6_DEFAULTS, ...env }, 'env');
+  // The VUs' figures would go to console lines that only the CLI adds up (it also sets STATUS_FILE).
+  if (settings.streamStats && settings.statusPath === undefined) throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');
+  let text: string;
+  const path = env.CONFIG === undefined ? SHIPPED_CONFIG : resolveFromCwd(settings.configPath, env.PWD);
+  try {
+    text = open(path);
+  } catch (e) {
+    throw new Error(`config: file ${path} cannot be read (${String(e).replace(/^GoError: /, '')})`);
+  }
+  let config: MoodleConfig;
+  try {
+    config = parseConfigText(text, (usersFile) => open(resolveBeside(path, usersFile)));
+  } catch (e) {
+    throw e instanceof ConfigError ? e.inFile(path) : e;
+  }
+  const baseUrl = settings.baseUrl === undefined ? config.baseUrl : validateBaseUrl(settings.baseUrl, 'BASE_URL');
+  const { users, ...rest } = config;
+  const defaultsUsed = defaulted.map((name) => (name === 'CONFIG' ? `CONFIG=${PLAIN_K6_DEFAULTS[name]} (the shipped one: base_url ${config.baseUrl}, the simulator of \`make sim\`)` : `${name}=${PLAIN_K6_DEFAULTS[name]}`));
+  return { context: { settings, config: rest, baseUrl, defaultsUsed }, users };
+}

@@ -28,6 +28,10 @@ const lazy = {
   pageView: () => require('./k6/page-view') as typeof import('./k6/page-view'),
 };
 
+// Browser emulation's metric objects must exist in the init context (k6 creates metrics there
+// only), so its module is loaded here, and only when emulating.
+const pageView = ctx.settings.emulateBrowser ? lazy.pageView() : undefined;
+
 // The thresholds list grows with users and endpoints: built where k6 reads it only.
 export const options = __VU === 0 ? lazy.options().buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
 
@@ -91,8 +95,8 @@ export default function (data: SetupData): void {
   const s = vuSession(data);
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
-    if (ctx.settings.emulateBrowser) {
-      const view = new (lazy.pageView().PageViewEmulator)(ctx, s.username);
+    if (pageView !== undefined) {
+      const view = new pageView.PageViewEmulator(ctx, s.username);
       runner.afterPage = view.afterPage.bind(view);
     }
     metrics.loadStart.add(data.loadStartMs);

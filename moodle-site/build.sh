@@ -337,11 +337,16 @@ rebuild() {
     local f; for f in nginx php-fpm; do pid_alive "$RUN/$f.pid" && kill "$(cat "$RUN/$f.pid")"; done
     sleep 1
   fi
-  if pg_lsclusters --no-header 2>/dev/null | head -n 1 | grep -q online; then
-    PGPORT="$(pg_lsclusters --no-header | head -n 1 | awk '{print $3}')"
+  # A stopped cluster still holds the database: start it to drop it (and stop it again with the
+  # site's `stop`, as the postgres step would have started it).
+  local line ver cluster status keep=
+  line="$(pg_lsclusters --no-header 2>/dev/null | head -n 1)"
+  if [ -n "$line" ]; then
+    read -r ver cluster PGPORT status _ <<<"$line"
+    if [ "$status" != online ]; then pg_ctlcluster "$ver" "$cluster" start && keep="$ver $cluster"; fi
     psql_admin -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" -c "DROP ROLE IF EXISTS \"$DBUSER\""
   fi
-  local keep=; [ -f "$RUN/postgres.started" ] && keep="$(cat "$RUN/postgres.started")"
+  [ -f "$RUN/postgres.started" ] && keep="$(cat "$RUN/postgres.started")"
   rm -rf "$SITE"
   if [ -n "$keep" ]; then mkdir -p "$RUN"; touch "$MARKER"; echo "$keep" >"$RUN/postgres.started"; fi
   say "[rebuild] dropped in $(secs "$start") s"

@@ -4,8 +4,31 @@
 // for, so lib/summary-files.ts builds the same summary either way. Percentiles are k6's
 // definition (linear interpolation between the two nearest ranks) over the histogram: exact
 // for whole numbers, within 0.5% otherwise (the bucket's middle stands for its values).
-import { bucketOf, bucketValue, isExact, SeriesDelta, SeriesKind, StatsMessage, StatsReport } from '../lib/stats-stream';
+import type { SeriesDelta, SeriesKind, StatsMessage, StatsReport } from '../lib/stats-stream';
 import type { K6Metrics } from '../lib/summary';
+
+// Whole numbers (DB reads, DB writes, included files) are kept exactly; any other value goes to a
+// log bucket of 1% relative width and reads back as the bucket's geometric middle, within
+// sqrt(GROWTH) - 1 < 0.5% of the value (PERCENTILE_RELATIVE_ERROR). Counts, sums, min and max are exact.
+/** Bucket b holds values in [GROWTH^b, GROWTH^(b+1)). */
+export const BUCKET_GROWTH = 1.01;
+const INV_LOG_GROWTH = 1 / Math.log(BUCKET_GROWTH);
+/** Whole numbers up to this are kept exactly (above it they go to buckets like any other value). */
+export const EXACT_LIMIT = 1_000_000;
+
+/** Where a trend value goes: exact (a whole number 0..EXACT_LIMIT, or not above 0), else a log bucket. */
+export function isExact(value: number): boolean {
+  return value <= 0 || (value <= EXACT_LIMIT && Math.floor(value) === value);
+}
+
+export function bucketOf(value: number): number {
+  return Math.floor(Math.log(value) * INV_LOG_GROWTH);
+}
+
+/** The value a bucket reads back as: its geometric middle, within 0.5% of anything in it. */
+export function bucketValue(bucket: number): number {
+  return Math.pow(BUCKET_GROWTH, bucket + 0.5);
+}
 
 type Tags = Readonly<Record<string, string>>;
 
@@ -161,7 +184,6 @@ function valuesOf(parts: readonly MergedSeries[], kind: SeriesKind | undefined):
   }
   const n = parts.reduce((sum, p) => sum + p.n, 0);
   if (kind !== 'trend') return { count: n };
-  if (n === 0) return { count: 0, avg: 0, min: 0, max: 0, med: 0, 'p(50)': 0, 'p(90)': 0, 'p(95)': 0, 'p(99)': 0 };
   const counts = new Map<number, number>();
   for (const p of parts) {
     p.exact.forEach((c, v) => counts.set(v, (counts.get(v) ?? 0) + c));

@@ -5,33 +5,12 @@
 // --summary-mode=disabled --no-thresholds), and neither does the CLI: it keeps histograms.
 // The VU does as little as it can per sample (sobek interprets every step): a push onto an array.
 //
-// Precision of a trend in the CLI: whole numbers (DB reads, DB writes, included files) are kept
-// exactly; any other value goes to a log bucket of 1% relative width and reads back as the
-// bucket's geometric middle, within 0.5% of the value. Counts, sums, min and max are exact.
+// Precision of a trend in the CLI: see analysis/stream-stats.ts (PERCENTILE_RELATIVE_ERROR here).
 
 export const STATS_MARKER = 'moodle-load-stats ';
 
-/** Bucket b holds values in [GROWTH^b, GROWTH^(b+1)). */
-export const BUCKET_GROWTH = 1.01;
-const INV_LOG_GROWTH = 1 / Math.log(BUCKET_GROWTH);
-/** The most a percentile read from the buckets differs from the exact one, relatively: sqrt(GROWTH) - 1. */
+/** The most a percentile read from the CLI's histograms differs from the exact one, relatively (analysis/stream-stats.ts). */
 export const PERCENTILE_RELATIVE_ERROR = 0.005;
-/** Whole numbers up to this are kept exactly (above it they go to buckets like any other value). */
-export const EXACT_LIMIT = 1_000_000;
-
-/** Where a trend value goes: exact (a whole number 0..EXACT_LIMIT, or not above 0), else a log bucket. */
-export function isExact(value: number): boolean {
-  return value <= 0 || (value <= EXACT_LIMIT && Math.floor(value) === value);
-}
-
-export function bucketOf(value: number): number {
-  return Math.floor(Math.log(value) * INV_LOG_GROWTH);
-}
-
-/** The value a bucket reads back as: its geometric middle, within 0.5% of anything in it. */
-export function bucketValue(bucket: number): number {
-  return Math.pow(BUCKET_GROWTH, bucket + 0.5);
-}
 
 export type SeriesKind = 'counter' | 'gauge' | 'trend';
 

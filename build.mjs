@@ -1,5 +1,6 @@
 // Bundles the TypeScript sources: scenarios/*.ts into k6 scripts (dist/<name>.js, ES modules,
-// k6's built-in modules left as imports) and the Node programs (CLI, simulator, demo).
+// k6's built-in modules left as imports), the scenario's __VU 0 part into
+// dist/scenario-control.js, and the Node programs (CLI, simulator, demo).
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 
@@ -7,18 +8,29 @@ const scenarios = readdirSync('scenarios')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `scenarios/${f}`);
 
-await build({
-  entryPoints: scenarios,
+// Files dist/scenario.js loads with k6's require() where needed, so that a load VU does not
+// evaluate them (scenarios/scenario.ts): its __VU 0 part, and browser emulation.
+const PARTS = { 'scenario-control': 'scenarios/k6/control.ts', 'scenario-browser': 'scenarios/k6/page-view.ts' };
+
+const k6Bundle = {
   outdir: 'dist',
   bundle: true,
   format: 'esm',
   platform: 'neutral',
   target: 'es2020',
-  external: ['k6', 'k6/*'],
   // k6 reads an inline source map, so a stack trace names our .ts file and line.
   sourcemap: 'inline',
   logLevel: 'warning',
+};
+
+await build({
+  ...k6Bundle,
+  entryPoints: scenarios,
+  // The parts stay files of their own (k6 loads them beside the script), not inlined.
+  external: ['k6', 'k6/*', ...Object.keys(PARTS).map((name) => `./${name}.js`)],
 });
+
+await build({ ...k6Bundle, entryPoints: PARTS, external: ['k6', 'k6/*'] });
 
 await build({
   entryPoints: { cli: 'cli/main.ts', sim: 'sim/main.ts', demo: 'cli/demo.ts' },

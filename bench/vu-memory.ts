@@ -1,7 +1,7 @@
 // Experiments on k6's memory per VU (BENCHMARKS.md, "Hot path and memory"), under the heavy lock:
 //   node --import tsx bench/vu-memory.ts ours bare ours,GOGC=50 ours,PROFILE=1
 // runs each variant (moodle-load's CLI, or bench/bare-k6.js discarding bodies; after the comma,
-// environment variables for k6) with VUS (1,000) VUs for SEC (20) s at RPM (6,000) against the
+// environment variables for k6, and FLAGS=--a+--b: more CLI flags, e.g. ours,FLAGS=--stream-stats) with VUS (1,000) VUs for SEC (20) s at RPM (6,000) against the
 // simulator's /my/, and prints k6's peak RSS (sampled every 0.5 s from /proc) and CPU seconds.
 // k6 runs through a wrapper that records its pid; PROFILE=1 turns on k6's pprof endpoint on
 // 127.0.0.1:6565 (`go tool pprof -top http://127.0.0.1:6565/debug/pprof/heap` while it runs).
@@ -66,13 +66,14 @@ async function measure(label: string, cmd: string, args: string[], env: Record<s
 for (const v of process.argv.slice(2)) {
   rmSync(join(dir, 'summary.json'), { force: true });
   const [name, ...kv] = v.split(',');
-  const env: Record<string, string> = Object.fromEntries(kv.map((p) => p.split('=') as [string, string]));
+  const { FLAGS, ...env }: Record<string, string> = Object.fromEntries(kv.map((p) => p.split('=') as [string, string]));
+  const flags = FLAGS === undefined ? [] : FLAGS.split('+');
   if (name === 'bare') {
     const u = sim.users[0]!;
     const e = { MODE: env.MODE ?? 'discard', RPM, DURATION: SEC, VUS, BASE: sim.url, URL: sim.url + '/my/', USERNAME: u.username, PASSWORD: u.password, SUMMARY: join(dir, 'summary.json') };
     await measure(v, WRAP, ['run', '--quiet', '--address', '', ...Object.entries(e).flatMap(([k, x]) => ['-e', `${k}=${x}`]), env.SCRIPT ?? join(ROOT, 'bench', 'bare-k6.js')], env);
   } else {
-    await measure(v, process.execPath, [join(ROOT, 'dist', 'cli.js'), '--config', config, '--rpm', String(RPM), '--duration', String(SEC), '--concurrency', String(VUS), '--login-concurrency', String(env.LC ?? 250), '--summary', join(dir, 'summary.json'), '--progress', '3600'], { K6_BINARY: WRAP, ...env });
+    await measure(v, process.execPath, [join(ROOT, 'dist', 'cli.js'), '--config', config, '--rpm', String(RPM), '--duration', String(SEC), '--concurrency', String(VUS), '--login-concurrency', String(env.LC ?? 250), '--summary', join(dir, 'summary.json'), '--progress', '3600', ...flags], { K6_BINARY: WRAP, ...env });
   }
 }
 await sim.close();

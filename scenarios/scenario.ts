@@ -13,27 +13,28 @@ import { probeLogin } from './k6/login';
 import * as metrics from './k6/metrics';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
+import { createViewMetrics } from './k6/view-metrics';
 import { VuSession } from './k6/vu-session';
 import * as vuStats from './k6/vu-stats';
 
-const ctx = loadRunContext(__ENV);
+// k6 evaluates this script in every VU. What only __VU 0 runs (the first init context, which
+// checks the config and gives k6 its options, and the contexts of setup and handleSummary) is a
+// file of its own beside this one, dist/scenario-control.js (scenarios/k6/control.ts), loaded
+// there alone: a load VU holds none of its functions (BENCHMARKS.md, "Where the memory per VU goes").
+// k6's require() works in init contexts only, so it is loaded here.
+const control = __VU === 0 ? (require('./scenario-control.js') as typeof import('./k6/control')) : undefined;
 
-// k6 evaluates this script in every VU. What only some contexts run is loaded with require(),
-// which esbuild turns into a module evaluated on first call: the options (read from the first
-// init context only, __VU 0), the summary (handleSummary) and browser emulation. A load VU then
-// holds none of their functions and tables (BENCHMARKS.md, "Where the memory per VU goes").
-const lazy = {
-  options: () => require('../lib/k6-options') as typeof import('../lib/k6-options'),
-  summary: () => require('../lib/summary-files') as typeof import('../lib/summary-files'),
-  pageView: () => require('./k6/page-view') as typeof import('./k6/page-view'),
-};
+const ctx = loadRunContext(__ENV, control?.checkRunContext);
 
-// Browser emulation's metric objects must exist in the init context (k6 creates metrics there
-// only), so its module is loaded here, and only when emulating.
-const pageView = ctx.settings.emulateBrowser ? lazy.pageView() : undefined;
+// Browser emulation is a file of its own too, dist/scenario-browser.js (scenarios/k6/page-view.ts),
+// loaded only when emulating; its metric objects are made here, with the others, in the init
+// context (the only place k6 makes metrics).
+const browser = ctx.settings.emulateBrowser
+  ? { emulator: (require('./scenario-browser.js') as typeof import('./k6/page-view')).PageViewEmulator, metrics: createViewMetrics() }
+  : undefined;
 
 // The thresholds list grows with users and endpoints: built where k6 reads it only.
-export const options = __VU === 0 ? lazy.options().buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
+export const options = control !== undefined ? control.buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
 
 const ZERO_SESSION_HINTS = [
   'check the usernames and passwords in the config (users)',
@@ -95,8 +96,8 @@ export default function (data: SetupData): void {
   const s = vuSession(data);
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
-    if (pageView !== undefined) {
-      const view = new pageView.PageViewEmulator(ctx, s.username);
+    if (browser !== undefined) {
+      const view = new browser.emulator(ctx, s.username, browser.metrics);
       runner.afterPage = view.afterPage.bind(view);
     }
     metrics.loadStart.add(data.loadStartMs);
@@ -123,5 +124,6 @@ function usernames(): string[] {
 
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   // With --stream-stats the CLI runs k6 without its summary and builds this document itself.
-  return lazy.summary().summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) }).files;
+  if (control === undefined) throw new Error('handleSummary runs in k6\'s __VU 0 context, where scenario-control.js is loaded');
+  return control.summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) }).files;
 }

@@ -14,7 +14,7 @@ import type { ErrorRecord } from '../../lib/error-log';
 import { logFailure } from './failure-log';
 import { K6_TIMEOUT_ERROR_CODE } from '../../lib/login-flow';
 import type { RunContext } from './run-context';
-import * as vm from './view-metrics';
+import type { ViewMetrics } from './view-metrics';
 
 type Res = RefinedResponse<ResponseType | undefined>;
 type BatchRequest = { method: string; url: string; body: string | null; params: Record<string, unknown> };
@@ -60,6 +60,7 @@ export class PageViewEmulator {
   constructor(
     private readonly ctx: RunContext,
     private readonly username: string,
+    private readonly vm: ViewMetrics,
   ) {
     this.origin = originOf(ctx.baseUrl);
     this.exclude = ctx.settings.excludeUrlPattern === undefined ? null : new RegExp(ctx.settings.excludeUrlPattern);
@@ -74,7 +75,7 @@ export class PageViewEmulator {
   afterPage(record: boolean, endpointIndex: number, pageUrl: string, pageOk: boolean, body: string | null, pageMs: number): void {
     const tags = this.viewTags[endpointIndex] as { success: Record<string, string>; failure: Record<string, string> };
     if (!pageOk || body === null) {
-      if (record) vm.views.add(1, tags.failure);
+      if (record) this.vm.views.add(1, tags.failure);
       return;
     }
     const started = Date.now();
@@ -84,8 +85,8 @@ export class PageViewEmulator {
     if (!record) return;
     const ok = assetsOk && ajaxOk;
     const t = ok ? tags.success : tags.failure;
-    vm.views.add(1, t);
-    vm.viewDuration.add(pageMs + (Date.now() - started), t);
+    this.vm.views.add(1, t);
+    this.vm.viewDuration.add(pageMs + (Date.now() - started), t);
   }
 
   private fetchAssets(record: boolean, endpoint: string, html: string, now: number): boolean {
@@ -105,7 +106,7 @@ export class PageViewEmulator {
       revalidating.push(d.kind === 'revalidate');
       batchUrls.push(url);
     }
-    if (record && hits > 0) vm.cacheHits.add(hits);
+    if (record && hits > 0) this.vm.cacheHits.add(hits);
     if (batch.length === 0) return true;
     const responses = http.batch(batch) as Res[];
     const received = Date.now();
@@ -114,7 +115,7 @@ export class PageViewEmulator {
       const res = responses[i] as Res;
       const url = batchUrls[i] as string;
       const status = res.status;
-      if (record) vm.viewRequests.add(1, revalidating[i] ? KIND_REVALIDATION : KIND_ASSET);
+      if (record) this.vm.viewRequests.add(1, revalidating[i] ? KIND_REVALIDATION : KIND_ASSET);
       if (status === 304 && revalidating[i]) {
         this.cache.set(url, refreshedEntry(this.cache.get(url) as CacheEntry, cacheHeaders(res), received));
         continue;
@@ -127,7 +128,7 @@ export class PageViewEmulator {
       }
       ok = false;
       const reason = httpReason(status, res.error_code);
-      if (record) vm.assetFailures.add(1, { reason });
+      if (record) this.vm.assetFailures.add(1, { reason });
       this.logError(endpoint, 'asset', url, status, reason, status === 0 ? res.error : `HTTP ${status}`);
     }
     return ok;
@@ -153,21 +154,21 @@ export class PageViewEmulator {
       const request = sent[i] as AjaxRequest;
       const status = res.status;
       const outcomes = parseAjaxResponse(status, status === 0 ? null : (res.body as string | null), request.methods.length, res.error, res.error_code === K6_TIMEOUT_ERROR_CODE);
-      if (record) vm.viewRequests.add(1, KIND_AJAX);
+      if (record) this.vm.viewRequests.add(1, KIND_AJAX);
       for (let j = 0; j < outcomes.length; j++) {
         const o = outcomes[j] as ReturnType<typeof parseAjaxResponse>[number];
         const method = request.methods[j] as string;
         if (record) {
           const t = this.methodTags(method);
-          vm.ajaxCalls.add(1, o.ok ? t.success : t.failure);
-          if (status !== 0) vm.ajaxDuration.add(res.timings.duration, o.ok ? t.success : t.failure);
+          this.vm.ajaxCalls.add(1, o.ok ? t.success : t.failure);
+          if (status !== 0) this.vm.ajaxDuration.add(res.timings.duration, o.ok ? t.success : t.failure);
         }
         if (o.ok) {
           if (request.onceKey !== null) this.stored.add(request.onceKey);
           continue;
         }
         ok = false;
-        if (record) vm.ajaxFailures.add(1, { method, reason: o.reason });
+        if (record) this.vm.ajaxFailures.add(1, { method, reason: o.reason });
         this.logError(endpoint, 'ajax', serviceUrl(this.ctx.baseUrl, '', method), status, o.reason, o.error);
       }
     }

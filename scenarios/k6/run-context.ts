@@ -29,12 +29,14 @@ export interface RunContext {
  * the checked result from k6's SharedArray instead: doing it in each of 1,000 VUs cost ~0.45 MB
  * a VU while they start, ~0.1 MB of live heap a VU in a run (BENCHMARKS.md, "Hot path and memory").
  */
-export function loadRunContext(env: Record<string, string | undefined>): RunContext {
+export function loadRunContext(env: Record<string, string | undefined>, checkRunContext: ((env: Record<string, string | undefined>) => CheckedRun) | undefined): RunContext {
   let checked: CheckedRun | undefined;
-  // Only the VU whose SharedArray callbacks run (the first) calls this.
-  // Loaded with require() (esbuild evaluates it on first call), so that other VUs do not
-  // evaluate the config checks and schema either.
-  const check = () => (checked ??= (require('./run-context-check') as typeof import('./run-context-check')).checkRunContext(env));
+  // Only the VU whose SharedArray callbacks run (the first, __VU 0) calls this; the checks come
+  // from dist/scenario-control.js, which only that VU loads (scenario.ts).
+  const check = () => {
+    if (checkRunContext === undefined) throw new Error('the run context is checked in __VU 0, which k6 initialises first');
+    return (checked ??= checkRunContext(env));
+  };
   const context = new SharedArray('moodle-load run context', () => [check().context])[0] as CheckedContext;
   // A users file may list thousands of accounts and a VU logs in with one or two: one copy for
   // all VUs (read-only, an element decoded when read), not one per VU.

@@ -1,12 +1,29 @@
 // Metric objects of --emulate-browser (names and meaning in lib/browser/view-metric-names.ts).
+// Made in this bundle (dist/scenario.js), where the stream state is, and handed to the page-view
+// emulator of dist/scenario-browser.js; made only when emulating (k6 makes metrics in init only).
 import * as names from '../../lib/browser/view-metric-names';
-import { counter, trend } from './vu-stats';
+import { counter, Metric, trend } from './vu-stats';
 
-export const views = counter(names.VIEWS);
-export const viewDuration = trend(names.VIEW_DURATION, true);
-export const viewRequests = counter(names.VIEW_REQUESTS);
-export const cacheHits = counter(names.CACHE_HITS);
-export const assetFailures = counter(names.ASSET_FAILURES);
-export const ajaxCalls = counter(names.AJAX_CALLS);
-export const ajaxDuration = trend(names.AJAX_DURATION, true);
-export const ajaxFailures = counter(names.AJAX_FAILURES);
+export interface ViewMetrics {
+  readonly views: Metric;
+  readonly viewDuration: Metric;
+  readonly viewRequests: Metric;
+  readonly cacheHits: Metric;
+  readonly assetFailures: Metric;
+  readonly ajaxCalls: Metric;
+  readonly ajaxDuration: Metric;
+  readonly ajaxFailures: Metric;
+}
+
+export function createViewMetrics(): ViewMetrics {
+  return {
+    views: counter(names.VIEWS),
+    viewDuration: trend(names.VIEW_DURATION, true),
+    viewRequests: counter(names.VIEW_REQUESTS),
+    cacheHits: counter(names.CACHE_HITS),
+    assetFailures: counter(names.ASSET_FAILURES),
+    ajaxCalls: counter(names.AJAX_CALLS),
+    ajaxDuration: trend(names.AJAX_DURATION, true),
+    ajaxFailures: counter(names.AJAX_FAILURES),
+  };
+}

@@ -29,6 +29,15 @@ export interface K6Invocation {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Go's garbage-collection target for k6 (GOGC) when the caller's shell sets none. Go's default,
+ * 100, collects whenever the heap has grown by its live size; each response body k6 reads is a
+ * fresh 20-540 KB buffer, so at high rates collection took ~40% of k6's CPU (profile in
+ * BENCHMARKS.md). 200 collects half as often: more rate and a shorter tail for more memory
+ * (BENCHMARKS.md, "GOGC"). GOGC=100 or GOMEMLIMIT in the shell overrides it.
+ */
+export const K6_GOGC = '200';
+
 export function scenarioPath(projectRoot: string): string {
   return join(projectRoot, 'dist', 'scenario.js');
 }
@@ -36,7 +45,7 @@ export function scenarioPath(projectRoot: string): string {
 export function k6Invocation(input: K6InvocationInput): K6Invocation {
   const { settings, dashboard } = input;
   // JSON log lines: request-log records are picked out of them, the rest shown as text.
-  // k6's REST API is off (it would serve setup() data, which holds session cookies).
+  // k6's REST API is off: it serves setup() data, and would let anyone on the machine change the run.
   // The script sees only the -e variables below, not the caller's shell: the CLI has checked
   // every setting, and a stray shell variable must not change or stop the run.
   const args = ['run', '--quiet', '--no-usage-report', '--address', '', '--log-format', 'json', '--include-system-env-vars=false'];
@@ -50,6 +59,7 @@ export function k6Invocation(input: K6InvocationInput): K6Invocation {
 
   const env: NodeJS.ProcessEnv = {
     ...input.baseEnv,
+    GOGC: input.baseEnv.GOGC ?? K6_GOGC,
     K6_NO_USAGE_REPORT: 'true',
     K6_AUTO_EXTENSION_RESOLUTION: 'false',
     // The CLI reads the script's console lines (request log, failed attempts, --stream-stats)

@@ -13,7 +13,7 @@ import { abortOf, abortSubmetric } from '../../lib/abort-reasons';
 import { buildK6Options } from '../../lib/k6-options';
 import { buildSummary, MOODLE_LOAD_VERSION, SummaryInput } from '../../lib/summary';
 import { EXIT, exitCodeForRun, K6_EXIT } from '../../cli/exit-codes';
-import { k6Invocation, scenarioPath } from '../../cli/k6-invocation';
+import { K6_GOGC, k6Invocation, scenarioPath } from '../../cli/k6-invocation';
 import { ROOT } from '../helpers/paths';
 import { assertValidSummary, SUMMARY_SCHEMA, summaryErrors } from '../helpers/summary-schema';
 
@@ -124,6 +124,9 @@ test('the k6 command line carries every run setting, and the script reads back t
   // The shell's variables do not reach the script (RPN here would stop it).
   assert.ok(inv.args.includes('--include-system-env-vars=false'));
   assert.equal(inv.env.K6_WEB_DASHBOARD, 'false');
+  // Go's collection target: the CLI's unless the shell sets one.
+  assert.equal(inv.env.GOGC, K6_GOGC);
+  assert.equal(k6Invocation({ projectRoot: '/p', settings: every, outputs: [], baseEnv: { GOGC: '100' } }).env.GOGC, '100');
   const dash = k6Invocation({ projectRoot: '/p', settings: every, outputs: [], dashboard: { port: 5665, periodSec: 2, exportPath: '/r.html' }, baseEnv: {} });
   assert.equal(dash.env.K6_WEB_DASHBOARD, 'true');
   assert.equal(dash.env.K6_WEB_DASHBOARD_HOST, '127.0.0.1');

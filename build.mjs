@@ -1,6 +1,7 @@
 // Bundles the TypeScript sources: scenarios/*.ts into k6 scripts (dist/<name>.js, ES modules,
-// k6's built-in modules left as imports), the scenario's __VU 0 part into
-// dist/scenario-control.js, and the Node programs (CLI, simulator, demo).
+// k6's built-in modules left as imports), the two parts the scenario loads where needed
+// (dist/scenario-control.js and dist/scenario-browser.js), and the Node programs (CLI,
+// simulator, demo).
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 

@@ -1,8 +1,8 @@
 // Experiments on k6's memory per VU (BENCHMARKS.md, "Hot path and memory"), under the heavy lock:
 //   node --import tsx bench/vu-memory.ts ours bare ours,GOGC=50 ours,PROFILE=1
 // runs each variant (moodle-load's CLI, or bench/bare-k6.js discarding bodies; after the comma,
-// environment variables for k6, and FLAGS=--a+--b: more CLI flags, e.g. ours,FLAGS=--stream-stats) with VUS (1,000) VUs for SEC (20) s at RPM (6,000) against the
-// simulator's /my/, and prints k6's peak RSS (sampled every 0.5 s from /proc) and CPU seconds.
+// environment variables for k6, and FLAGS=--a+--b: more CLI flags, e.g. ours,FLAGS=--stream-stats)
+// with VUS (1,000) VUs for SEC (20) s at RPM (6,000) against the simulator's /my/, and prints k6's peak RSS (sampled every 0.5 s from /proc) and CPU seconds.
 // k6 runs through a wrapper that records its pid; PROFILE=1 turns on k6's pprof endpoint on
 // 127.0.0.1:6565 (`go tool pprof -top http://127.0.0.1:6565/debug/pprof/heap` while it runs).
 import { spawn } from 'node:child_process';

@@ -1,13 +1,13 @@
 // k6 options for a run: the requests-per-minute target becomes k6's constant-arrival-rate
 // executor, which starts iterations on schedule whatever the latency (no coordinated
 // omission) and counts the ones it cannot start as dropped_iterations. Built in the first init
-// context only: the script loads this module there alone (scenario.ts), not in load VUs.
+// context only, from dist/scenario-control.js (scenarios/k6/control.ts), which load VUs do not load.
 import { viewSubmetrics } from './browser/view-summary';
 import { LOGIN_FAILURE_KIND } from './metric-names';
 import type { RunSettings } from './run-settings';
 import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { loginSubmetrics } from './login-report';
-import { LOAD_SCENARIO, LOGIN_ROUND_SEC, LOGIN_SCENARIO, loginDelaySec, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO } from './run-phases';
+import { LOAD_SCENARIO, LOGIN_SCENARIO, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO } from './run-phases';
 import { summarySubmetrics } from './summary';
 
 /** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
@@ -15,7 +15,6 @@ export const BROWSER_CONNECTIONS_PER_HOST = 6;
 /** Requests one login may take: GET page, POST, then redirects (see login-flow.ts). */
 const LOGIN_REQUESTS = 8;
 const SLACK_SEC = 30;
-export { LOAD_SCENARIO, LOGIN_ROUND_SEC, LOGIN_SCENARIO, loginDelaySec, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO };
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
 

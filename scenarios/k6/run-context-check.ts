@@ -1,5 +1,5 @@
-// The first init context's check of settings and config (run-context.ts loads this module there
-// alone): variables, the config file and its users file, read with k6's open() and validated.
+// The first init context's check of settings and config (in dist/scenario-control.js, which only
+// __VU 0 loads): variables, the config file and its users file, read with k6's open() and validated.
 import { ConfigError, MoodleConfig, parseConfigText, UserCredential, validateBaseUrl } from '../../lib/config';
 import { resolveBeside, resolveFromCwd } from '../../lib/paths';
 import { mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings, SettingsError } from '../../lib/run-settings';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCliArgs } from '../../cli/args';
-import { buildK6Options, loginDelaySec } from '../../lib/k6-options';
+import { buildK6Options } from '../../lib/k6-options';
+import { loginDelaySec } from '../../lib/run-phases';
 import { readRunSettings, settingsToEnv, SettingsError } from '../../lib/run-settings';
 
 const base = ['--config', 'c.json', '--rpm', '60', '--duration', '10'];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildK6Options, loginDelaySec, loginWindowSec } from '../../lib/k6-options';
+import { buildK6Options } from '../../lib/k6-options';
+import { loginDelaySec, loginWindowSec } from '../../lib/run-phases';
 import { readRunSettings } from '../../lib/run-settings';
 
 test('RPM becomes a constant arrival rate per minute with one VU per session', () => {

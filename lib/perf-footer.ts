@@ -16,9 +16,9 @@ export interface PerfInfo {
   readonly sessionWaitMs: number;
 }
 
-const MARKER = 'performanceinfo';
+export const PERF_MARKER = 'performanceinfo';
 /** The footer block is ~1,300 characters; what follows it is not read. */
-const BLOCK_CHARS = 3000;
+export const PERF_BLOCK_CHARS = 3000;
 const UNIT_MB: Record<string, number> = { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 };
 
 /**
@@ -41,9 +41,12 @@ function after(block: string, label: string, skipTag = false): { value: number; 
 
 /** The footer's figures, or null when the page has none. Searches from the end: the footer is last. */
 export function parsePerfFooter(body: string): PerfInfo | null {
-  const at = body.lastIndexOf(MARKER);
-  if (at < 0) return null;
-  const block = body.substring(at, at + BLOCK_CHARS);
+  const at = body.lastIndexOf(PERF_MARKER);
+  return at < 0 ? null : parsePerfBlock(body.substring(at, at + PERF_BLOCK_CHARS));
+}
+
+/** The figures of a footer block, which starts at the marker. */
+export function parsePerfBlock(block: string): PerfInfo | null {
   const time = after(block, 'class="timeused', true);
   const reads = after(block, 'DB reads/writes: ');
   if (time === null || reads === null) return null;

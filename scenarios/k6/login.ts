@@ -6,6 +6,7 @@
 import http, { CookieJar, RefinedResponse, ResponseType } from 'k6/http';
 import type { UserCredential } from '../../lib/config';
 import { advanceLogin, LoginFailureKind, LoginResponse, startLogin } from '../../lib/login-flow';
+import { PERF_MARKER } from '../../lib/perf-footer';
 import { PROBE_PASSES } from '../../lib/run-phases';
 import { LOGIN_FAILURE_KINDS } from '../../lib/metric-names';
 import * as metrics from './metrics';
@@ -14,8 +15,6 @@ import type { RunContext } from './run-context';
 export type LoginResult = { readonly ok: true; readonly footer: boolean } | { readonly ok: false; readonly failure: LoginFailureKind; readonly detail: string };
 
 const LOGIN_TAGS = { phase: 'login', name: 'moodle login' };
-/** Moodle's performance footer marker, looked for on the login form (see perf-footer.ts). */
-const FOOTER_MARKER = 'performanceinfo';
 
 function toLoginResponse(res: RefinedResponse<ResponseType | undefined>): LoginResponse {
   return {
@@ -38,7 +37,7 @@ export function loginOnce(ctx: RunContext, user: UserCredential, jar: CookieJar)
     const req = step.request;
     const res = req.method === 'GET' ? http.get(req.url, params) : http.post(req.url, req.form ?? null, params);
     const parsed = toLoginResponse(res as RefinedResponse<ResponseType | undefined>);
-    if (step.state.phase === 'page' && parsed.body !== null && parsed.body.lastIndexOf(FOOTER_MARKER) >= 0) footer = true;
+    if (step.state.phase === 'page' && parsed.body !== null && parsed.body.lastIndexOf(PERF_MARKER) >= 0) footer = true;
     step = advanceLogin(site, step.state, parsed, user);
   }
   return step.kind === 'failure' ? { ok: false, failure: step.failure, detail: step.detail } : { ok: true, footer };

@@ -5,11 +5,13 @@ import exec from 'k6/execution';
 import http from 'k6/http';
 import { sleep } from 'k6';
 import { classifyResponse, FailureReason, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
+import { FooterReader } from '../../lib/footer-bytes';
 import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
 import { stripSesskey } from '../../lib/browser/sesskey';
+import { k6ByteCodec } from './byte-codec';
 import * as metrics from './metrics';
 import { logFailure } from './failure-log';
 import type { RunContext } from './run-context';
@@ -27,7 +29,7 @@ const WARMUP_SEED_SALT = 0x5bd1e995;
 type Params = { timeout?: string; responseType: 'binary' | 'text'; tags: Record<string, string> };
 
 interface EndpointTags {
-  /** Body as bytes (k6 hands the script a view of them, not a string), or as text for the footer. */
+  /** Body as bytes (k6 hands the script a view of them, not a string), or as text for browser emulation. */
   readonly bytes: Params;
   readonly text: Params;
   readonly success: Record<string, string>;
@@ -49,6 +51,7 @@ export class RequestRunner {
   afterPage: AfterPage | null = null;
   private readonly tags: EndpointTags[];
   private readonly policy: RetryPolicy;
+  private readonly footerReader = new FooterReader(k6ByteCodec);
 
   constructor(private readonly ctx: RunContext) {
     // k6 converts the params object on every request, so it holds only what differs from the
@@ -84,10 +87,11 @@ export class RequestRunner {
       return;
     }
     const url = this.ctx.baseUrl + planned.path;
-    // Only a site that shows the performance footer (seen on its login form), or browser
-    // emulation (assets and sesskey come from the page), costs k6 turning each page into a
-    // string; otherwise the page stays bytes and only its head is read.
-    const text = session.footer || this.ctx.settings.emulateBrowser;
+    // Only browser emulation (assets and sesskey come from the whole page) costs k6 turning each
+    // page into a string; otherwise the page stays bytes, and only its head and, on a site that
+    // shows the performance footer (seen on its login form), the footer are decoded.
+    const text = this.ctx.settings.emulateBrowser;
+    const readFooter = session.footer || text;
     for (let attempt = 0; ; attempt++) {
       const started = this.ctx.settings.requestLog ? Date.now() : 0;
       if (attempt > 0) m.retries.add(1, tags.attempt);
@@ -96,15 +100,16 @@ export class RequestRunner {
       // a whole map), so each field is read once, and headers and body only when needed.
       const status = res.status;
       const is2xx = status >= 200 && status < 300;
-      const body = text && status !== 0 ? (res.body as string | null) : null;
-      const head = !is2xx ? null : text ? body : headOf(res.body as ArrayBuffer | null);
+      const raw = status !== 0 && (is2xx || readFooter) ? (res.body as string | ArrayBuffer | null) : null;
+      const body = text ? (raw as string | null) : null;
+      const head = !is2xx ? null : text ? body : headOf(raw as ArrayBuffer | null);
       const location = status >= 300 && status < 400 ? (res.headers.Location ?? null) : null;
       const durationMs = status === 0 ? 0 : res.timings.duration;
       const outcome: Outcome = classifyResponse(status, location, head, url, this.ctx.paths, status === 0 ? res.error_code : 0);
       if (status !== 0) m.duration.add(durationMs, outcome.ok ? tags.success : tags.failure);
       // The footer feeds the server metrics (successful load attempts) and the request log (all).
       const recordServer = outcome.ok && phase === 'load';
-      const perf = body !== null && (recordServer || this.ctx.settings.requestLog) ? parsePerfFooter(body) : null;
+      const perf = raw !== null && readFooter && (recordServer || this.ctx.settings.requestLog) ? this.perfOf(raw, i) : null;
       if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
       if (!outcome.ok && this.ctx.settings.errorLog) {
@@ -120,6 +125,11 @@ export class RequestRunner {
       const retryAfter = parseRetryAfterMs(res.headers['Retry-After'], Date.now());
       sleep(backoffMs(this.policy, attempt, uniform(seed, iteration, RETRY_DRAW_BASE + attempt), retryAfter) / 1000);
     }
+  }
+
+  /** The footer of a page kept as text (browser emulation) or as bytes. */
+  private perfOf(body: string | ArrayBuffer, endpointIndex: number): PerfInfo | null {
+    return typeof body === 'string' ? parsePerfFooter(body) : this.footerReader.read(body, endpointIndex);
   }
 
   private finish(m: metrics.PhaseMetrics, tags: EndpointTags, endpointIndex: number, outcome: Outcome): void {

@@ -1,8 +1,9 @@
 // `make bench-hotpath PART=rate|memory|latency`: issue 17's side-by-side figures in one run each,
 // against the simulator's real-size pages (/my/, the 214 KB dashboard, in a logged-in session).
 // Each part holds the heavy lock for under 10 minutes; results merge into bench/hotpath-results.json.
-//   rate:    highest sustained rate, moodle-load vs bare k6 discarding bodies (site without the
-//            footer), and vs bare k6 reading strings (site with the footer)
+//   rate:    highest sustained rate, moodle-load vs bare k6 discarding bodies and vs bare k6
+//            reading each body's head as bytes (site without the footer), and vs bare k6 reading
+//            strings (site with the footer)
 //   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
@@ -92,7 +93,7 @@ async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: 
   return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples };
 }
 
-async function bare(mode: 'discard' | 'strings', sim: Simulator, rpm: number, sec: number, vus: number): Promise<Step> {
+async function bare(mode: 'discard' | 'strings' | 'bytes', sim: Simulator, rpm: number, sec: number, vus: number): Promise<Step> {
   const summary = join(dir, `bare-${Date.now()}.json`);
   const u = sim.users[0]!;
   const env = { MODE: mode, RPM: rpm, DURATION: sec, VUS: vus, BASE: sim.url, URL: sim.url + PAGE, USERNAME: u.username, PASSWORD: u.password, SUMMARY: summary };
@@ -141,13 +142,13 @@ const VUS = 200;
 if (part === 'rate') {
   const plain = await startSimulator({ maxUserId: 10000 });
   const footer = await startSimulator({ maxUserId: 10000, perfFooter: true });
-  say('rate, site without the footer: moodle-load vs bare k6 discarding bodies');
-  const noFooter = { bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS), RATES), ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS), RATES), before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS), RATES) : null };
+  say('rate, site without the footer: moodle-load vs bare k6 discarding bodies, and vs bare k6 reading the head of each body as bytes');
+  const noFooter = { bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS), RATES), bareBytes: await ceiling('bare bytes', (r) => bare('bytes', plain, r, STEP_SEC, VUS), RATES), ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS), RATES), before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS), RATES) : null };
   say('rate, site with the footer: moodle-load vs bare k6 reading strings');
   const withFooter = { bareStrings: await ceiling('bare strings', (r) => bare('strings', footer, r, STEP_SEC, VUS), RATES), ours: await ceiling('ours', (r) => ours(CLI, footer, r, STEP_SEC, VUS), RATES), before: before ? await ceiling('before', (r) => ours(before, footer, r, STEP_SEC, VUS), RATES) : null };
   await plain.close();
   await footer.close();
-  results.rate = { page: PAGE, stepSec: STEP_SEC, vus: VUS, noFooter, withFooter, ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN), ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN) };
+  results.rate = { page: PAGE, stepSec: STEP_SEC, vus: VUS, noFooter, withFooter, ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN), ratioNoFooterBytes: noFooter.ours.max / (noFooter.bareBytes.max || NaN), ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN) };
 } else if (part === 'memory') {
   // Peak: 1,000 VUs at 6,000 rpm (the issue's condition). Growth: 1,000 req/s (200 VUs, which
   // this machine sustains), RSS after the first minute.

@@ -55,6 +55,12 @@ test('footer from bytes: the same figures as from the whole text, on real pages 
   }
   assert.ok(new FooterReader(counting().codec).read(bytesOf(read('perf-course-view_loggedin_id4.html')), 0), 'found 91 KB before the end');
   assert.equal(new FooterReader(counting().codec).read(new ArrayBuffer(0), 0), null);
+  // Bodies shorter than the marker, or ending in part of it: nothing read past their end.
+  for (const text of ['p', 'performanceinf', 'performanceinfo', `${page(12, 5000)}xperformanceinf`, `${page(12, 5000)}xperforman`]) {
+    const reader = new FooterReader(counting().codec);
+    assert.deepEqual(reader.read(bytesOf(text), 0), parsePerfFooter(text), text.slice(-20));
+    assert.deepEqual(reader.read(bytesOf(text), 0), parsePerfFooter(text), `again: ${text.slice(-20)}`);
+  }
 });
 
 test('footer from bytes: the last footer is found wherever the search windows\' edges fall', () => {
@@ -104,7 +110,7 @@ test('footer from bytes: one reader over many pages gives each page\'s own figur
   }
   // Once known, a page's footer costs its block where it was (give or take SLACK_BYTES), or the
   // near window when it moved further (either way), never the search from the end.
-  const atPlace = SLACK_BYTES + PERF_BLOCK_CHARS;
+  const atPlace = 2 * SLACK_BYTES + PERF_BLOCK_CHARS;
   const near = atPlace + 2 * NEAR_BYTES + PERF_MARKER.length + PERF_BLOCK_CHARS;
   for (const [reads, fromEnd, most] of [
     [38, 2 * NEAR_BYTES, atPlace],

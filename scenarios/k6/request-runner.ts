@@ -108,8 +108,11 @@ export class RequestRunner {
       const outcome: Outcome = classifyResponse(status, location, head, url, this.ctx.paths, status === 0 ? res.error_code : 0);
       if (status !== 0) m.duration.add(durationMs, outcome.ok ? tags.success : tags.failure);
       // The footer feeds the server metrics (successful load attempts) and the request log (all).
+      // It is read in the warm-up too, figures unused: a VU's first read of an endpoint searches back
+      // from the page's end, and 200 VUs doing that at once when the timed phase started made it drop
+      // iterations in its first second (BENCHMARKS.md, "fourth pass").
       const recordServer = outcome.ok && phase === 'load';
-      const perf = raw !== null && readFooter && (recordServer || this.ctx.settings.requestLog) ? this.perfOf(raw, i) : null;
+      const perf = raw !== null && readFooter && (outcome.ok || this.ctx.settings.requestLog) ? this.perfOf(raw, i) : null;
       if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
       if (!outcome.ok && this.ctx.settings.errorLog) {

@@ -66,6 +66,12 @@ test('the performance footer gives exact per-endpoint DB figures; none gives a w
   assert.ok(summary.server.requests === summary.success);
   assert.ok(!summary.warnings.some((w: string) => /performance footer/.test(w)));
 
+  // The warm-up reads each page's footer too (so each VU knows where it is), but its figures count nowhere.
+  const warmed = JSON.parse(readFileSync(await runTo('footer-warm', ['--warmup', '2']), 'utf8'));
+  assert.equal(warmed.warmup_sec, 2);
+  assert.equal(warmed.server.requests, warmed.success);
+  for (const [name, e] of Object.entries(warmed.endpoints) as [string, { success: number; server: { requests: number } }][]) assert.equal(e.server.requests, e.success, name);
+
   const plain = await startSimulator();
   try {
     const d = tempDir();

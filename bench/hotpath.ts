@@ -7,10 +7,11 @@
 //   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
-// The rate and latency parts ramp each run up over WARMUP_SEC (default 3) before its timed step, bare k6 and
-// moodle-load alike (--warmup): without it, every k6 process, bare ones included, drops
-// iterations in the first half second at full rate, and that transient, not the rate it sustains,
-// decided the ceiling (BENCHMARKS.md, "fourth pass"). WARMUP_SEC=0 measures with it.
+// The rate and latency parts ramp each run up over WARMUP_SEC (default 3) before its timed
+// step, bare k6 and moodle-load alike (--warmup): started at full rate, runs near this machine's
+// limit, bare k6's too, dropped iterations in their first second only, and that transient
+// decided the ceilings (BENCHMARKS.md, "fourth pass"). WARMUP_SEC=0 starts each step at full
+// rate, as before.
 // RATES and RATES_FOOTER are the steps tried on the site without and with the footer.
 // BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. the previous commit's.
 // STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample);
@@ -31,6 +32,8 @@ const PAGE = '/my/';
 const STEP_SEC = Number(process.env.STEP_SEC ?? 10);
 const STREAM = process.env.STREAM === '1';
 const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 3);
+// moodle-load's --warmup takes whole seconds.
+if (!Number.isInteger(WARMUP_SEC) || WARMUP_SEC < 0) throw new Error(`WARMUP_SEC must be a whole number of seconds, not ${process.env.WARMUP_SEC}`);
 
 interface Sampled {
   code: number | null;
@@ -145,18 +148,21 @@ const results: Record<string, unknown> = existsSync(RESULTS) ? JSON.parse(readFi
 const kept = STREAM ? results[part] : undefined;
 const started = Date.now();
 const load = { before: loadavg().map((x) => Math.round(x * 100) / 100) };
-const RATES = (process.env.RATES ?? '60000,90000,120000,150000,180000').split(',').map(Number);
-const RATES_FOOTER = (process.env.RATES_FOOTER ?? process.env.RATES ?? '60000,90000,120000,150000,180000').split(',').map(Number);
+const LATENCY_FALLBACK_RPM = 30000;
+/** Long enough for 10,000 samples at 30,000 rpm: the p99 rests on 100 of them. */
+const LATENCY_SEC = 20;
+const DEFAULT_RATES = '60000,90000,120000,150000,180000';
+const RATES = (process.env.RATES ?? DEFAULT_RATES).split(',').map(Number);
+const RATES_FOOTER = (process.env.RATES_FOOTER ?? process.env.RATES ?? DEFAULT_RATES).split(',').map(Number);
 const VUS = 200;
 
 if (part === 'rate') {
   const plain = await startSimulator({ maxUserId: 10000 });
   const footer = await startSimulator({ maxUserId: 10000, perfFooter: true });
   say(`rate, ${STEP_SEC} s steps after a ${WARMUP_SEC} s ramp; site without the footer: moodle-load vs bare k6 discarding bodies, and vs bare k6 reading the head of each body as bytes`);
-  const w = WARMUP_SEC;
-  const noFooter = { bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS, w), RATES), bareBytes: await ceiling('bare bytes', (r) => bare('bytes', plain, r, STEP_SEC, VUS, w), RATES), ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS, w), RATES), before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS, w), RATES) : null };
+  const noFooter = { bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES), bareBytes: await ceiling('bare bytes', (r) => bare('bytes', plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES), ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES), before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES) : null };
   say('rate, site with the footer: moodle-load vs bare k6 reading strings');
-  const withFooter = { bareStrings: await ceiling('bare strings', (r) => bare('strings', footer, r, STEP_SEC, VUS, w), RATES_FOOTER), ours: await ceiling('ours', (r) => ours(CLI, footer, r, STEP_SEC, VUS, w), RATES_FOOTER), before: before ? await ceiling('before', (r) => ours(before, footer, r, STEP_SEC, VUS, w), RATES_FOOTER) : null };
+  const withFooter = { bareStrings: await ceiling('bare strings', (r) => bare('strings', footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER), ours: await ceiling('ours', (r) => ours(CLI, footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER), before: before ? await ceiling('before', (r) => ours(before, footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER) : null };
   await plain.close();
   await footer.close();
   results.rate = { page: PAGE, stepSec: STEP_SEC, warmupSec: WARMUP_SEC, vus: VUS, noFooter, withFooter, ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN), ratioNoFooterBytes: noFooter.ours.max / (noFooter.bareBytes.max || NaN), ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN) };
@@ -199,11 +205,13 @@ if (part === 'rate') {
   say(`  ours: peak ${long.k6PeakRssMb} MB, RSS ${after[0]?.mb} MB at 60 s, ${after[after.length - 1]?.mb} MB at the end, growth ${slope} MB/h (least squares), dropped ${long.dropped}`);
   results.growth = { growthSec, rpm: 60000, vus: 200, total: long.total, dropped: long.dropped, k6PeakRssMb: long.k6PeakRssMb, k6CpuSec: long.k6CpuSec, growthMbPerHour: slope, samples: (long.samples ?? []).filter((_, i) => i % 5 === 0) };
 } else if (part === 'latency') {
-  // Half of this build's highest sustained rate from the last PART=rate (30,000 rpm if none),
-  // after the same ramp as the rate part, so that the p99 is the steady state's, not the start's.
+  // Half of moodle-load's highest sustained rate in the last PART=rate written to the results
+  // file (run PART=rate first on the build measured), after the same ramp as the rate part, so
+  // that the p99 is the steady state's, not the start's. Without a rate result: 30,000 rpm, the
+  // rate earlier passes used.
   const lastRate = results.rate as { noFooter?: { ours?: { max?: number } } } | undefined;
-  const rpm = Number(process.env.LATENCY_RPM ?? (lastRate?.noFooter?.ours?.max ? lastRate.noFooter.ours.max / 2 : 30000));
-  const sec = 20;
+  const rpm = Number(process.env.LATENCY_RPM ?? (lastRate?.noFooter?.ours?.max ? lastRate.noFooter.ours.max / 2 : LATENCY_FALLBACK_RPM));
+  const sec = LATENCY_SEC;
   const sim = await startSimulator({ maxUserId: 10000 });
   sim.setLatency('*', 50);
   const vus = Math.ceil((rpm / 60) * 0.05 * 3) + 20;

@@ -108,11 +108,13 @@ export class RequestRunner {
       const outcome: Outcome = classifyResponse(status, location, head, url, this.ctx.paths, status === 0 ? res.error_code : 0);
       if (status !== 0) m.duration.add(durationMs, outcome.ok ? tags.success : tags.failure);
       // The footer feeds the server metrics (successful load attempts) and the request log (all).
-      // It is read in the warm-up too, figures unused: a VU's first read of an endpoint searches back
-      // from the page's end, and 200 VUs doing that at once when the timed phase started made it drop
-      // iterations in its first second (BENCHMARKS.md, "fourth pass").
+      // A page kept as bytes has its footer read in the warm-up too, figures unused: a VU's first read
+      // of an endpoint searches back from the page's end, and every VU doing that at once when the
+      // timed phase started made it drop iterations (BENCHMARKS.md, "fourth pass"). Text pages
+      // (--emulate-browser) are parsed whole each time, so reading them early would gain nothing.
       const recordServer = outcome.ok && phase === 'load';
-      const perf = raw !== null && readFooter && (outcome.ok || this.ctx.settings.requestLog) ? this.perfOf(raw, i) : null;
+      const learnFooter = outcome.ok && !text;
+      const perf = raw !== null && readFooter && (recordServer || learnFooter || this.ctx.settings.requestLog) ? this.perfOf(raw, i) : null;
       if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
       if (!outcome.ok && this.ctx.settings.errorLog) {

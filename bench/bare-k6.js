@@ -75,7 +75,7 @@ export function handleSummary(data) {
     [__ENV.SUMMARY]: JSON.stringify({
       total: load ? load.values.count : 0,
       dropped_iterations: m['dropped_iterations{scenario:bare}'] ? m['dropped_iterations{scenario:bare}'].values.count : 0,
-      warmup_dropped_iterations: m['dropped_iterations{scenario:warmup}'] ? m['dropped_iterations{scenario:warmup}'].values.count : 0,
+      ...(WARMUP_SEC > 0 ? { warmup_dropped_iterations: m['dropped_iterations{scenario:warmup}'] ? m['dropped_iterations{scenario:warmup}'].values.count : 0 } : {}),
       latency_ms_p50: dur ? dur.values['p(50)'] : null,
       latency_ms_p99: dur ? dur.values['p(99)'] : null,
     }),

@@ -48,7 +48,7 @@ async function bisect(...args: string[]) {
   return runCli(['bisect-check', '--config', config, ...LOAD, ...args], 60_000).done;
 }
 
-test('the performance footer gives exact per-endpoint DB figures; none gives a warning once', { timeout: 60_000 }, async () => {
+test('the performance footer gives exact per-endpoint DB figures; none gives a warning once', { timeout: 90_000 }, async () => {
   unchanged();
   const summary = JSON.parse(readFileSync(await runTo('footer'), 'utf8'));
   const expected: Record<string, string> = { '/my/': '/my/', '/course/view.php?id={courseid}': '/course/view.php', '/mod/forum/view.php?id={cmid}': '/mod/forum/view.php', '/user/profile.php?id={userid}': '/user/profile.php' };

@@ -16,7 +16,6 @@ const bytes = __ENV.MODE === 'bytes';
 /** As lib/outcome.ts's HEAD_BYTES. */
 const HEAD_BYTES = 512;
 const bytesParams = { responseType: 'binary' };
-const loadParams = {};
 
 export const options = {
   scenarios: {
@@ -58,7 +57,7 @@ export function login() {
 
 let found = 0;
 export default function () {
-  const res = http.get(__ENV.URL, bytes ? bytesParams : loadParams);
+  const res = http.get(__ENV.URL, bytes ? bytesParams : undefined);
   if (strings && res.body.indexOf('performanceinfo') >= 0) found++;
   if (bytes) {
     const body = res.body;

@@ -211,12 +211,11 @@ if (part === 'rate') {
   // rate earlier passes used.
   const lastRate = results.rate as { noFooter?: { ours?: { max?: number } } } | undefined;
   const rpm = Number(process.env.LATENCY_RPM ?? (lastRate?.noFooter?.ours?.max ? lastRate.noFooter.ours.max / 2 : LATENCY_FALLBACK_RPM));
-  const sec = LATENCY_SEC;
   const sim = await startSimulator({ maxUserId: 10000 });
   sim.setLatency('*', 50);
   const vus = Math.ceil((rpm / 60) * 0.05 * 3) + 20;
-  const a = await ours(CLI, sim, rpm, sec, vus, WARMUP_SEC);
-  const b = await bare('discard', sim, rpm, sec, vus, WARMUP_SEC);
+  const a = await ours(CLI, sim, rpm, LATENCY_SEC, vus, WARMUP_SEC);
+  const b = await bare('discard', sim, rpm, LATENCY_SEC, vus, WARMUP_SEC);
   await sim.close();
   const added = (s: Step) => (s.p99 === null ? null : Math.round((s.p99 - 50) * 100) / 100);
   say(`  at ${rpm} rpm after a ${WARMUP_SEC} s ramp, 50 ms page: ours p99 ${a.p99} ms (+${added(a)}), bare p99 ${b.p99} ms (+${added(b)})`);

@@ -4,7 +4,7 @@
 // for, so lib/summary-files.ts builds the same summary either way. Percentiles are k6's
 // definition (linear interpolation between the two nearest ranks) over the histogram: exact
 // for whole numbers, within 0.5% otherwise (the bucket's middle stands for its values).
-import type { SeriesDelta, SeriesKind, StatsMessage, StatsReport } from '../lib/stats-stream';
+import type { SeriesDelta, SeriesKind, StatsReport } from '../lib/stats-stream';
 import type { K6Metrics } from '../lib/summary';
 
 // Whole numbers (DB reads, DB writes, included files) are kept exactly; any other value goes to a
@@ -119,22 +119,12 @@ const PERCENTILES: readonly [string, number][] = [
 
 export class StreamCollector {
   private readonly series = new Map<string, MergedSeries>();
-  private setupData: Readonly<Record<string, unknown>> | undefined;
   /** Reports taken in, for the CLI's own checks. */
   reports = 0;
 
-  accept(message: StatsMessage): void {
-    if ('setup' in message) {
-      this.setupData = message.setup;
-      return;
-    }
+  accept(report: StatsReport): void {
     this.reports++;
-    for (const d of (message as StatsReport).series) this.seriesOf(d).add(d);
-  }
-
-  /** setup()'s data as the VU printed it (undefined: setup did not finish). */
-  get setup(): Readonly<Record<string, unknown>> | undefined {
-    return this.setupData;
+    for (const d of report.series) this.seriesOf(d).add(d);
   }
 
   private seriesOf(d: SeriesDelta): MergedSeries {

@@ -1,4 +1,4 @@
-import type { RunStatus } from '../lib/run-status';
+import type { EndRecord } from '../lib/channel';
 
 // Exit codes of the moodle-load CLI (documented in the README).
 export const EXIT = {
@@ -25,10 +25,10 @@ export const K6_EXIT = {
 } as const;
 
 /**
- * The CLI's exit code from k6's and the run status the script wrote (lib/run-status.ts; null
- * when k6 wrote none). Why a run stopped comes from the status, never from k6's log text.
+ * The CLI's exit code from k6's and the end record the script wrote (lib/channel.ts; null when
+ * k6 wrote none). Why a run stopped comes from the record, never from k6's log text.
  */
-export function exitCodeForRun(k6Code: number | null, interrupted: boolean, status: RunStatus | null): number {
+export function exitCodeForRun(k6Code: number | null, interrupted: boolean, status: Pick<EndRecord, 'stop'> | null): number {
   if (interrupted) return EXIT.interrupted;
   if (status?.stop === 'site_unreachable') return EXIT.siteUnreachable;
   if (status?.stop === 'no_session') return EXIT.noSession;

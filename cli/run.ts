@@ -1,32 +1,32 @@
-// The CLI's run: validate everything before k6 starts (so bad input sends nothing), start
-// k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
-// stdout, also after Ctrl-C.
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, WriteStream } from 'node:fs';
+// The CLI's run: validate everything before k6 starts (so bad input sends nothing), run k6 on the
+// bundled scenario (cli/k6/k6-run.ts), show progress on stderr, and print the summary on stdout,
+// also after Ctrl-C.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { dirname, resolve } from 'node:path';
 import { StreamCollector } from '../analysis/stream-stats';
+import type { ChannelRecord, EndRecord } from '../lib/channel';
 import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../lib/config';
-import { EXIT, exitCodeForRun } from './exit-codes';
+import { ERROR_LOG, ErrorRecord } from '../lib/error-log';
+import { resolveBeside } from '../lib/paths';
+import { REQUEST_LOG, RequestLogRecord } from '../lib/request-log';
+import { defaultSummaryPath, RunSettings } from '../lib/run-settings';
+import type { Summary } from '../lib/summary';
+import type { SetupData } from '../lib/summary-files';
+import type { CliOptions } from './args';
 import { dashboardPeriodSec } from './dashboard-period';
 import { endpointTable } from './endpoint-table';
-import { pageViewTable } from './page-view-table';
-import { errorCsvHeader, ErrorLogFormat, errorLogFormatOf, formatErrorRecord } from '../lib/error-log';
-import { parseK6LogLine } from './k6-log';
-import { resolveBeside } from '../lib/paths';
-import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-log';
-import { defaultSummaryPath, RunSettings } from '../lib/run-settings';
-import { parseRunStatus, RunStatus, RunStatusError } from '../lib/run-status';
-import type { Summary } from '../lib/summary';
-import type { CliOptions } from './args';
+import { EXIT, exitCodeForRun } from './exit-codes';
+import { K6Run, K6RunResult } from './k6/k6-run';
 import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6-binary';
-import { k6Invocation } from './k6-invocation';
+import { DashboardSettings, k6Invocation } from './k6-invocation';
+import { pageViewTable } from './page-view-table';
 import { followProgress } from './progress';
 import { progressLine } from './progress-line';
-import { streamedProgress, writeStreamedSummary } from './streamed-summary';
+import { RecordWriter } from './record-writer';
 import { addServerResources, startServerStats } from './server-stats/run-hook';
+import type { ResourceSampler } from './server-stats/sampler';
+import { streamedProgress, writeStreamedSummary } from './streamed-summary';
 
 export interface RunIo {
   readonly stdout: (text: string) => void;
@@ -34,12 +34,6 @@ export interface RunIo {
 }
 
 export class BadInputError extends Error {}
-
-/** What k6 logs (once) when constant-arrival-rate finds no free VU for an iteration. */
-const K6_DROPPED_WARNING = 'Insufficient VUs';
-
-/** k6 warns once per failed request; the CLI shows this many and counts the rest. */
-const MAX_FAILED_REQUEST_LINES = 5;
 
 /** Reads and validates the config now, with the same validator k6 runs. */
 function checkConfig(settings: RunSettings): MoodleConfig {
@@ -61,48 +55,6 @@ function checkConfig(settings: RunSettings): MoodleConfig {
   }
 }
 
-function openRequestLog(path: string | undefined): { stream: WriteStream; format: LogFormat } | undefined {
-  if (path === undefined) return undefined;
-  const format = logFormatOf(path) as LogFormat;
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const stream = createWriteStream(path);
-  if (format === 'csv') stream.write(csvHeader());
-  return { stream, format };
-}
-
-function openErrorLog(path: string | undefined): { stream: WriteStream; format: ErrorLogFormat } | undefined {
-  if (path === undefined) return undefined;
-  const format = errorLogFormatOf(path) as ErrorLogFormat;
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const stream = createWriteStream(path);
-  if (format === 'csv') stream.write(errorCsvHeader());
-  return { stream, format };
-}
-
-/** What a person reads at the end, on stderr: the per-endpoint table and the run's warnings. */
-function report(summary: Summary, status: RunStatus | null, io: RunIo): void {
-  if (summary.attempts > 0 || summary.total > 0) io.stderr(endpointTable(summary));
-  if (summary.page_views) io.stderr(pageViewTable(summary.page_views));
-  for (const w of status?.warnings ?? summary.warnings) io.stderr(`moodle-load: warning: ${w}`);
-}
-
-/** The status handleSummary wrote (null when k6 wrote none: it crashed or was killed). */
-function readStatus(path: string, io: RunIo): RunStatus | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-  try {
-    return parseRunStatus(text);
-  } catch (e) {
-    if (!(e instanceof RunStatusError)) throw e;
-    io.stderr(`moodle-load: the run status k6 wrote cannot be read: ${e.message}`);
-    return null;
-  }
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -114,162 +66,158 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function runLoad(projectRoot: string, options: CliOptions, io: RunIo): Promise<number> {
-  const given = options.settings;
-  const statusDir = mkdtempSync(join(tmpdir(), 'moodle-load-status-'));
+/** The settings k6 gets from the CLI: paths made absolute, the record channel on. */
+function cliSettings(given: RunSettings): RunSettings {
+  return {
+    ...given,
+    configPath: resolve(given.configPath),
+    summaryPath: resolve(given.summaryPath ?? defaultSummaryPath(new Date())),
+    summaryToStdout: false,
+    channel: true,
+    k6Version: PINNED_K6_VERSION,
+    // An output named in the shell (K6_OUT) wants our metrics too.
+    metricsToK6: given.metricsToK6 || (given.streamStats && (process.env.K6_OUT ?? '') !== ''),
+  };
+}
+
+/** What must be in place before k6 starts: a valid config and the pinned k6. Null with the exit code said. */
+function preflight(projectRoot: string, settings: RunSettings, io: RunIo): { config: MoodleConfig; k6: string } | number {
   try {
-    return await runChecked(projectRoot, options, io, {
-      ...given,
-      configPath: resolve(given.configPath),
-      summaryPath: resolve(given.summaryPath ?? defaultSummaryPath(new Date())),
-      summaryToStdout: false,
-      statusPath: join(statusDir, 'status.json'),
-      k6Version: PINNED_K6_VERSION,
-      // An output named in the shell (K6_OUT) wants our metrics too.
-      metricsToK6: given.metricsToK6 || (given.streamStats && (process.env.K6_OUT ?? '') !== ''),
-    });
-  } finally {
-    rmSync(statusDir, { recursive: true, force: true });
+    return { config: checkConfig(settings), k6: findK6(projectRoot, process.env) };
+  } catch (e) {
+    if (!(e instanceof BadInputError) && !(e instanceof K6MissingError)) throw e;
+    io.stderr(`moodle-load: ${e.message}`);
+    return e instanceof BadInputError ? EXIT.badInput : EXIT.k6Missing;
   }
 }
 
-async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, settings: RunSettings): Promise<number> {
-  let config: MoodleConfig;
-  try {
-    config = checkConfig(settings);
-  } catch (e) {
-    if (e instanceof BadInputError) {
-      io.stderr(`moodle-load: ${e.message}`);
-      return EXIT.badInput;
-    }
-    throw e;
-  }
-  let k6: string;
-  try {
-    k6 = findK6(projectRoot, process.env);
-  } catch (e) {
-    if (e instanceof K6MissingError) {
-      io.stderr(`moodle-load: ${e.message}`);
-      return EXIT.k6Missing;
-    }
-    throw e;
-  }
+/** The files a run writes besides its summary, and the server sampler: open while k6 runs. */
+interface RunOutputs {
+  readonly requestLog: RecordWriter<RequestLogRecord> | undefined;
+  readonly errorLog: RecordWriter<ErrorRecord> | undefined;
+  readonly sampler: ResourceSampler | undefined;
+}
+
+async function openOutputs(options: CliOptions, settings: RunSettings, config: MoodleConfig, io: RunIo): Promise<RunOutputs> {
   const summaryPath = settings.summaryPath as string;
-  const reportPath = options.reportPath === undefined ? undefined : resolve(options.reportPath);
   // A file left by an earlier run must never pass for this run's result if k6 writes none.
-  for (const path of [summaryPath, reportPath]) {
+  for (const path of [summaryPath, options.reportPath === undefined ? undefined : resolve(options.reportPath)]) {
     if (path === undefined) continue;
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
   }
-
-  const requestLog = openRequestLog(options.logPath);
-  const errorLog = openErrorLog(options.errorsPath);
-
-  const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
-  // Progress follows k6's web dashboard, or with --stream-stats the VUs' own reports (the
-  // dashboard keeps samples too).
-  const streamed = settings.streamStats ? new StreamCollector() : undefined;
-  const dashboardPort = streamed ? 0 : await freePort();
-  const periodSec = dashboardPeriodSec({ progressSec: options.progressSec, report: options.reportPath !== undefined, runSec: settings.durationSec + settings.warmupSec });
-  const invocation = k6Invocation({
-    projectRoot,
-    settings,
-    outputs: options.outputs,
-    ...(streamed ? {} : { dashboard: { port: dashboardPort, periodSec, exportPath: reportPath } }),
-    baseEnv: process.env,
-  });
-  const child = spawn(k6, invocation.args, {
-    // Own process group: a terminal's Ctrl-C reaches only this process, which forwards it
-    // once (a second SIGINT would make k6 skip the summary).
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: invocation.env,
-  });
-  const killChild = () => child.kill('SIGKILL');
-  process.on('exit', killChild);
-
-  // k6 prints nothing useful on stdout here (the summary goes to a file); keep stdout for JSON.
-  let requestFailures = 0;
-  let k6Dropped = false;
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      const parsed = parseK6LogLine(line);
-      if (parsed.kind === 'text') {
-        io.stderr(parsed.text);
-        if (parsed.text.includes(K6_DROPPED_WARNING)) k6Dropped = true;
-      } else if (parsed.kind === 'request-failed') {
-        // A dead site fails thousands of requests a second: show a few, count the rest.
-        if (++requestFailures <= MAX_FAILED_REQUEST_LINES) io.stderr(`k6: request failed: ${parsed.text}`);
-      } else if (parsed.kind === 'stats') streamed?.accept(parsed.message);
-      else if (parsed.kind === 'error') errorLog?.stream.write(formatErrorRecord(parsed.record, errorLog.format));
-      else requestLog?.stream.write(formatRecord(parsed.record, requestLog.format));
-    });
-  }
-  const printProgress = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
-  const target = { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec, droppedLoadOnly: streamed !== undefined };
-  let stopProgress: () => void;
-  if (streamed) {
-    const line = () => progressLine(streamedProgress(streamed, settings, Date.now(), k6Dropped), target);
-    const timer = setInterval(() => printProgress(line()), options.progressSec * 1000);
-    stopProgress = () => {
-      clearInterval(timer);
-      printProgress(line());
-    };
-  } else stopProgress = followProgress(dashboardPort, target, { periodSec, progressSec: options.progressSec }, printProgress);
-
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr(`moodle-load: ${signal}: stopping the run; the summary covers what ran (press Ctrl-C again to quit at once)`);
-      child.kill('SIGINT');
-    } else {
-      child.kill('SIGKILL');
-      process.exit(EXIT.interrupted);
-    }
+  const baseUrl = settings.baseUrl ?? config.baseUrl;
+  return {
+    requestLog: options.logPath === undefined ? undefined : new RecordWriter(options.logPath, REQUEST_LOG),
+    errorLog: options.errorsPath === undefined ? undefined : new RecordWriter(options.errorsPath, ERROR_LOG),
+    sampler: options.serverStats ? await startServerStats(options.serverStats, summaryPath, io.stderr, baseUrl) : undefined,
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+}
 
-  const code: number | null = await new Promise((done) => child.on('close', (c) => done(c)));
-  stopProgress();
-  if (streamed) {
-    // What handleSummary writes in a run without --stream-stats (k6 ran without its summary);
-    // also when no figure came (k6 stopped during setup): the summary then says nothing ran.
-    if (streamed.reports === 0 && streamed.setup === undefined) io.stderr('moodle-load: --stream-stats: no figures came from k6');
-    writeStreamedSummary({ collector: streamed, settings, config, nowMs: Date.now(), warn: (line) => io.stderr(line) });
-  }
-  await sampler?.stop();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('exit', killChild);
+/** Progress lines while k6 runs: from k6's web dashboard, or with --stream-stats from the VUs' own figures. */
+interface Progress {
+  readonly dashboard: DashboardSettings | undefined;
+  readonly collector: StreamCollector | undefined;
+  /** The setup record, once it came (the streamed progress counts from its load start). */
+  setup: SetupData | undefined;
+  stop(): void;
+}
 
-  const status = readStatus(settings.statusPath as string, io);
-  let summary: string | undefined;
-  try {
-    summary = readFileSync(summaryPath, 'utf8');
-  } catch {
-    io.stderr(`moodle-load: k6 ended (exit ${code}) without writing the summary ${summaryPath}`);
+async function startProgress(options: CliOptions, settings: RunSettings, sampler: ResourceSampler | undefined, io: RunIo): Promise<Progress> {
+  const print = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
+  const target = { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec, droppedLoadOnly: settings.streamStats };
+  if (settings.streamStats) {
+    const progress: Progress = { dashboard: undefined, collector: new StreamCollector(), setup: undefined, stop: () => undefined };
+    const line = () => progressLine(streamedProgress(progress.collector as StreamCollector, progress.setup, settings, Date.now()), target);
+    const timer = setInterval(() => print(line()), options.progressSec * 1000);
+    progress.stop = () => {
+      clearInterval(timer);
+      print(line());
+    };
+    return progress;
   }
-  if (requestFailures > MAX_FAILED_REQUEST_LINES) io.stderr(`k6: ${requestFailures - MAX_FAILED_REQUEST_LINES} more requests failed without a response (the summary counts them by reason)`);
-  if (reportPath) io.stderr(`moodle-load: HTML report ${existsSync(reportPath) ? 'saved to' : 'was not written:'} ${options.reportPath}`);
-  if (requestLog) {
-    await new Promise<void>((done) => requestLog.stream.end(done));
+  const periodSec = dashboardPeriodSec({ progressSec: options.progressSec, report: options.reportPath !== undefined, runSec: settings.durationSec + settings.warmupSec });
+  const dashboard: DashboardSettings = { port: await freePort(), periodSec, exportPath: options.reportPath === undefined ? undefined : resolve(options.reportPath) };
+  // Connects once k6 has started its dashboard (it retries until then).
+  const stop = followProgress(dashboard.port, target, { periodSec, progressSec: options.progressSec }, print);
+  return { dashboard, collector: undefined, setup: undefined, stop };
+}
+
+function recordHandler(outputs: RunOutputs, progress: Progress): (record: ChannelRecord) => void {
+  return (record) => {
+    if (record.type === 'request') outputs.requestLog?.write(record.data);
+    else if (record.type === 'failure') outputs.errorLog?.write(record.data);
+    else if (record.type === 'stats') progress.collector?.accept(record.data);
+    else if (record.type === 'setup') progress.setup = record.data;
+  };
+}
+
+export async function runLoad(projectRoot: string, options: CliOptions, io: RunIo): Promise<number> {
+  const settings = cliSettings(options.settings);
+  const ready = preflight(projectRoot, settings, io);
+  if (typeof ready === 'number') return ready;
+  const outputs = await openOutputs(options, settings, ready.config, io);
+  const progress = await startProgress(options, settings, outputs.sampler, io);
+  const invocation = k6Invocation({ projectRoot, settings, outputs: options.outputs, dashboard: progress.dashboard, baseEnv: process.env });
+  const run = new K6Run({ k6: ready.k6, invocation, onRecord: recordHandler(outputs, progress), onText: io.stderr });
+  const result = await run.done;
+  progress.stop();
+  const end = result.end ?? streamedEnd(progress, settings, ready.config, io);
+  await closeOutputs(options, outputs, io);
+  return finish(result, end, settings, outputs.sampler, io);
+}
+
+/** With --stream-stats k6 writes no summary: the CLI builds it from the VUs' figures, also when k6 stopped during setup. */
+function streamedEnd(progress: Progress, settings: RunSettings, config: MoodleConfig, io: RunIo): EndRecord | null {
+  const collector = progress.collector;
+  if (collector === undefined) return null;
+  if (collector.reports === 0 && progress.setup === undefined) io.stderr('moodle-load: --stream-stats: no figures came from k6');
+  return writeStreamedSummary({ collector, setupData: progress.setup, settings, config, nowMs: Date.now(), warn: io.stderr });
+}
+
+async function closeOutputs(options: CliOptions, outputs: RunOutputs, io: RunIo): Promise<void> {
+  await outputs.sampler?.stop();
+  if (options.reportPath) {
+    io.stderr(`moodle-load: HTML report ${existsSync(resolve(options.reportPath)) ? 'saved to' : 'was not written:'} ${options.reportPath}`);
+  }
+  if (outputs.requestLog) {
+    await outputs.requestLog.close();
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
-  if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
-  if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}${sampler.warnings.map((w) => `\nmoodle-load: warning: ${w}`).join('')}`);
-  if (errorLog) {
-    await new Promise<void>((done) => errorLog.stream.end(done));
+  if (outputs.errorLog) {
+    await outputs.errorLog.close();
     io.stderr(`moodle-load: failed attempts saved to ${options.errorsPath}`);
   }
-  if (summary !== undefined) {
-    report(JSON.parse(summary) as Summary, status, io);
+}
+
+/** What a person reads at the end, on stderr: the per-endpoint table and the run's warnings. */
+function report(summary: Summary, warnings: readonly string[], io: RunIo): void {
+  if (summary.attempts > 0 || summary.total > 0) io.stderr(endpointTable(summary));
+  if (summary.page_views) io.stderr(pageViewTable(summary.page_views));
+  for (const w of warnings) io.stderr(`moodle-load: warning: ${w}`);
+}
+
+/** Prints the summary (with the server's figures when sampled) and picks the exit code. */
+function finish(result: K6RunResult, end: EndRecord | null, settings: RunSettings, sampler: ResourceSampler | undefined, io: RunIo): number {
+  const summaryPath = settings.summaryPath as string;
+  let summary = end === null ? undefined : JSON.stringify(end.summary, null, 2) + '\n';
+  if (end === null) io.stderr(`moodle-load: k6 ended (exit ${result.exitCode}) without writing the summary ${summaryPath}`);
+  if (sampler) {
+    if (summary !== undefined && end !== null) summary = addServerResources(summary, summaryPath, sampler, loadWindow(end));
+    io.stderr(`moodle-load: server stats saved to ${sampler.file}${sampler.warnings.map((w) => `\nmoodle-load: warning: ${w}`).join('')}`);
+  }
+  if (summary !== undefined && end !== null) {
+    report(JSON.parse(summary) as Summary, end.warnings, io);
     io.stdout(summary);
     io.stderr(`moodle-load: summary saved to ${summaryPath}`);
   }
-  const exit = exitCodeForRun(code, interrupts > 0, status);
-  if (exit === EXIT.k6Failed) io.stderr(`moodle-load: k6 failed (exit code ${code})`);
+  const exit = exitCodeForRun(result.exitCode, result.interrupted, end);
+  if (exit === EXIT.k6Failed) io.stderr(`moodle-load: k6 failed (exit code ${result.exitCode})`);
   return summary === undefined && exit === EXIT.ok ? EXIT.k6Failed : exit;
+}
+
+/** The timed load phase the server's samples are averaged over; empty when setup() did not finish. */
+function loadWindow(end: EndRecord): { fromMs: number; toMs: number } {
+  if (end.load_from_ms === null || end.load_to_ms === null) return { fromMs: 0, toMs: -1 };
+  return { fromMs: end.load_from_ms, toMs: end.load_to_ms };
 }

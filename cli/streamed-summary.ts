@@ -1,4 +1,4 @@
-// --stream-stats: the summary, run status and progress figures built from what the VUs streamed
+// --stream-stats: the summary, end record and progress figures built from what the VUs streamed
 // (analysis/stream-stats.ts), with lib/summary-files.ts, as handleSummary builds them from k6's.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,6 +8,7 @@ import { buildK6Options } from '../lib/k6-options';
 import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, LOAD_START, submetric, WARMUP_METRICS } from '../lib/metric-names';
 import type { RunSettings } from '../lib/run-settings';
 import { LOAD_SCENARIO } from '../lib/summary';
+import type { EndRecord } from '../lib/channel';
 import { SetupData, summaryFiles } from '../lib/summary-files';
 import type { MetricValues } from './dashboard-events';
 
@@ -29,6 +30,8 @@ function started(collector: StreamCollector): number {
 
 export interface StreamedSummaryInput {
   readonly collector: StreamCollector;
+  /** setup()'s record; undefined when setup() did not finish. */
+  readonly setupData: SetupData | undefined;
   readonly settings: RunSettings;
   readonly config: MoodleConfig;
   /** When k6 ended. */
@@ -36,20 +39,19 @@ export interface StreamedSummaryInput {
   readonly warn: (line: string) => void;
 }
 
-/** Writes the summary and the run status (the paths in settings), as handleSummary would have. */
-export function writeStreamedSummary(input: StreamedSummaryInput): void {
-  const { collector, settings, config } = input;
+/** Writes the summary (the path in settings), as handleSummary would have, and returns its end record. */
+export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
+  const { collector, settings, config, setupData } = input;
   const names = config.endpoints.map((e) => e.name);
   const submetrics = Object.keys(buildK6Options(settings, names, config.users.length).thresholds as Record<string, unknown>);
   const metrics = collector.k6Metrics(submetrics);
-  const setupData = collector.setup as SetupData | undefined;
   if (setupData !== undefined) {
     // The load phase ran until its schedule ended, or until k6 stopped (Ctrl-C, a crash, a kill).
     const ranSec = Math.min(settings.durationSec, Math.max(0, (input.nowMs - setupData.loadStartMs) / 1000));
     const dropped = Math.max(0, scheduledIterations(settings.rpm, ranSec) - started(collector));
     metrics[LOAD_DROPPED] = { values: { count: dropped } };
   }
-  const { summary, files } = summaryFiles({
+  const { summary, files, end } = summaryFiles({
     metrics,
     setupData,
     settings,
@@ -66,14 +68,16 @@ export function writeStreamedSummary(input: StreamedSummaryInput): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
   }
+  return end;
 }
 
 /**
- * The figures a progress line reads (progress-line.ts), from the reports so far. `k6Dropped`: k6
- * has said it could not start an iteration ("Insufficient VUs"); until then none was dropped,
- * whatever the reports that are still on their way suggest.
+ * The figures a progress line reads (progress-line.ts), from the reports so far. Dropped
+ * iterations are estimated from the schedule: VUs report about once a second, and each may be in
+ * one long iteration whose start it has not reported yet, so up to one iteration per VU (and two
+ * seconds of the schedule) can be missing without any being dropped. The summary's figure is exact.
  */
-export function streamedProgress(collector: StreamCollector, settings: RunSettings, nowMs: number, k6Dropped: boolean): Record<string, MetricValues> {
+export function streamedProgress(collector: StreamCollector, setupData: SetupData | undefined, settings: RunSettings, nowMs: number): Record<string, MetricValues> {
   const selectors = [LOAD_START];
   for (const names of [LOAD_METRICS, WARMUP_METRICS]) {
     selectors.push(submetric(names.requests, 'outcome', 'success'), submetric(names.requests, 'outcome', 'failure'), submetric(names.duration, 'outcome', 'success'));
@@ -81,12 +85,10 @@ export function streamedProgress(collector: StreamCollector, settings: RunSettin
   const metrics = collector.metrics(selectors);
   const out: Record<string, MetricValues> = { time: { value: nowMs } };
   for (const [name, m] of Object.entries(metrics)) out[name] = m.values;
-  const setupData = collector.setup as SetupData | undefined;
   if (setupData !== undefined) {
-    // VUs report about once a second, and a long iteration's start may wait for its end: an
-    // estimate, shown once k6 has dropped one (the summary's figure is exact).
     const dueSec = Math.min(settings.durationSec, (nowMs - setupData.loadStartMs) / 1000 - 2);
-    out[DROPPED] = { count: k6Dropped ? Math.max(1, scheduledIterations(settings.rpm, dueSec) - started(collector)) : 0 };
+    const missing = scheduledIterations(settings.rpm, dueSec) - started(collector);
+    out[DROPPED] = { count: missing > settings.concurrency ? missing : 0 };
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // Why setup() aborts a run. The script counts the reason in a metric (ABORTS, tagged reason)
-// before exec.test.abort(), so handleSummary reads it from k6's metrics and writes it to the
-// run status (run-status.ts): the CLI never matches the text of k6's log lines.
+// before exec.test.abort(), so handleSummary reads it from k6's metrics and writes it in the end
+// record (channel.ts): the CLI never matches the text of k6's log lines.
 import { ABORTS, submetric } from './metric-names';
 
 export const ABORT_NO_SESSION = 'no session logged in';

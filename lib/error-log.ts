@@ -1,7 +1,7 @@
 // One record per failed attempt (page, asset or AJAX call), for --errors FILE.csv|jsonl. The
-// scenario emits records as console lines with a marker; the CLI picks them out of k6's log
-// stream, as it does for --log. A record holds no password, cookie or sesskey: URLs pass
+// scenario writes each as a `failure` record on the channel to the CLI (lib/channel.ts). A record holds no password, cookie or sesskey: URLs pass
 // through stripSesskey, and the user is named by user name only.
+import { RecordFormat, recordFileHeader, recordFormatOf, RecordLayout, recordLine } from './record-file';
 
 export interface ErrorRecord {
   /** Epoch ms of the failure. */
@@ -19,29 +19,18 @@ export interface ErrorRecord {
   readonly error: string;
 }
 
-export const ERROR_MARKER = 'moodle-load-error ';
+export const ERROR_LOG: RecordLayout<ErrorRecord> = {
+  columns: ['vu', 'user', 'endpoint', 'part', 'url', 'status', 'reason', 'error'],
+  time: (r) => r.t,
+  values: (r) => [r.vu, r.user, r.endpoint, r.part, r.url, r.status, r.reason, r.error],
+};
 
-export const ERROR_CSV_COLUMNS = ['time', 'vu', 'user', 'endpoint', 'part', 'url', 'status', 'reason', 'error'] as const;
-
-export type ErrorLogFormat = 'jsonl' | 'csv';
-
-export function errorLogFormatOf(path: string): ErrorLogFormat | null {
-  if (/\.jsonl$/i.test(path)) return 'jsonl';
-  if (/\.csv$/i.test(path)) return 'csv';
-  return null;
-}
-
-function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export const errorLogFormatOf = recordFormatOf;
 
 export function errorCsvHeader(): string {
-  return ERROR_CSV_COLUMNS.join(',') + '\n';
+  return recordFileHeader(ERROR_LOG, 'csv');
 }
 
-export function formatErrorRecord(r: ErrorRecord, format: ErrorLogFormat): string {
-  const time = new Date(r.t).toISOString();
-  if (format === 'jsonl') return JSON.stringify({ time, vu: r.vu, user: r.user, endpoint: r.endpoint, part: r.part, url: r.url, status: r.status, reason: r.reason, error: r.error }) + '\n';
-  return [time, r.vu, r.user, r.endpoint, r.part, r.url, r.status, r.reason, r.error].map(csvField).join(',') + '\n';
+export function formatErrorRecord(record: ErrorRecord, format: RecordFormat): string {
+  return recordLine(ERROR_LOG, record, format);
 }

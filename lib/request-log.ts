@@ -1,6 +1,7 @@
-// One record per load request attempt, for --log FILE.jsonl or FILE.csv. The scenario emits
-// records as console lines with a marker; the CLI picks them out of k6's log stream.
+// One record per load request attempt, for --log FILE.jsonl or FILE.csv. The scenario writes
+// each as a `request` record on the channel to the CLI (lib/channel.ts).
 // A record never holds a cookie or a password: only what is listed here.
+import { RecordFormat, recordFileHeader, recordFormatOf, RecordLayout, recordLine } from './record-file';
 
 export interface RequestLogRecord {
   /** Epoch ms at which the attempt started. */
@@ -26,33 +27,18 @@ export interface RequestLogRecord {
   readonly server_ms: number | null;
 }
 
-export const LOG_MARKER = 'moodle-load-request ';
+export const REQUEST_LOG: RecordLayout<RequestLogRecord> = {
+  columns: ['phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration', 'db_reads', 'db_writes', 'server_ms'],
+  time: (r) => r.t,
+  values: (r) => [r.phase, r.endpoint, r.path, r.status, r.latency_ms, r.outcome, r.reason, r.attempt, r.vu, r.iteration, r.db_reads, r.db_writes, r.server_ms],
+};
 
-export const CSV_COLUMNS = ['time', 'phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration', 'db_reads', 'db_writes', 'server_ms'] as const;
-
-export type LogFormat = 'jsonl' | 'csv';
-
-export function logFormatOf(path: string): LogFormat | null {
-  if (/\.jsonl$/i.test(path)) return 'jsonl';
-  if (/\.csv$/i.test(path)) return 'csv';
-  return null;
-}
-
-function csvField(value: string | number): string {
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export const logFormatOf = recordFormatOf;
 
 export function csvHeader(): string {
-  return CSV_COLUMNS.join(',') + '\n';
+  return recordFileHeader(REQUEST_LOG, 'csv');
 }
 
-export function formatRecord(record: RequestLogRecord, format: LogFormat): string {
-  const time = new Date(record.t).toISOString();
-  if (format === 'jsonl') {
-    const { t, ...rest } = record;
-    return JSON.stringify({ time, ...rest }) + '\n';
-  }
-  const r = record;
-  return [time, r.phase, r.endpoint, r.path, r.status, r.latency_ms, r.outcome, r.reason, r.attempt, r.vu, r.iteration, r.db_reads ?? '', r.db_writes ?? '', r.server_ms ?? ''].map(csvField).join(',') + '\n';
+export function formatRecord(record: RequestLogRecord, format: RecordFormat): string {
+  return recordLine(REQUEST_LOG, record, format);
 }

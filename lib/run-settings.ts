@@ -31,8 +31,8 @@ export interface RunSettings {
   readonly summaryToStdout: boolean;
   /** Whether every attempt is logged as a console line for the CLI's --log. */
   readonly requestLog: boolean;
-  /** Where handleSummary writes the run status for the CLI (lib/run-status.ts); undefined: nowhere. */
-  readonly statusPath: string | undefined;
+  /** Whether the script writes its records for the CLI (lib/channel.ts): setup, the end and its summary. */
+  readonly channel: boolean;
   /** The k6 version the CLI checked before starting k6; undefined under plain `k6 run`. */
   readonly k6Version: string | undefined;
   /** Logins in flight at once (k6's batch limit in setup()). */
@@ -88,7 +88,7 @@ export const SETTINGS: readonly SettingSpec[] = [
 const ENV_ONLY: readonly SettingSpec[] = [
   { key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', defaultValue: '1', help: 'print the summary on stdout' },
   { key: 'requestLog', flag: 'REQUEST_LOG', env: 'REQUEST_LOG', kind: 'flag', defaultValue: '0', help: 'log every attempt as a console line' },
-  { key: 'statusPath', flag: 'STATUS_FILE', env: 'STATUS_FILE', kind: 'text', help: 'run status JSON for the CLI' },
+  { key: 'channel', flag: 'CHANNEL', env: 'CHANNEL', kind: 'flag', defaultValue: '0', help: 'write the records the CLI reads (lib/channel.ts)' },
   { key: 'k6Version', flag: 'K6_VERSION_CHECKED', env: 'K6_VERSION_CHECKED', kind: 'text', help: 'k6 version the CLI checked' },
   { key: 'errorLog', flag: 'ERROR_LOG', env: 'ERROR_LOG', kind: 'flag', defaultValue: '0', help: 'log every failed attempt as a console line' },
   { key: 'streamStats', flag: 'STREAM_STATS', env: 'STREAM_STATS', kind: 'flag', defaultValue: '0', help: 'figures counted in the VUs and printed for the CLI' },

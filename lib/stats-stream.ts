@@ -1,13 +1,11 @@
 // --stream-stats: the wire format between the VUs and the CLI. Each VU adds up its counters and
-// gauges, collects its trend samples, and prints what it has as one marked console line about
+// gauges, collects its trend samples, and writes what it has as one `stats` record (lib/channel.ts) about
 // once a second, then forgets it; the CLI adds those up (analysis/stream-stats.ts) and builds
 // the same summary handleSummary would. k6 then keeps no sample (it runs with
 // --summary-mode=disabled --no-thresholds), and neither does the CLI: it keeps histograms.
 // The VU does as little as it can per sample (sobek interprets every step): a push onto an array.
 //
 // Precision of a trend in the CLI: see analysis/stream-stats.ts (PERCENTILE_RELATIVE_ERROR here).
-
-export const STATS_MARKER = 'moodle-load-stats ';
 
 /** The most a percentile read from the CLI's histograms differs from the exact one, relatively (analysis/stream-stats.ts). */
 export const PERCENTILE_RELATIVE_ERROR = 0.005;
@@ -37,10 +35,3 @@ export interface StatsReport {
   readonly vu: number;
   readonly series: readonly SeriesDelta[];
 }
-
-/** setup()'s data (no secret: a few numbers), printed once so the CLI can build the summary. */
-export interface StatsSetup {
-  readonly setup: Readonly<Record<string, unknown>>;
-}
-
-export type StatsMessage = StatsReport | StatsSetup;

@@ -1,11 +1,11 @@
-// What a run leaves at its end: the summary JSON (and, for the CLI, the run status), built from
+// What a run leaves at its end: the summary JSON (and, for the CLI, the end record), built from
 // k6-shaped metrics. handleSummary calls this with k6's own; with --stream-stats the CLI calls it
 // with the figures the VUs streamed (analysis/stream-stats.ts), so both give the same document.
 import { abortOf } from './abort-reasons';
+import { EndRecord, endRecord } from './channel';
 import type { Endpoint } from './config';
 import { loginReport } from './login-report';
 import { defaultSummaryPath, RunSettings } from './run-settings';
-import { buildRunStatus } from './run-status';
 import { buildSummary, K6Metrics, Summary } from './summary';
 
 /** What setup() hands every VU (k6 copies it into each one, and its REST API serves it): no secret, nothing per VU. */
@@ -39,6 +39,8 @@ export interface SummaryFiles {
   readonly summary: Summary;
   /** File path -> content; "stdout" for k6's standard output. */
   readonly files: Record<string, string>;
+  /** The channel's last record (lib/channel.ts). */
+  readonly end: EndRecord;
 }
 
 export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
@@ -67,9 +69,6 @@ export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
   const summaryPath = s.summaryPath ?? defaultSummaryPath(new Date(input.nowMs));
   const files: Record<string, string> = { [summaryPath]: json };
   if (s.summaryToStdout) files.stdout = json;
-  if (s.statusPath !== undefined) {
-    const status = buildRunStatus({ abort: abortOf(metrics), stoppedEarly: summary.stopped_early, dropped: summary.dropped_iterations, warnings: summary.warnings, summaryPath });
-    files[s.statusPath] = JSON.stringify(status) + '\n';
-  }
-  return { summary, files };
+  const end = endRecord({ abort: abortOf(metrics), summary, summaryPath, loadStartMs: setupData?.loadStartMs });
+  return { summary, files, end };
 }

@@ -10,6 +10,7 @@ import { freshSeed } from '../lib/random';
 import type { K6Metrics } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
 import { probeLogin } from './k6/login';
+import { writeRecord } from './k6/channel';
 import * as metrics from './k6/metrics';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
@@ -65,7 +66,7 @@ export function setup(): SetupData {
   const now = Date.now();
   const data: SetupData = { seed, segment, loginStartMs: now, loadStartMs: now + (loginSec + ctx.settings.warmupSec) * 1000, sessions, goodUser: probe.goodUser, rejected: probe.rejected };
   vuStats.report();
-  vuStats.reportSetup(data as unknown as Record<string, unknown>);
+  if (ctx.settings.channel) writeRecord('setup', data);
   return data;
 }
 
@@ -132,5 +133,7 @@ function usernames(): string[] {
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   // With --stream-stats the CLI runs k6 without its summary and builds this document itself.
   if (control === undefined) throw new Error('handleSummary runs in k6\'s __VU 0 context, where scenario-control.js is loaded');
-  return control.summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) }).files;
+  const { files, end } = control.summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) });
+  if (ctx.settings.channel) writeRecord('end', end);
+  return files;
 }

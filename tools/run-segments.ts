@@ -9,24 +9,21 @@
 // does (cli/k6-invocation.ts); the flags that make one file or one progress stream per run
 // (--summary, --log, --report, --progress) are refused in one line, and --stream-stats (its
 // figures go to the CLI's own run, which segments does not use).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfigText } from '../lib/config';
 import { resolveBeside } from '../lib/paths';
 import { freshSeed } from '../lib/random';
 import { SettingsError } from '../lib/run-settings';
-import { parseRunStatus, RunStatus } from '../lib/run-status';
 import { evenSegments } from '../lib/segments';
 import type { Summary } from '../lib/summary';
 import { ExtraFlags, numberFlag, parseCliArgs, usage } from '../cli/args';
 import { EXIT, exitCodeForRun } from '../cli/exit-codes';
 import { findK6, K6MissingError, PINNED_K6_VERSION } from '../cli/k6-binary';
 import { k6Invocation } from '../cli/k6-invocation';
-import { parseK6LogLine } from '../cli/k6-log';
+import { K6Run } from '../cli/k6/k6-run';
 
 process.setSourceMapsEnabled(true);
 
@@ -35,14 +32,6 @@ const FLAGS: ExtraFlags = { instances: { help: 'k6 instances, each one execution
 /** Run flags that mean one file or stream per run: each instance has its own, so they are refused. */
 const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress', '--stream-stats'];
 const say = (line: string) => process.stderr.write(`segments: ${line}\n`);
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 async function segments(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -84,31 +73,16 @@ async function segments(argv: readonly string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'moodle-load-segments-'));
   const given = parsed.options.settings;
   const seed = given.seed ?? freshSeed();
-  const runs = parts.map((segment, i) => {
+  const runs = parts.map(async (segment, i) => {
     const summaryPath = join(dir, `instance-${i + 1}.json`);
-    const statusPath = join(dir, `instance-${i + 1}.status.json`);
-    const settings = { ...given, configPath: resolve(given.configPath), seed, summaryPath, statusPath, summaryToStdout: false, k6Version: PINNED_K6_VERSION };
+    const settings = { ...given, configPath: resolve(given.configPath), seed, summaryPath, channel: true, summaryToStdout: false, k6Version: PINNED_K6_VERSION };
     const invocation = k6Invocation({ projectRoot: ROOT, settings, outputs: parsed.options.outputs, segment: { segment, sequence }, baseEnv: process.env });
-    const child = spawn(k6, invocation.args, { stdio: ['ignore', 'ignore', 'pipe'], env: invocation.env });
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      const parsedLine = parseK6LogLine(line);
-      if (parsedLine.kind === 'text' || parsedLine.kind === 'request-failed') process.stderr.write(`instance ${i + 1}: ${parsedLine.text}\n`);
-    });
-    return new Promise<{ segment: string; code: number | null; summaryPath: string; statusPath: string }>((done) => child.on('close', (code) => done({ segment, code, summaryPath, statusPath })));
+    const run = new K6Run({ k6, invocation, onText: (line) => process.stderr.write(`instance ${i + 1}: ${line}\n`) });
+    return { segment, summaryPath, result: await run.done };
   });
   const results = await Promise.all(runs);
-  const exits = results.map((r) => {
-    const text = (() => {
-      try {
-        return readFileSync(r.statusPath, 'utf8');
-      } catch {
-        return undefined;
-      }
-    })();
-    const status: RunStatus | null = text === undefined ? null : parseRunStatus(text);
-    return exitCodeForRun(r.code, false, status);
-  });
-  const summaries = results.map((r) => readJson<Summary>(r.summaryPath));
+  const exits = results.map((r) => exitCodeForRun(r.result.exitCode, r.result.interrupted, r.result.end));
+  const summaries = results.map((r) => r.result.end?.summary);
   const present = summaries.filter((s): s is Summary => s !== undefined);
   const total = present.reduce((s, x) => s + x.total, 0);
   const elapsed = Math.max(0, ...present.map((s) => s.elapsed_sec));

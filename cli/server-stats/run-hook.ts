@@ -1,6 +1,6 @@
 // What a run does with --server-stats: pick the sources, sample during k6, and put the means
 // and peaks over the load phase into the summary as `server_resources`.
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ServerResources, summarizeResources } from '../../analysis/server-resources';
 import { DockerSource, dockerSocketPath } from './docker-source';
@@ -20,7 +20,8 @@ export function resourcesFileFor(summaryPath: string): string {
   return summaryPath.replace(/(\.json)?$/i, '.server.jsonl');
 }
 
-export async function startServerStats(options: ServerStatsOptions, summaryPath: string, say: (line: string) => void): Promise<ResourceSampler> {
+export async function startServerStats(options: ServerStatsOptions, summaryPath: string, say: (line: string) => void, baseUrl: string): Promise<ResourceSampler> {
+  void baseUrl;
   const sources: ResourceSource[] = [new ProcSource(options.pids ? new Set(options.pids) : undefined)];
   const socket = options.dockerSocket ?? dockerSocketPath(process.env);
   // --server-pids narrows the sampling to those processes: containers then only when asked for.
@@ -33,13 +34,11 @@ export async function startServerStats(options: ServerStatsOptions, summaryPath:
 
 /**
  * The summary text with `server_resources` added (and written back to its file): means and
- * peaks over the samples inside the load phase, which ends when k6 wrote the summary and
- * lasted elapsed_sec.
+ * peaks over the samples inside the load phase's window (epoch ms, from the run's end record).
  */
-export function addServerResources(summaryText: string, summaryPath: string, sampler: ResourceSampler): string {
-  const summary = JSON.parse(summaryText) as { elapsed_sec?: number; server_resources?: ServerResources };
-  const toMs = statSync(summaryPath).mtimeMs;
-  const fromMs = toMs - (summary.elapsed_sec ?? 0) * 1000;
+export function addServerResources(summaryText: string, summaryPath: string, sampler: ResourceSampler, window: { readonly fromMs: number; readonly toMs: number }): string {
+  const summary = JSON.parse(summaryText) as { server_resources?: ServerResources };
+  const { fromMs, toMs } = window;
   const groups = summarizeResources(sampler.samples, { fromMs, toMs });
   const warnings = [...sampler.warnings];
   if (Object.keys(groups).length === 0) warnings.push('server stats: no sample of any server process falls in the load phase (none found, or the run was shorter than a second)');

@@ -1,6 +1,7 @@
-// --errors: one failed attempt (page, asset or AJAX call) as a marked console line for the CLI.
-import { ERROR_MARKER, ErrorRecord } from '../../lib/error-log';
+// --errors: one failed attempt (page, asset or AJAX call) as a record for the CLI.
+import type { ErrorRecord } from '../../lib/error-log';
+import { writeRecord } from './channel';
 
 export function logFailure(record: ErrorRecord): void {
-  console.log(ERROR_MARKER + JSON.stringify(record));
+  writeRecord('failure', record);
 }

@@ -8,7 +8,8 @@ import { classifyResponse, FailureReason, HEAD_BYTES, isTransient, Outcome } fro
 import { FooterReader } from '../../lib/footer-bytes';
 import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
-import { LOG_MARKER, RequestLogRecord } from '../../lib/request-log';
+import type { RequestLogRecord } from '../../lib/request-log';
+import { writeRecord } from './channel';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
 import { stripSesskey } from '../../lib/browser/sesskey';
 import { k6ByteCodec } from './byte-codec';
@@ -164,6 +165,6 @@ export class RequestRunner {
       db_writes: perf?.dbWrites ?? null,
       server_ms: perf === null ? null : Math.round(perf.timeMs * 1000) / 1000,
     };
-    console.log(LOG_MARKER + JSON.stringify(record));
+    writeRecord('request', record);
   }
 }

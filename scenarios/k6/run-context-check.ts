@@ -25,8 +25,8 @@ export function checkRunContext(env: Record<string, string | undefined>): Checke
   if (mistyped) throw new SettingsError(`${mistyped.name} is not a moodle-load variable (did you mean ${mistyped.meant}?)`);
   const defaulted = Object.keys(PLAIN_K6_DEFAULTS).filter((name) => env[name] === undefined);
   const settings = readRunSettings({ ...PLAIN_K6_DEFAULTS, ...env }, 'env');
-  // The VUs' figures would go to console lines that only the CLI adds up (it also sets STATUS_FILE).
-  if (settings.streamStats && settings.statusPath === undefined) throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');
+  // The VUs' figures would go to records that only the CLI adds up (it also sets CHANNEL).
+  if (settings.streamStats && !settings.channel) throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');
   let text: string;
   const path = env.CONFIG === undefined ? SHIPPED_CONFIG : resolveFromCwd(settings.configPath, env.PWD);
   try {

@@ -1,12 +1,13 @@
 // The scenario's metric objects. Without --stream-stats they are k6's own (Counter, Trend,
 // Gauge). With it (the CLI sets STREAM_STATS=1), each VU keeps its samples here, per time
-// series, and prints them as one marked console line (lib/stats-stream.ts) at most once a
+// series, and writes them as one `stats` record (lib/stats-stream.ts) at most once a
 // second, and after every iteration of the load phase's final window (see finalWindowMs); k6
 // then keeps no sample at all. METRICS_TO_K6=1 (the CLI sets it with --out) sends the samples
 // to k6 as well.
 import exec from 'k6/execution';
 import { Counter, Gauge, Trend } from 'k6/metrics';
-import { SeriesDelta, SeriesKind, STATS_MARKER, StatsReport, StatsSetup } from '../../lib/stats-stream';
+import type { SeriesDelta, SeriesKind, StatsReport } from '../../lib/stats-stream';
+import { writeRecord } from './channel';
 
 type Tags = Record<string, string>;
 
@@ -150,7 +151,7 @@ export function report(): void {
   for (const s of changed) series.push(s.take());
   changed.length = 0;
   const message: StatsReport = { vu: exec.vu.idInTest, series };
-  console.log(STATS_MARKER + JSON.stringify(message));
+  writeRecord('stats', message);
 }
 
 /** Reports when a second has passed since the last report, or from `finalFromMs` (epoch ms) on. */
@@ -160,11 +161,4 @@ export function reportIfDue(finalFromMs: number): void {
   if (now - lastReportMs < REPORT_EVERY_MS && now < finalFromMs) return;
   lastReportMs = now;
   report();
-}
-
-/** setup()'s data, once, for the CLI's summary (it holds no secret: see scenario.ts). */
-export function reportSetup(data: Readonly<Record<string, unknown>>): void {
-  if (!STREAM) return;
-  const message: StatsSetup = { setup: data };
-  console.log(STATS_MARKER + JSON.stringify(message));
 }

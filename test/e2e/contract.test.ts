@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
 import { DashboardDecoder, SseParser } from '../../cli/dashboard-events';
@@ -17,7 +18,9 @@ import { EXIT, K6_EXIT } from '../../cli/exit-codes';
 import { k6Invocation } from '../../cli/k6-invocation';
 import { PINNED_K6_VERSION } from '../../cli/k6-binary';
 import { readRunSettings } from '../../lib/run-settings';
-import { parseRunStatus } from '../../lib/run-status';
+import type { ChannelRecord, EndRecord } from '../../lib/channel';
+import type { SetupData } from '../../lib/summary-files';
+import { parseK6LogLine } from '../../cli/k6/k6-log';
 import { CLI, K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { ROOT } from '../helpers/paths';
 import { startSiteProxy } from '../helpers/site-proxy';
@@ -228,9 +231,14 @@ test("the dashboard's event order that progress relies on: params and metric nam
   fresh();
   const dir = tempDir();
   const port = await freePort();
-  const settings = { ...readRunSettings({ CONFIG: writeConfig(dir, sim), RPM: '600', DURATION: '4', CONCURRENCY: '4', SUMMARY: join(dir, 's.json'), SUMMARY_STDOUT: '0', STATUS_FILE: join(dir, 'status.json') }, 'env'), k6Version: PINNED_K6_VERSION };
+  const settings = { ...readRunSettings({ CONFIG: writeConfig(dir, sim), RPM: '600', DURATION: '4', CONCURRENCY: '4', SUMMARY: join(dir, 's.json'), SUMMARY_STDOUT: '0', CHANNEL: '1' }, 'env'), k6Version: PINNED_K6_VERSION };
   const inv = k6Invocation({ projectRoot: ROOT, settings, outputs: [], dashboard: { port, periodSec: 1 }, baseEnv: process.env });
-  const child = spawn(K6, inv.args, { env: inv.env, stdio: 'ignore' });
+  const child = spawn(K6, inv.args, { env: inv.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const records: ChannelRecord[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    const parsed = parseK6LogLine(line);
+    if (parsed.kind === 'record') records.push(parsed.record);
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const events: { event: string; data: string }[] = [];
   await new Promise<void>((resolve) => {
@@ -275,7 +283,12 @@ test("the dashboard's event order that progress relies on: params and metric nam
   assert.ok(decoded >= 3, `${decoded} snapshots`);
   const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
   assertValidSummary(summary);
-  assert.equal(parseRunStatus(readFileSync(join(dir, 'status.json'), 'utf8')).stop, 'completed');
+  // The channel: setup first, the end last, with the same summary as the file.
+  assert.deepEqual(records.map((r) => r.type), ['setup', 'end']);
+  const end = records[1]?.data as EndRecord;
+  assert.equal(end.stop, 'completed');
+  assert.deepEqual(end.summary, summary);
+  assert.equal(end.load_from_ms, (records[0]?.data as SetupData).loadStartMs);
   assert.equal(last?.['moodle_target_rpm']?.value, 600, JSON.stringify(last?.['moodle_target_rpm']));
   assert.equal(last?.['moodle_reqs{outcome:success}']?.count, summary.success);
 });

@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import { ConfigError, validateConfig } from '../../lib/config';
 import { CONFIG_SCHEMA, Schema } from '../../lib/config-schema';
 import { mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings } from '../../lib/run-settings';
-import { buildRunStatus, parseRunStatus, RUN_STATUS_FORMAT, RUN_STATUS_VERSION, RunStatusError } from '../../lib/run-status';
+import { CHANNEL_VERSION, ChannelError, decodeRecord, endRecord, recordPrefix } from '../../lib/channel';
 import { abortOf, abortSubmetric } from '../../lib/abort-reasons';
 import { buildK6Options } from '../../lib/k6-options';
-import { buildSummary, MOODLE_LOAD_VERSION, SummaryInput } from '../../lib/summary';
+import { buildSummary, MOODLE_LOAD_VERSION, Summary, SummaryInput } from '../../lib/summary';
 import { EXIT, exitCodeForRun, K6_EXIT } from '../../cli/exit-codes';
 import { K6_GOGC, k6Invocation, scenarioPath } from '../../cli/k6-invocation';
 import { ROOT } from '../helpers/paths';
@@ -95,7 +95,7 @@ const every: RunSettings = {
   warmupSec: 3,
   summaryToStdout: false,
   requestLog: true,
-  statusPath: '/tmp/status.json',
+  channel: true,
   k6Version: 'v1.8.1',
   loginConcurrency: 4,
   emulateBrowser: true,
@@ -134,14 +134,21 @@ test('the k6 command line carries every run setting, and the script reads back t
   assert.equal(dash.env.K6_WEB_DASHBOARD_EXPORT, '/r.html');
 });
 
-test('run status: written by the script, read by the CLI, versioned', () => {
-  const s = buildRunStatus({ abort: null, stoppedEarly: false, dropped: 3, warnings: ['w'], summaryPath: '/s.json' });
-  assert.deepEqual(parseRunStatus(JSON.stringify(s)), { format: RUN_STATUS_FORMAT, version: RUN_STATUS_VERSION, stop: 'completed', dropped_iterations: 3, warnings: ['w'], summary_path: '/s.json' });
-  assert.equal(buildRunStatus({ abort: null, stoppedEarly: true, dropped: 0, warnings: [], summaryPath: '' }).stop, 'stopped_early');
-  assert.equal(buildRunStatus({ abort: 'no_session', stoppedEarly: true, dropped: 0, warnings: [], summaryPath: '' }).stop, 'no_session');
-  assert.throws(() => parseRunStatus(JSON.stringify({ ...s, version: RUN_STATUS_VERSION + 1 })), RunStatusError);
-  assert.throws(() => parseRunStatus(JSON.stringify({ ...s, stop: 'tired' })), RunStatusError);
-  assert.throws(() => parseRunStatus('{'), RunStatusError);
+test('the channel: records written by the script, read by the CLI, versioned', () => {
+  const summary = { stopped_early: false, dropped_iterations: 3, warnings: ['w'], elapsed_sec: 10.5 } as unknown as Summary;
+  const end = endRecord({ abort: null, summary, summaryPath: '/s.json', loadStartMs: 1_000 });
+  assert.deepEqual(decodeRecord(recordPrefix('end') + JSON.stringify(end)), { type: 'end', data: { stop: 'completed', dropped_iterations: 3, warnings: ['w'], summary_path: '/s.json', load_from_ms: 1_000, load_to_ms: 11_500, summary } });
+  assert.equal(endRecord({ abort: null, summary: { ...summary, stopped_early: true }, summaryPath: '', loadStartMs: undefined }).stop, 'stopped_early');
+  assert.equal(endRecord({ abort: 'no_session', summary, summaryPath: '', loadStartMs: undefined }).load_from_ms, null);
+  assert.equal(endRecord({ abort: 'no_session', summary, summaryPath: '', loadStartMs: undefined }).stop, 'no_session');
+  assert.deepEqual(decodeRecord(recordPrefix('request') + '{"t":1}'), { type: 'request', data: { t: 1 } });
+  // Not records: the script's other lines, and lines that only look alike.
+  assert.equal(decodeRecord('logging in 2 sessions'), null);
+  assert.equal(decodeRecord('moodle-load: warning'), null);
+  assert.throws(() => decodeRecord(recordPrefix('end').replace(`/${CHANNEL_VERSION} `, `/${CHANNEL_VERSION + 1} `) + JSON.stringify(end)), /version 2.*reads version 1/);
+  assert.throws(() => decodeRecord(recordPrefix('end') + JSON.stringify({ ...end, stop: 'tired' })), ChannelError);
+  assert.throws(() => decodeRecord(recordPrefix('end') + '{'), ChannelError);
+  assert.throws(() => decodeRecord(recordPrefix('request').replace('request', 'gossip') + '{}'), /unknown moodle-load record type "gossip"/);
 });
 
 test('why setup() aborted travels in a metric k6 tracks (a threshold declares it), not in log text', () => {
@@ -153,14 +160,14 @@ test('why setup() aborted travels in a metric k6 tracks (a threshold declares it
   assert.equal(abortOf({}), null);
 });
 
-test('exit codes come from the run status and k6\'s exit code', () => {
-  const status = (stop: 'completed' | 'stopped_early' | 'no_session' | 'site_unreachable') => ({ ...buildRunStatus({ abort: null, stoppedEarly: false, dropped: 0, warnings: [], summaryPath: '' }), stop });
+test('exit codes come from the end record and k6\'s exit code', () => {
+  const status = (stop: 'completed' | 'stopped_early' | 'no_session' | 'site_unreachable') => ({ stop });
   assert.equal(exitCodeForRun(K6_EXIT.ok, false, status('completed')), EXIT.ok);
   assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, status('no_session')), EXIT.noSession);
   assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, status('site_unreachable')), EXIT.siteUnreachable);
   assert.equal(exitCodeForRun(K6_EXIT.ok, true, status('stopped_early')), EXIT.interrupted);
   assert.equal(exitCodeForRun(K6_EXIT.externalAbort, false, status('stopped_early')), EXIT.interrupted);
-  // k6 ended well but wrote no status (an old dist/ or a crash in handleSummary): not a success.
+  // k6 ended well but wrote no end record (an old dist/ or a crash in handleSummary): not a success.
   assert.equal(exitCodeForRun(K6_EXIT.ok, false, null), EXIT.k6Failed);
   assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, null), EXIT.k6Failed);
 });

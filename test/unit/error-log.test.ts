@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { errorCsvHeader, errorLogFormatOf, ErrorRecord, formatErrorRecord } from '../../lib/error-log';
-import { parseK6LogLine } from '../../cli/k6-log';
+import { parseK6LogLine } from '../../cli/k6/k6-log';
+import { recordPrefix } from '../../lib/channel';
 
 const record: ErrorRecord = { t: Date.UTC(2026, 10, 25, 18, 0, 0, 5), vu: 2, user: 'tool_generator_000001', endpoint: 'dashboard', part: 'ajax', url: 'http://h/lib/ajax/service.php?info=x', status: 200, reason: 'moodle_exception', error: 'invalidrecord: Can\'t find "it", really' };
 
@@ -23,6 +24,6 @@ test('JSONL: one object per line', () => {
 });
 
 test("the CLI picks error lines out of k6's JSON log", () => {
-  const line = JSON.stringify({ level: 'info', msg: `moodle-load-error ${JSON.stringify(record)}`, source: 'console', time: 'x' });
-  assert.deepEqual(parseK6LogLine(line), { kind: 'error', record });
+  const line = JSON.stringify({ level: 'info', msg: recordPrefix('failure') + JSON.stringify(record), source: 'console', time: 'x' });
+  assert.deepEqual(parseK6LogLine(line), { kind: 'record', record: { type: 'failure', data: record } });
 });

@@ -389,23 +389,6 @@ test('a gauge over differently tagged series: the last set among the series the 
   assert.deepEqual(valuesOf(collector, 'moodle_g'), { value: 7, min: 7, max: 8 });
 });
 
-// 5. setup ------------------------------------------------------------------------------------------
-
-test('the setup message is kept and not counted as a report', () => {
-  const collector = new StreamCollector();
-  assert.equal(collector.setup, undefined);
-  collector.accept(report(1, [counterDelta('moodle_reqs', null, 1)]));
-  const setup = { loadStartMs: 1_700_000_000_000, users: 3, endpoints: ['a', 'b'] };
-  collector.accept({ setup });
-  assert.deepEqual(collector.setup, setup);
-  assert.equal(collector.reports, 1);
-  assert.deepEqual(collector.metricNames(), ['moodle_reqs']);
-  collector.accept(report(2, [counterDelta('moodle_reqs', null, 2)]));
-  assert.equal(collector.reports, 2);
-  assert.deepEqual(valuesOf(collector, 'moodle_reqs'), { count: 3 });
-  assert.deepEqual(collector.setup, setup);
-});
-
 // 6. scheduledIterations ------------------------------------------------------------------------------
 
 /** Iterations started at 0, 60/rpm, 2*60/rpm, ... before `ms` milliseconds, in whole numbers (exact). */

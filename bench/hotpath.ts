@@ -1,5 +1,6 @@
-// `make bench-hotpath PART=rate|memory|latency`: issue 17's side-by-side figures in one run each,
-// against the simulator's real-size pages (/my/, the 214 KB dashboard, in a logged-in session).
+// `make bench-hotpath PART=rate|memory|latency`: moodle-load's hot path side by side with bare
+// k6, one part a run, against the simulator's real-size pages (/my/, the 214 KB dashboard, in a
+// logged-in session).
 // Each part holds the heavy lock for under 10 minutes; results merge into bench/hotpath-results.json.
 //   rate:    highest sustained rate, moodle-load vs bare k6 discarding bodies and vs bare k6
 //            reading each body's head as bytes (site without the footer), and vs bare k6 reading
@@ -8,12 +9,11 @@
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
 // The rate and latency parts ramp each run up over WARMUP_SEC (default 3) before its timed
-// step, bare k6 and moodle-load alike (--warmup): started at full rate, runs near this machine's
-// limit, bare k6's too, dropped iterations in their first second only, and that transient
-// decided the ceilings (BENCHMARKS.md, "fourth pass"). WARMUP_SEC=0 starts each step at full
-// rate, as before.
+// step, bare k6 and moodle-load alike (--warmup): near this machine's limit a run started at
+// full rate, bare k6's too, drops iterations in its first second only, and that transient rather
+// than the steady rate would set the ceiling. WARMUP_SEC=0 starts each step at full rate.
 // RATES and RATES_FOOTER are the steps tried on the site without and with the footer.
-// BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. the previous commit's.
+// BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. another commit's.
 // STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample);
 // its results are kept under the part's name + "Stream".
 import { spawn } from 'node:child_process';
@@ -167,8 +167,8 @@ if (part === 'rate') {
   await footer.close();
   results.rate = { page: PAGE, stepSec: STEP_SEC, warmupSec: WARMUP_SEC, vus: VUS, noFooter, withFooter, ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN), ratioNoFooterBytes: noFooter.ours.max / (noFooter.bareBytes.max || NaN), ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN) };
 } else if (part === 'memory') {
-  // Peak: 1,000 VUs at 6,000 rpm (the issue's condition). Growth: 1,000 req/s (200 VUs, which
-  // this machine sustains), RSS after the first minute.
+  // Peak: 1,000 VUs at 6,000 rpm (the condition of the < 400 MB goal). Growth: 1,000 req/s
+  // (200 VUs, which this machine sustains), RSS after the first minute.
   const sec = Number(process.env.MEMORY_SEC ?? 60);
   const growthSec = Number(process.env.GROWTH_SEC ?? 150);
   const sim = await startSimulator({ maxUserId: 10000 });
@@ -207,8 +207,7 @@ if (part === 'rate') {
 } else if (part === 'latency') {
   // Half of moodle-load's highest sustained rate in the last PART=rate written to the results
   // file (run PART=rate first on the build measured), after the same ramp as the rate part, so
-  // that the p99 is the steady state's, not the start's. Without a rate result: 30,000 rpm, the
-  // rate earlier passes used.
+  // that the p99 is the steady state's, not the start's; without a rate result, LATENCY_FALLBACK_RPM.
   const lastRate = results.rate as { noFooter?: { ours?: { max?: number } } } | undefined;
   const rpm = Number(process.env.LATENCY_RPM ?? (lastRate?.noFooter?.ours?.max ? lastRate.noFooter.ours.max / 2 : LATENCY_FALLBACK_RPM));
   const sim = await startSimulator({ maxUserId: 10000 });

@@ -1,6 +1,6 @@
-// The final JSON: the predecessor's eight keys first, exactly as it printed them, then what
-// a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
-// data k6 hands handleSummary; every figure covers the timed load phase only.
+// The final JSON: the eight keys existing scripts read (elapsed_sec to latency_ms_p99) first,
+// in that order, then what a Moodle developer needs to trust them, overall and per endpoint.
+// Built from the plain data k6 hands handleSummary; every figure covers the timed load phase only.
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
@@ -192,76 +192,125 @@ function latencies(metrics: K6Metrics, name: string): LatencyFigures {
   return { latency_ms_p50: trendStat(metrics, name, 'p(50)'), latency_ms_p95: trendStat(metrics, name, 'p(95)'), latency_ms_p99: trendStat(metrics, name, 'p(99)') };
 }
 
-export function buildSummary(input: SummaryInput): Summary {
-  const { metrics } = input;
-  const all = selectors(undefined);
-  const success = count(metrics, all.success);
-  const failures = count(metrics, all.failure);
-  const total = success + failures;
-  const retries = count(metrics, all.retries);
-  // The load phase is the scheduled window, or longer when its last requests end after it
-  // (LOAD_END), not until k6 gets round to the summary; a run stopped before the schedule's
-  // last second has no LOAD_END and ends now.
-  const lastEnd = metrics[LOAD_END]?.values.max;
-  const endMs = lastEnd === undefined || input.loadStartMs === undefined ? input.nowMs : Math.max(lastEnd, input.loadStartMs + input.durationSec * 1000);
-  const elapsedSec = input.loadStartMs === undefined ? 0 : Math.max(0, (endMs - input.loadStartMs) / 1000);
-  const dropped = count(metrics, LOAD_DROPPED);
-  const login = input.login;
+type Selectors = ReturnType<typeof selectors>;
 
-  const endpoints: Record<string, EndpointSummary> = {};
-  for (const e of input.endpoints) {
-    const s = selectors(e.name);
-    const ok = count(metrics, s.success);
-    const failed = count(metrics, s.failure);
-    endpoints[e.name] = {
-      path: e.path,
-      weight: e.weight,
-      total: ok + failed,
-      success: ok,
-      failures: failed,
-      failure_reasons: reasonCounts(metrics, e.name),
-      attempts: ok + failed + count(metrics, s.retries),
-      req_per_min_observed: rpm(ok + failed, elapsedSec),
-      ...latencies(metrics, s.latency),
-      server: serverFigures(metrics, e.name),
-    };
-  }
+interface RequestCounts {
+  success: number;
+  failures: number;
+  total: number;
+  retries: number;
+}
 
+/** Requests that ended in success or in failure, and the retries behind them, of one endpoint or overall. */
+function requestCounts(metrics: K6Metrics, s: Selectors): RequestCounts {
+  const success = count(metrics, s.success);
+  const failures = count(metrics, s.failure);
+  return { success, failures, total: success + failures, retries: count(metrics, s.retries) };
+}
+
+/**
+ * Seconds of the load phase: the scheduled window, or longer when its last requests end after
+ * it (LOAD_END), not until k6 gets round to the summary; a run stopped before the schedule's
+ * last second has no LOAD_END and ends now.
+ */
+function loadElapsedSec(input: SummaryInput): number {
+  if (input.loadStartMs === undefined) return 0;
+  const lastEnd = input.metrics[LOAD_END]?.values.max;
+  const endMs = lastEnd === undefined ? input.nowMs : Math.max(lastEnd, input.loadStartMs + input.durationSec * 1000);
+  return Math.max(0, (endMs - input.loadStartMs) / 1000);
+}
+
+function endpointSummary(metrics: K6Metrics, e: EndpointInfo, elapsedSec: number): EndpointSummary {
+  const s = selectors(e.name);
+  const c = requestCounts(metrics, s);
+  return {
+    path: e.path,
+    weight: e.weight,
+    total: c.total,
+    success: c.success,
+    failures: c.failures,
+    failure_reasons: reasonCounts(metrics, e.name),
+    attempts: c.total + c.retries,
+    req_per_min_observed: rpm(c.total, elapsedSec),
+    ...latencies(metrics, s.latency),
+    server: serverFigures(metrics, e.name),
+  };
+}
+
+function endpointSummaries(metrics: K6Metrics, endpoints: readonly EndpointInfo[], elapsedSec: number): Record<string, EndpointSummary> {
+  const out: Record<string, EndpointSummary> = {};
+  for (const e of endpoints) out[e.name] = endpointSummary(metrics, e, elapsedSec);
+  return out;
+}
+
+/** Without a login report (setup() did not finish), every VU counts as an attempted session. */
+function sessionFigures(login: LoginReport | undefined, concurrency: number): Summary['sessions'] {
+  return {
+    logged_in: login?.loggedIn ?? 0,
+    attempted: login?.attempted ?? concurrency,
+    login_sec: login ? round(login.seconds, 2) : null,
+    failed_users: login ? [...login.failedUsers] : [],
+  };
+}
+
+/** One instance's share of the target rate when the test is split across instances. */
+function instanceTargetRpm(targetRpm: number, segment: string): number {
+  return round(targetRpm * segmentShare(segment), 1);
+}
+
+/** What makes the figures less than they seem, and what to do about it. */
+function summaryWarnings(input: SummaryInput, dropped: number, noFooter: boolean): string[] {
   const warnings: string[] = [];
+  const { login, segment } = input;
   if (dropped > 0) {
     warnings.push(`k6 dropped ${dropped} iterations because all ${input.concurrency} VUs were busy: raise --concurrency; the observed rate and the percentiles are flattered`);
   }
   if (login && login.loggedIn < login.attempted) warnings.push(`only ${login.loggedIn} of ${login.attempted} sessions logged in; see sessions.failed_users`);
-  const server = serverFigures(metrics, undefined);
-  if (server === null && success > 0) {
+  if (noFooter) {
     warnings.push("no Moodle performance footer in the responses, so no server-side figures (DB reads, server time): add define('MDL_PERF_TEST', true); to the site's config.php to get them");
   }
-
-  const share = input.segment ? segmentShare(input.segment) : 1;
-  if (input.segment) {
-    warnings.push(`this instance ran execution segment ${input.segment}: its figures cover its share (${round(input.targetRpm * share, 1)} of ${input.targetRpm} rpm); add the instances up (in Prometheus, or as make segments does)`);
+  if (segment) {
+    warnings.push(`this instance ran execution segment ${segment}: its figures cover its share (${instanceTargetRpm(input.targetRpm, segment)} of ${input.targetRpm} rpm); add the instances up (in Prometheus, or as make segments does)`);
   }
+  return warnings;
+}
+
+/** The keys only some runs have: --stream-stats, --emulate-browser, one segment of a split test. */
+function addOptionalParts(summary: Summary, input: SummaryInput): void {
+  if (input.streamStats) summary.stream_stats = { percentile_relative_error: PERCENTILE_RELATIVE_ERROR };
+  if (input.emulateBrowser) summary.page_views = buildViewSummary(input.metrics, input.endpoints.map((e) => e.name), summary.attempts);
+  if (input.segment) {
+    summary.execution_segment = input.segment;
+    summary.instance_target_rpm = instanceTargetRpm(input.targetRpm, input.segment);
+  }
+}
+
+/** The summary (summary.schema.json), its keys in the documented order. */
+export function buildSummary(input: SummaryInput): Summary {
+  const { metrics } = input;
+  const all = selectors(undefined);
+  const c = requestCounts(metrics, all);
+  const elapsedSec = loadElapsedSec(input);
+  const dropped = count(metrics, LOAD_DROPPED);
+  const endpoints = endpointSummaries(metrics, input.endpoints, elapsedSec);
+  const server = serverFigures(metrics, undefined);
+  const warnings = summaryWarnings(input, dropped, server === null && c.success > 0);
   const { latency_ms_p50, latency_ms_p95, latency_ms_p99 } = latencies(metrics, all.latency);
   const summary: Summary = {
     elapsed_sec: round(elapsedSec, 3),
-    total,
-    success,
-    failures,
-    req_per_min_observed: rpm(total, elapsedSec),
+    total: c.total,
+    success: c.success,
+    failures: c.failures,
+    req_per_min_observed: rpm(c.total, elapsedSec),
     latency_ms_p50,
     latency_ms_p95,
     latency_ms_p99,
     target_rpm: input.targetRpm,
     dropped_iterations: dropped,
-    sessions: {
-      logged_in: login?.loggedIn ?? 0,
-      attempted: login?.attempted ?? input.concurrency,
-      login_sec: login ? round(login.seconds, 2) : null,
-      failed_users: login ? [...login.failedUsers] : [],
-    },
+    sessions: sessionFigures(input.login, input.concurrency),
     failure_reasons: reasonCounts(metrics, undefined),
-    attempts: total + retries,
-    retries,
+    attempts: c.total + c.retries,
+    retries: c.retries,
     relogins: { success: count(metrics, submetric(RELOGINS, 'outcome', 'success')), failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')) },
     latency_ms_mean: trendStat(metrics, all.latency, 'avg'),
     latency_ms_max: trendStat(metrics, all.latency, 'max'),
@@ -278,12 +327,7 @@ export function buildSummary(input: SummaryInput): Summary {
     moodle_load_version: MOODLE_LOAD_VERSION,
     k6_version: input.k6Version ?? null,
   };
-  if (input.streamStats) summary.stream_stats = { percentile_relative_error: PERCENTILE_RELATIVE_ERROR };
-  if (input.emulateBrowser) summary.page_views = buildViewSummary(metrics, input.endpoints.map((e) => e.name), summary.attempts);
-  if (input.segment) {
-    summary.execution_segment = input.segment;
-    summary.instance_target_rpm = round(input.targetRpm * share, 1);
-  }
+  addOptionalParts(summary, input);
   return summary;
 }
 

@@ -1,11 +1,13 @@
 // README.md and docs/: every relative link resolves (file and heading), every page opens with its
 // title and one line saying what task it serves and is listed in the README, and the README opens
-// with the two commands that work on a fresh machine. The commands the real-site tests copy from
-// these pages are checked to still be there, so the page and the test cannot drift apart.
+// with the two commands that work on a fresh machine. The config examples are valid configs, and the
+// commands the real-site tests copy from these pages are checked to still be there, so a page and its
+// test cannot drift apart.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
+import { parseConfigText } from '../../lib/config';
 import { ROOT } from '../helpers/paths';
 
 const DOCS = join(ROOT, 'docs');
@@ -95,4 +97,15 @@ test("the users recipe that test/moodle/state.test.ts runs is the one docs/runni
     'sudo -u www-data php admin/tool/uploaduser/cli/uploaduser.php --file=/tmp/load-users.csv --uutype=0',
     'tail -n +2 /tmp/load-users.csv | cut -d, -f1,2 > users.csv',
   ]) assert.ok(page.includes(line), `docs/running-a-load.md lacks: ${line}`);
+});
+
+test('the config examples of README.md and docs/running-a-load.md are valid configs', () => {
+  for (const file of ['README.md', 'docs/running-a-load.md']) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const start = text.indexOf('```json\n');
+    assert.ok(start >= 0, `${file} has a config example`);
+    const json = text.slice(start + 8, text.indexOf('```', start + 8));
+    const config = parseConfigText(json, () => 'user1,pass1\n');
+    assert.ok(config.users.length > 0 && config.endpoints.length > 0, file);
+  }
 });

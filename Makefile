@@ -16,7 +16,7 @@ PROGRESS ?= 30
 INSECURE ?=
 # Any other run flag, for make run, demo and segments: ARGS="--seed 7 --warmup 10"
 ARGS ?=
-# make sim (SIM_ARGS="--perf-footer --seed 7 --latency 50 --regress course:reads=+2": see README, "The Moodle simulator")
+# make sim (SIM_ARGS="--perf-footer --seed 7 --latency 50 --regress course:reads=+2": see docs/simulator.md)
 PORT ?= 8081
 SIM_ARGS ?=
 
@@ -34,7 +34,7 @@ help:
 	@echo "make moodle-site MOODLE_SRC=PATH   a real Moodle test site on 127.0.0.1:8090 (root; REBUILD=1 starts clean)"
 	@echo "make moodle-site-stop               stop that site's services"
 	@echo "make test-moodle MOODLE_SRC=PATH    the acceptance suite against that site"
-	@echo "make test-moodle-bisect MOODLE_SRC=PATH   the README's bisect flow alone (~12 minutes; also in test-moodle)"
+	@echo "make test-moodle-bisect MOODLE_SRC=PATH   the documented bisect flow alone (~12 minutes; also in test-moodle)"
 
 # Recipes are silent and npm writes to stderr, so `make run ... | jq` sees only the summary JSON.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -104,7 +104,7 @@ PART ?= rate
 bench-hotpath: build k6
 	@node --import tsx bench/hotpath.ts "$(PART)"
 
-# results/report.html and results/report.png, for the README (kept out of git).
+# results/report.html and results/report.png, a picture of k6's HTML report (kept out of git).
 report-screenshot: build k6 test-deps
 	@node --import tsx tools/report-screenshot.ts
 
@@ -119,7 +119,7 @@ moodle-site:
 moodle-site-stop:
 	@moodle-site/build.sh stop
 
-# Acceptance suite against that site (not part of `make test`: it needs Moodle), the README's bisect flow
+# Acceptance suite against that site (not part of `make test`: it needs Moodle), the bisect flow of docs/comparing-and-bisecting.md
 # (test/moodle/bisect.test.ts, ~12 minutes) included; test-moodle-bisect runs that file alone.
 test-moodle: moodle-site build k6 typecheck test-deps
 	node --import tsx --test --test-concurrency=1 --test-reporter=spec $(wildcard test/moodle/*.test.ts)

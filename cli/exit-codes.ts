@@ -1,6 +1,6 @@
 import type { EndRecord } from '../lib/channel';
 
-// Exit codes of the moodle-load CLI (documented in the README).
+// Exit codes of the moodle-load CLI (documented in docs/running-a-load.md, *Exit codes*).
 export const EXIT = {
   ok: 0,
   /** A bad flag or config: nothing was sent. */

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { PageType, parseRegression, Regression } from './figures';
 import { DEFAULT_BASE_LATENCY, DEFAULT_SEED, startSimulator } from './server';
 
-const HELP = `moodle-sim: a Moodle 4.5 simulator on 127.0.0.1 (see README, "The Moodle simulator")
+const HELP = `moodle-sim: a Moodle 4.5 simulator on 127.0.0.1 (see docs/simulator.md)
   --port N             port (default 8081; 0 picks a free one)
   --seed N             seed of every random draw: DB reads/writes, server time (default ${DEFAULT_SEED})
   --latency MS         median server time of a page, log-normal (default ${DEFAULT_BASE_LATENCY.medianMs})

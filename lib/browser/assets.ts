@@ -4,7 +4,7 @@
 // theme/image.php, pluginfile.php); other origins (CDNs) are left out: the site under test
 // does not serve them. Plus what RequireJS loads first, named in the page's `var require`
 // config: core/first.js (Moodle's bundle of AMD modules) and jQuery. What else JavaScript or
-// CSS loads (fonts, images of rendered templates) is not in the HTML (see the README).
+// CSS loads (fonts, images of rendered templates) is not in the HTML (see docs/browser-emulation.md).
 
 /** One regex over the page: tag name, then the attributes up to the tag's end. */
 const TAG = /<(script|link|img)\b([^>]*)>/gi;

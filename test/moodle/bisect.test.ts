@@ -1,9 +1,9 @@
-// The README's bisect flow, as written, against the real test site (issue 11 item 2, issue 12):
-// the README's shell block is run with only ML, the config, GOOD/BAD and /tmp/ replaced, on git
+// The bisect flow of docs/comparing-and-bisecting.md (*The whole flow*), as written, against the real test
+// site: the page's shell block is run with only ML, the config, GOOD/BAD and /tmp/ replaced, on git
 // histories this test makes in the site's code tree, on throwaway branches:
 //   db:    6 commits, the 3rd adds two $DB->get_record calls to course/view.php (+2 DB reads, nothing else);
 //   time:  6 commits, the 5th adds usleep(25000) to mod/page/view.php (+25 ms, no DB change);
-//   none: 7 comment-only commits, each judged by the README's step script: all must be good.
+//   none: 7 comment-only commits, each judged by the page's step script: all must be good.
 // Every judgement of code without a regression (those 7, and the good side of the two bisects: 1 and 2 with
 // git's midpoints) must be good, and there must be at least 10 of them.
 // `git bisect run` must name exactly the planted commit, with no skip and no wrong judgement.
@@ -42,20 +42,20 @@ function git(...args: string[]): string {
   return execFileSync('git', args, { cwd: CODE, encoding: 'utf8', env: { ...process.env, ...GIT_ID } }).trim();
 }
 
-/** The README's flow, split at its "# 1.", "# 2.", "# 3." comments, with this site's values put in. */
-function readmeFlow(): { setup: string; baseline: string; step: string; bisect: string } {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The documented flow, split at its "# 1.", "# 2.", "# 3." comments, with this site's values put in. */
+function documentedFlow(): { setup: string; baseline: string; step: string; bisect: string } {
+  const page = readFileSync(join(ROOT, 'docs', 'comparing-and-bisecting.md'), 'utf8');
   // Fenced blocks, by their fences (a closing fence is not the next block's opening).
   const blocks: string[] = [];
   let open: string[] | null = null;
-  for (const line of readme.split('\n')) {
+  for (const line of page.split('\n')) {
     if (line.startsWith('```')) {
       if (open) blocks.push(open.join('\n') + '\n');
       open = open ? null : [];
     } else open?.push(line);
   }
   const block = blocks.find((b) => b.includes('git bisect run /tmp/bisect-step.sh'));
-  assert.ok(block, 'the README has the bisect flow');
+  assert.ok(block, 'docs/comparing-and-bisecting.md has the bisect flow');
   // /tmp/ first (a path of its own, not the end of /var/tmp/), then the values that may contain it.
   const text = block
     .replace(/(?<![\w.-])\/tmp\//g, `${work}/`)
@@ -63,7 +63,7 @@ function readmeFlow(): { setup: string; baseline: string; step: string; bisect: 
     .replace(/\$ML\/config\.json/g, CONFIG)
     .replace(/^GOOD=\S+ BAD=\S+/m, 'GOOD=${GOOD:?} BAD=${BAD:?}');
   const [setup, baseline, step, bisect] = text.split(/^# [123]\. .*$/m) as [string, string, string, string];
-  assert.ok(setup.includes('GOOD=${GOOD:?}') && bisect?.includes('git bisect run'), `the README's flow has the expected shape:\n${block}`);
+  assert.ok(setup.includes('GOOD=${GOOD:?}') && bisect?.includes('git bisect run'), `the documented flow has the expected shape:\n${block}`);
   return { setup, baseline, step, bisect };
 }
 
@@ -133,8 +133,8 @@ function judgements(log: string): [string, string][] {
   return [...log.matchAll(/^git bisect (good|bad|skip) ([0-9a-f]{40})$/gm)].map((m) => [m[2] as string, m[1] as string]);
 }
 
-const flow = readmeFlow();
-process.stderr.write(`the README's flow, as run:\n${flow.setup}# 1.${flow.baseline}# 2.${flow.step}# 3.${flow.bisect}\n`);
+const flow = documentedFlow();
+process.stderr.write(`the documented flow, as run:\n${flow.setup}# 1.${flow.baseline}# 2.${flow.step}# 3.${flow.bisect}\n`);
 const report: string[] = [];
 /** Judgements of code without a regression, from every history: each must be good. */
 const unchangedJudgements: string[] = [];
@@ -195,7 +195,7 @@ test('git bisect run names the commit that makes the page view 25 ms slower (no 
   await bisect('time', 6, 5, () => plantAfter('mod/page/view.php', /^require_course_login\(\$course, true, \$cm\);/, 'usleep(25000); // moodle-load bisect test: +25 ms', 'page view: 25 ms slower'));
 });
 
-test('unchanged code (7 comment-only commits, and the good side of both bisects): the README\'s step script says good every time, at least 10 times', { timeout: 2 * LOCK_WAIT_MS + 20 * MINUTE_MS }, async () => {
+test('unchanged code (7 comment-only commits, and the good side of both bisects): the documented step script says good every time, at least 10 times', { timeout: 2 * LOCK_WAIT_MS + 20 * MINUTE_MS }, async () => {
   const h = history('none', 7, 0, () => '');
   const codes: number[] = [];
   const seconds: number[] = [];

@@ -180,10 +180,11 @@ test('after a restore, a run with the same seed repeats the first run\'s per-end
   assert.deepEqual(dbMedians(second), dbMedians(first));
 });
 
-test("users on an existing site (README recipe): Moodle's uploaduser.php makes N users with a known password, and they log in", async () => {
+test("users on an existing site (the recipe of docs/running-a-load.md): Moodle's uploaduser.php makes N users with a known password, and they log in", async () => {
   const csv = join(dir, 'load-users.csv');
   const users = join(dir, 'users.csv');
-  // The README's commands, with N=3 and the plan's course; the site is restored to its snapshot at the end.
+  // The commands of docs/running-a-load.md (*Users on an existing site*; test/unit/docs.test.ts checks they are
+  // still there), with N=3 and the plan's course; the site is restored to its snapshot at the end.
   const script = [
     "N=3; PW='Load-test-1A'",
     `{ echo 'username,password,firstname,lastname,email,course1'; seq -f "statetest%04g" 1 $N | awk -v pw="$PW" '{print $1 "," pw ",Load," $1 "," $1 "@example.invalid,testcourse_9"}'; } > ${csv}`,

@@ -1,4 +1,4 @@
-// The folders say where code runs, and so what it may import (README, *Development*): lib/ and
+// The folders say where code runs, and so what it may import (docs/development.md, *Layout*): lib/ and
 // scenarios/ are bundled into k6 (no Node APIs, no npm packages, nothing Node-only), the rest
 // runs in Node and never imports the k6 script's modules. This reads every import of every
 // source file and fails on one that crosses a line.

@@ -4,7 +4,7 @@
 // for, so lib/summary-files.ts builds the same summary either way. Percentiles are k6's
 // definition (linear interpolation between the two nearest ranks) over the histogram: exact
 // for whole numbers, within 0.5% otherwise (the bucket's middle stands for its values).
-import type { SeriesDelta, SeriesKind, StatsMessage, StatsReport } from '../lib/stats-stream';
+import type { SeriesDelta, SeriesKind, StatsMessage } from '../lib/stats-stream';
 import type { K6Metrics } from '../lib/summary';
 
 // Whole numbers (DB reads, DB writes, included files) are kept exactly; any other value goes to a
@@ -129,7 +129,7 @@ export class StreamCollector {
       return;
     }
     this.reports++;
-    for (const d of (message as StatsReport).series) this.seriesOf(d).add(d);
+    for (const d of message.series) this.seriesOf(d).add(d);
   }
 
   /** setup()'s data as the VU printed it (undefined: setup did not finish). */

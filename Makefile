@@ -20,11 +20,12 @@ ARGS ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test unit e2e test-deps typecheck run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck lint format run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
-	@echo "make test      type-check, unit tests and end-to-end tests with the real k6"
+	@echo "make test      type-check, lint, unit tests and end-to-end tests with the real k6"
+	@echo "make lint      eslint and prettier --check over the tree (make format rewrites what prettier would change)"
 	@echo "make unit      the pure tests only: no k6, no build (seconds)"
 	@echo "make e2e       the end-to-end tests: the real k6 against the simulator"
 	@echo "make run       RPM=600 DURATION=600 CONCURRENCY=30 INSECURE=1 CONFIG=config.json"
@@ -59,8 +60,16 @@ k6:
 demo: build k6
 	@node dist/demo.js $(ARGS)
 
+# Two programs, as the code runs in two runtimes: lib/ and scenarios/ in k6 (no Node types), the rest in Node.
 typecheck: deps
-	$(BIN)/tsc --noEmit
+	$(BIN)/tsc -p tsconfig.k6.json --noEmit && $(BIN)/tsc -p tsconfig.node.json --noEmit
+
+# eslint.config.mjs, .prettierrc.json and .prettierignore say what is checked.
+lint: deps
+	$(BIN)/eslint . && $(BIN)/prettier --check .
+
+format: deps
+	$(BIN)/prettier --write .
 
 # Tests use a real Prometheus and headless Chromium (Debian packages): installed here when missing.
 test-deps:
@@ -79,7 +88,8 @@ unit: deps
 e2e: build k6 test-deps
 	node --import tsx --test --test-concurrency=1 --test-reporter=spec test/e2e/*.test.ts
 
-test: typecheck unit e2e
+# Lint before the slow parts.
+test: typecheck lint unit e2e
 
 run: build k6
 	@node dist/cli.js --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" \

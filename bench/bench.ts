@@ -198,11 +198,12 @@ results.memory = { k6PeakRssMb: mem.k6PeakRssMb, cliPeakRssMb: mem.cliPeakRssMb,
 say(`  k6 peak ${mem.k6PeakRssMb} MB, CLI peak ${mem.cliPeakRssMb} MB, k6 ${early} MB at 30 s -> ${last} MB at the end`);
 
 await sim.close();
-results.wallSec = Math.round((Date.now() - started) / 1000);
+const wallSec = Math.round((Date.now() - started) / 1000);
+results.wallSec = wallSec;
 results.date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
 // The hot-path section (bench/hotpath.ts's figures, with their before/after notes) is kept as it is.
 const previous = readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8');
 const kept = /<!-- hotpath:start -->[\s\S]*<!-- hotpath:end -->\n/.exec(previous)?.[0] ?? '';
 writeFileSync(join(ROOT, 'BENCHMARKS.md'), (await import('./report')).benchmarksMarkdown(results as never) + (kept ? `\n${kept}` : ''));
-say(`done in ${results.wallSec} s: BENCHMARKS.md, bench/results.json`);
+say(`done in ${wallSec} s: BENCHMARKS.md, bench/results.json`);

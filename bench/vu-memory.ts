@@ -52,13 +52,15 @@ async function measure(label: string, cmd: string, args: string[], env: Record<s
     cpu = s.cpu;
     if (series.length === 0 || (Date.now() - t0) / 1000 >= series.length * 5) series.push(`${Math.round((Date.now() - t0) / 1000)}s:${Math.round(s.mb)}`);
   }, 500);
-  const code = await new Promise((done) => child.on('close', done));
+  const code = await new Promise<number | null>((done) => child.on('close', done));
   clearInterval(timer);
   let extra = '';
   try {
     const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     extra = ` total ${s.total} dropped ${s.dropped_iterations ?? s.dropped} p99 ${s.latency_ms?.p99 ?? s.latency_ms_p99}`;
-  } catch {}
+  } catch {
+    // No summary: the run failed before writing one, and its exit code and stderr say why.
+  }
   process.stdout.write(`${label}: exit ${code}, peak ${Math.round(peak)} MB at ${atPeak.toFixed(0)} s, k6 CPU ${cpu.toFixed(1)} s${extra} | ${series.join(' ')}\n`);
   if (code !== 0) process.stdout.write(err.slice(-600) + '\n');
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, Limits, RunEvidence, skipReason, TimeSource, Verdict, VerdictKind } from '../analysis/bisect-verdict';
+import { Baseline, DEFAULT_LIMITS, evidenceFromLog, judge, Limits, RunEvidence, skipReason, Verdict, VerdictKind } from '../analysis/bisect-verdict';
 import { incomparable } from '../analysis/compare';
 import { BISECT_EXIT, EXIT } from './exit-codes';
 import type { RequestLogRecord } from '../lib/request-log';
@@ -60,7 +60,7 @@ function readBaseline(path: string): Baseline {
 }
 
 function readEvidence(logPath: string): RunEvidence {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(logPath, 'utf8');
   } catch {
@@ -159,7 +159,7 @@ export async function bisectCheckCommand(projectRoot: string, argv: readonly str
       minEffectPct: numberFlag('--min-effect-pct', x['min-effect-pct'], DEFAULT_LIMITS.minEffectPct),
       minEffectMs: numberFlag('--min-effect-ms', x['min-effect-ms'], DEFAULT_LIMITS.minEffectMs),
       minDbEffect: numberFlag('--min-db-effect', x['min-db-effect'], DEFAULT_LIMITS.minDbEffect),
-      timeSource: time as TimeSource,
+      timeSource: time,
     };
     if (limits.alpha <= 0 || limits.alpha >= 1) throw new SettingsError(`--alpha must be between 0 and 1, not ${limits.alpha}`);
     if (typeof x.baseline === 'string') baseline = readBaseline(x.baseline);

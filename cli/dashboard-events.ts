@@ -60,12 +60,12 @@ export class DashboardDecoder {
     if (names.length !== data.length) return null;
     const out: Record<string, MetricValues> = {};
     names.forEach((name, i) => {
-      const row = data[i];
+      const row: unknown = data[i];
       const aggs = this.aggregates[this.types.get(name) ?? ''] ?? [];
       if (!Array.isArray(row)) return;
       const values: MetricValues = {};
       aggs.forEach((agg, j) => {
-        const v = row[j];
+        const v: unknown = row[j];
         if (typeof v === 'number') values[agg] = v;
       });
       out[name] = values;

@@ -36,7 +36,7 @@ export function loginOnce(ctx: RunContext, user: UserCredential, jar: CookieJar)
   while (step.kind === 'request') {
     const req = step.request;
     const res = req.method === 'GET' ? http.get(req.url, params) : http.post(req.url, req.form ?? null, params);
-    const parsed = toLoginResponse(res as RefinedResponse<ResponseType | undefined>);
+    const parsed = toLoginResponse(res);
     if (step.state.phase === 'page' && parsed.body !== null && parsed.body.lastIndexOf(PERF_MARKER) >= 0) footer = true;
     step = advanceLogin(site, step.state, parsed, user);
   }

@@ -4,7 +4,7 @@
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { sleep } from 'k6';
-import { classifyResponse, FailureReason, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
+import { classifyResponse, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
 import { FooterReader } from '../../lib/footer-bytes';
 import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
@@ -157,7 +157,7 @@ export class RequestRunner {
       status,
       latency_ms: Math.round(latencyMs * 1000) / 1000,
       outcome: outcome.ok ? 'success' : 'failure',
-      reason: outcome.ok ? '' : (outcome.reason as FailureReason),
+      reason: outcome.ok ? '' : outcome.reason,
       attempt,
       vu: exec.vu.idInTest,
       iteration,

@@ -222,7 +222,7 @@ test('a long --progress: k6 still snapshots every 30 s at most (its dashboard ho
   assert.ok(env.includes(`K6_WEB_DASHBOARD_PERIOD=${MAX_PERIOD_SEC}s`), env.filter((e) => e.startsWith('K6_WEB')).join(' '));
   const lines = stderr.match(/^progress: .*$/gm) ?? [];
   assert.equal(lines.length, 1, stderr);
-  const total = /^progress: load 4\/4s \| rpm [\d.]+ of 600 \| total (\d+) ok \1 failed 0 /.exec(lines[0] as string);
+  const total = /^progress: load 4\/4s \| rpm [\d.]+ of 600 \| total (\d+) ok \1 failed 0 /.exec(lines[0]);
   assert.ok(total, lines[0]);
   assert.equal(Number(total[1]), servedLoad(sim));
 });

@@ -82,7 +82,7 @@ test('--stream-stats: counts = what the simulator served, percentiles within 0.5
   near(summary.latency_ms_p95, exactPercentile(latencies, 0.95), 'p95');
   near(summary.latency_ms_p99, exactPercentile(latencies, 0.99), 'p99');
   near(summary.latency_ms_max, Math.max(...latencies), 'max');
-  for (const [name, e] of Object.entries(summary.endpoints) as [string, { latency_ms_p95: number; server: { db_reads_median: number; requests: number } }][]) {
+  for (const [name, e] of Object.entries<{ latency_ms_p95: number; server: { db_reads_median: number; requests: number } }>(summary.endpoints)) {
     const mine = ok.filter((r) => r.endpoint === name);
     near(e.latency_ms_p95, exactPercentile(mine.map((r) => r.latency_ms), 0.95), `${name} p95`);
     assert.equal(e.server.requests, mine.length, `${name}: footers read`);

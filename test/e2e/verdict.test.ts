@@ -70,7 +70,7 @@ test('the performance footer gives exact per-endpoint DB figures; none gives a w
   const warmed = JSON.parse(readFileSync(await runTo('footer-warm', ['--warmup', '2']), 'utf8'));
   assert.equal(warmed.warmup_sec, 2);
   assert.equal(warmed.server.requests, warmed.success);
-  for (const [name, e] of Object.entries(warmed.endpoints) as [string, { success: number; server: { requests: number } }][]) assert.equal(e.server.requests, e.success, name);
+  for (const [name, e] of Object.entries<{ success: number; server: { requests: number } }>(warmed.endpoints)) assert.equal(e.server.requests, e.success, name);
 
   const plain = await startSimulator();
   try {

@@ -130,7 +130,7 @@ test('runs are counted as a walk: one noisy run is outvoted, a regression that l
   assert.equal(kind([slow(78), even(79), slow(80), even(81), slow(82)]), 'inconclusive');
   const f = figure(judge(baseline, [slow(71), even(72), even(73)], DEFAULT_LIMITS), 'course', 'server_ms');
   assert.deepEqual(f?.runs.map((r) => r.above), [true, false, false]);
-  assert.match(f?.rule as string, /^1 of 3 run\(s\) above the threshold: more below than above/);
+  assert.match(f?.rule, /^1 of 3 run\(s\) above the threshold: more below than above/);
 });
 
 // Five endpoints, time only, for the machine's drift: every endpoint of a run moves together.

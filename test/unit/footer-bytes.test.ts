@@ -11,7 +11,7 @@ import { FIXTURES } from '../helpers/paths';
 const read = (f: string) => readFileSync(join(FIXTURES, f), 'utf8');
 const bytesOf = (text: string): ArrayBuffer => {
   const b = Buffer.from(text, 'utf8');
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
 };
 
 /** Node's codec, counting the bytes it is asked to encode. */

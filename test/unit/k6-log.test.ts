@@ -6,7 +6,7 @@ import { ChannelError, recordPrefix } from '../../lib/channel';
 const text = (line: string) => {
   const parsed = parseK6LogLine(line);
   assert.equal(parsed.kind, 'text');
-  return parsed as Extract<typeof parsed, { kind: 'text' }>;
+  return parsed;
 };
 
 test("our console messages are shown as they are; k6's with level and fields", () => {

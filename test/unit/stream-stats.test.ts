@@ -82,7 +82,7 @@ function counterDelta(m: string, t: Tags | null, added: number): SeriesDelta {
 
 /** A gauge series' delta: samples set since the last report, the last one set at `at`. */
 function gaugeDelta(m: string, t: Tags | null, samples: readonly number[], at: number): SeriesDelta {
-  return { m, t, k: 'gauge', n: samples.length, lo: Math.min(...samples), hi: Math.max(...samples), v: samples[samples.length - 1] as number, at };
+  return { m, t, k: 'gauge', n: samples.length, lo: Math.min(...samples), hi: Math.max(...samples), v: samples[samples.length - 1], at };
 }
 
 function report(vu: number, series: SeriesDelta[]): StatsReport {

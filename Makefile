@@ -108,7 +108,7 @@ bench: build k6
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends wrk >&2; } || { echo "make bench: needs wrk: sudo apt-get install wrk" >&2; exit 1; }
 	@node --import tsx bench/bench.ts
 
-# Issue 17's side-by-side figures, one part at a time (each under 10 minutes; run under the heavy lock):
+# The hot path's figures side by side with bare k6, one part at a time (each under 10 minutes; run under the heavy lock):
 # PART=rate|memory|growth|latency, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
 PART ?= rate
 bench-hotpath: build k6
@@ -121,7 +121,7 @@ report-screenshot: build k6 test-deps
 clean:
 	rm -rf dist
 
-# The real Moodle site (issue 11): built outside the repository, in MOODLE_SITE_DIR
+# The real Moodle site: built outside the repository, in MOODLE_SITE_DIR
 # (default /var/tmp/moodle-load-site). MOODLE_SRC: a Moodle code tree, git checkout or .tar.gz.
 moodle-site:
 	@MOODLE_SRC="$(MOODLE_SRC)" moodle-site/build.sh

@@ -147,7 +147,7 @@ aggregating every second) against plain \`k6 run\` of the same script (no dashbo
 function timeSection(oursRps: number): string {
   return `## Where the time goes (goal 2 missed)
 
-Profiled before issue 13, against the old simulator's ~1 KB pages (not re-profiled on real page bodies, where each
+Profiled against an earlier simulator's ~1 KB pages (not re-profiled on real page bodies, where each
 request also moves and scans 20-540 KB: with them moodle-load sustains ${oursRps} req/s here). Profiled by hand on this machine (\`k6 run --profiling-enabled --address 127.0.0.1:6565 ...\` on
 \`dist/scenario.js\`, then \`go tool pprof -top -cum .tools/bin/k6 profile\`), at 2,000 req/s against the simulator:
 

@@ -111,7 +111,7 @@ export class RequestRunner {
       // The footer feeds the server metrics (successful load attempts) and the request log (all).
       // A page kept as bytes has its footer read in the warm-up too, figures unused: a VU's first read
       // of an endpoint searches back from the page's end, and every VU doing that at once when the
-      // timed phase started made it drop iterations (BENCHMARKS.md, "fourth pass"). Text pages
+      // timed phase started made it drop iterations (BENCHMARKS.md, the warm-up's footer read). Text pages
       // (--emulate-browser) are parsed whole each time, so reading them early would gain nothing.
       const recordServer = outcome.ok && phase === 'load';
       const learnFooter = outcome.ok && !text;

@@ -1,4 +1,4 @@
-// The predecessor's roadmap, each item against the simulator with the real k6: weights,
+// The roadmap of the Python tool this replaces, each item against the simulator with the real k6: weights,
 // per-endpoint results, Moodle error pages, request logs, retries, warm-up, seed, dropped
 // iterations.
 import assert from 'node:assert/strict';

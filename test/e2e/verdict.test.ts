@@ -1,7 +1,7 @@
 // From a run to a verdict: Moodle's performance footer, `compare` and `bisect-check`, against
 // a simulator that can be made slower or made to do more DB reads. The simulator runs `exact`
 // (every request does its page's median DB reads and writes): bisect-check still compares DB
-// counters iteration by iteration, which a real Moodle's request-to-request noise defeats (issue 12).
+// counters iteration by iteration, which a real Moodle's request-to-request noise defeats.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

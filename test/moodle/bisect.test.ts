@@ -138,7 +138,7 @@ process.stderr.write(`the documented flow, as run:\n${flow.setup}# 1.${flow.base
 const report: string[] = [];
 /** Judgements of code without a regression, from every history: each must be good. */
 const unchangedJudgements: string[] = [];
-/** Issue 12's acceptance: at least this many judgements of unchanged code, all good. */
+/** At least this many judgements of unchanged code, all good: a false alarm sends a bisect to the wrong commit. */
 const MIN_UNCHANGED_JUDGEMENTS = 10;
 
 before(async () => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { throwsMessage } from '../helpers/assert';
 import { parseCliArgs, suggestFlag } from '../../cli/args';
 
-test('the predecessor\'s command line parses with its defaults', () => {
+test('the Python tool\'s command line parses with its defaults', () => {
   const p = parseCliArgs(['--config', 'config.json', '--rpm', '600', '--duration', '600', '--concurrency', '30', '--insecure']);
   assert.equal(p.kind, 'run');
   if (p.kind !== 'run') return;

@@ -1,4 +1,4 @@
-// The flags of issue 15: --emulate-browser, --exclude-url-pattern, --login-concurrency, --errors.
+// Browser emulation's flags: --emulate-browser, --exclude-url-pattern, --login-concurrency, --errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCliArgs } from '../../cli/args';

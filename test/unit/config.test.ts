@@ -27,7 +27,7 @@ function rejects(raw: unknown, message: RegExp): void {
   });
 }
 
-test('the shipped config.json is valid and has the predecessor fields', () => {
+test('the shipped config.json is valid and has the Python tool\'s fields', () => {
   const c = parseConfigText(readFileSync(join(ROOT, 'config.json'), 'utf8'));
   assert.equal(c.loginPath, '/login/index.php');
   assert.equal(c.endpoints.length, 4);

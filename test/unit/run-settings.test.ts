@@ -5,7 +5,7 @@ import { defaultSummaryPath, readRunSettings, settingsToEnv, SettingsError } fro
 
 const base = { CONFIG: 'config.json', RPM: '600', DURATION: '60' };
 
-test('defaults are the predecessor\'s: concurrency 20, login timeout 20 s', () => {
+test('defaults are the Python tool\'s: concurrency 20, login timeout 20 s', () => {
   const s = readRunSettings(base, 'env');
   assert.equal(s.rpm, 600);
   assert.equal(s.durationSec, 60);

@@ -40,7 +40,7 @@ const input: SummaryInput = {
   nowMs: 1_060_000,
 };
 
-test('the predecessor\'s eight keys come first, in its order', () => {
+test('the eight keys existing scripts read come first, in their order', () => {
   const s = buildSummary(input);
   assert.deepEqual(Object.keys(s).slice(0, 8), PREDECESSOR_KEYS);
   assert.equal(s.elapsed_sec, 60);

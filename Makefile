@@ -91,14 +91,14 @@ sim: build
 # One test split across N local k6 instances with execution segments; prints the combined counts.
 N ?= 2
 segments: build k6
-	@node --import tsx tools/run-segments.ts --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
+	@node dist/cli.js segments --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
 
 # Speed, accuracy and memory on this machine (about 12 minutes): BENCHMARKS.md, bench/results.json.
 bench: build k6
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends wrk >&2; } || { echo "make bench: needs wrk: sudo apt-get install wrk" >&2; exit 1; }
 	@node --import tsx bench/bench.ts
 
-# Issue 17's side-by-side figures, one part at a time (each under 10 minutes; run under the heavy lock):
+# The hot path's side-by-side figures, one part at a time (each under 10 minutes; run under the heavy lock):
 # PART=rate|memory|growth|latency, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
 PART ?= rate
 bench-hotpath: build k6
@@ -111,7 +111,7 @@ report-screenshot: build k6 test-deps
 clean:
 	rm -rf dist
 
-# The real Moodle site (issue 11): built outside the repository, in MOODLE_SITE_DIR
+# The real Moodle site: built outside the repository, in MOODLE_SITE_DIR
 # (default /var/tmp/moodle-load-site). MOODLE_SRC: a Moodle code tree, git checkout or .tar.gz.
 moodle-site:
 	@MOODLE_SRC="$(MOODLE_SRC)" moodle-site/build.sh

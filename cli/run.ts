@@ -20,7 +20,7 @@ import { csvHeader, formatRecord, LogFormat, logFormatOf } from '../lib/request-
 import { defaultSummaryPath, RunSettings } from '../lib/run-settings';
 import { parseRunStatus, RunStatus, RunStatusError } from '../lib/run-status';
 import type { Summary } from '../lib/summary';
-import type { CliOptions } from './args';
+import type { CliOptions } from './cli-options';
 import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6-binary';
 import { k6Invocation } from './k6-invocation';
 import { followProgress } from './progress';

@@ -1,10 +1,11 @@
-// The final JSON: the predecessor's eight keys first, exactly as it printed them, then what
+// The final JSON: the eight keys existing scripts read first, in their order and format, then what
 // a Moodle developer needs to trust them, overall and per endpoint. Built from the plain
 // data k6 hands handleSummary; every figure covers the timed load phase only.
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { LOAD_SCENARIO } from './run-phases';
+import { round } from './round';
 import { segmentShare } from './segments';
 import { PERCENTILE_RELATIVE_ERROR } from './stats-stream';
 import pkg from '../package.json';
@@ -127,11 +128,6 @@ export interface Summary extends LatencyFigures {
   page_views?: ViewSummary;
   /** Present with --stream-stats: percentiles and medians are within this relative error (whole numbers exact). */
   stream_stats?: { percentile_relative_error: number };
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 function count(metrics: K6Metrics, name: string): number {

@@ -101,7 +101,7 @@ sim: build
 # One test split across N local k6 instances with execution segments; prints the combined counts.
 N ?= 2
 segments: build k6
-	@node --import tsx tools/run-segments.ts --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
+	@node dist/cli.js segments --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
 
 # Speed, accuracy and memory on this machine (about 12 minutes): BENCHMARKS.md, bench/results.json.
 bench: build k6

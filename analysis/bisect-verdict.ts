@@ -14,6 +14,7 @@
 // those below by CONFIRM_RUNS, inconclusive in between: the caller then runs more repeats. One
 // noisy run is thus outvoted by later ones instead of blocking a good answer for ever.
 import type { RequestLogRecord } from '../lib/request-log';
+import { round } from '../lib/round';
 import { hodgesLehmannShift, mannWhitneyGreater, median } from './stats';
 import type { Summary } from '../lib/summary';
 
@@ -155,7 +156,6 @@ export function skipReason(exitCode: number, summary: Summary | undefined, limit
 
 const samplesOf = (run: RunEvidence, endpoint: string, figure: Figure): number[] => run.endpoints[endpoint]?.[figure] ?? [];
 const enough = (values: readonly number[]) => values.length >= MIN_SAMPLES;
-const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** Time is judged on the footer's server time when every run has it for this endpoint. */
 export function timeFigure(baseline: Baseline, runs: readonly RunEvidence[], endpoint: string, source: TimeSource): Figure {

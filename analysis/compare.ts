@@ -1,7 +1,9 @@
 // Two summaries side by side, per endpoint and overall: old, new and change for the rate,
 // failure rate, latency percentiles and Moodle's server-side figures, with the thresholds
 // that decide what counts as a regression. Runs with different settings are refused.
+import { round } from '../lib/round';
 import type { EndpointSummary, ServerFigures, Summary } from '../lib/summary';
+import { textTable } from '../lib/text-table';
 import { resourceRows, ServerResources } from './server-resources';
 
 export interface Thresholds {
@@ -55,15 +57,14 @@ function failureRate(s: Scope): number | null {
   return s.total > 0 ? (s.failures / s.total) * 100 : null;
 }
 
-function round(v: number | null, digits = 2): number | null {
-  if (v === null || !Number.isFinite(v)) return null;
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
+/** A figure as the comparison shows it; null when a side has none. */
+function shown(v: number | null, digits = 2): number | null {
+  return v === null || !Number.isFinite(v) ? null : round(v, digits);
 }
 
 function row(scope: string, figure: string, oldValue: number | null, newValue: number | null, regression: string | null): CompareRow {
-  const changePct = oldValue !== null && newValue !== null && oldValue !== 0 ? round(((newValue - oldValue) / oldValue) * 100, 1) : null;
-  return { scope, figure, old: round(oldValue), new: round(newValue), changePct, regression };
+  const changePct = oldValue !== null && newValue !== null && oldValue !== 0 ? shown(((newValue - oldValue) / oldValue) * 100, 1) : null;
+  return { scope, figure, old: shown(oldValue), new: shown(newValue), changePct, regression };
 }
 
 function compareScope(scope: string, a: Scope, b: Scope, t: Thresholds): CompareRow[] {
@@ -85,7 +86,7 @@ function compareScope(scope: string, a: Scope, b: Scope, t: Thresholds): Compare
       const vb = b.server?.[key] ?? null;
       // Per endpoint only (the overall figure moves with the URL mix), and on the median: on a real
       // Moodle the mean moves between runs of the same code with a few cold-cache requests.
-      const dbRegression = key === 'db_reads_median' && scope !== 'all' && va !== null && vb !== null && (round(vb, 6) as number) - (round(va, 6) as number) > t.dbReadsIncrease ? `DB reads up by more than ${t.dbReadsIncrease}` : null;
+      const dbRegression = key === 'db_reads_median' && scope !== 'all' && va !== null && vb !== null && round(vb, 6) - round(va, 6) > t.dbReadsIncrease ? `DB reads up by more than ${t.dbReadsIncrease}` : null;
       rows.push(row(scope, `server ${key.replace(/_mean$/, '')}`, va, vb, dbRegression));
     }
   }
@@ -108,10 +109,7 @@ export function compareSummaries(base: Summary, next: Summary, t: Thresholds = D
 
 export function comparisonTable(c: Comparison): string {
   const cells = (r: CompareRow) => [r.scope, r.figure, r.old === null ? '-' : String(r.old), r.new === null ? '-' : String(r.new), r.changePct === null ? '' : `${r.changePct > 0 ? '+' : ''}${r.changePct}%`, r.regression ? `REGRESSION: ${r.regression}` : ''];
-  const header = ['endpoint', 'figure', 'old', 'new', 'change', ''];
-  const body = c.rows.map(cells);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
-  const line = (r: string[]) => r.map((cell, i) => (i >= 2 && i <= 4 ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const columns = [{ header: 'endpoint' }, { header: 'figure' }, { header: 'old', align: 'right' }, { header: 'new', align: 'right' }, { header: 'change', align: 'right' }, { header: '' }] as const;
   const verdict = c.regressions.length === 0 ? 'no regression' : `${c.regressions.length} regression(s)`;
-  return [line(header), ...body.map(line), verdict].join('\n');
+  return [textTable(columns, c.rows.map(cells)), verdict].join('\n');
 }

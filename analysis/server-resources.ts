@@ -1,6 +1,7 @@
 // The site's own resources during a run (--server-stats): one sample per second and group
 // (php-fpm, nginx, postgres, a Docker container...), their means and peaks over the load
 // phase for the summary's `server_resources`, and the rows `compare` shows for them.
+import { round } from '../lib/round';
 
 /** One group's figures over one sampling interval. */
 export interface GroupSample {
@@ -56,11 +57,6 @@ export interface ServerResources {
 }
 
 const MB = 1024 * 1024;
-
-function round(v: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
 
 /** Milliseconds since the epoch at the middle of a sample's interval. */
 export function sampleMidMs(s: ResourceSample): number {

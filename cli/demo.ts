@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '../sim/server';
 import { SettingsError } from '../lib/run-settings';
-import { parseCliArgs } from './args';
+import { parseCliArgs } from './commands/run';
 import { EXIT } from './exit-codes';
 import { runLoad, RunIo } from './run';
 

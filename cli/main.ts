@@ -1,14 +1,17 @@
-// moodle-load: run a Moodle load with k6. Thin shell: flags in, k6 out, JSON on stdout.
+// moodle-load: run a Moodle load with k6. Thin shell: flags in, k6 out, JSON on stdout. The
+// program is the run command (cli/commands/run.ts) with the other commands added to it.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT } from './exit-codes';
-import { SettingsError } from '../lib/run-settings';
+import { Command } from 'commander';
 import pkg from '../package.json';
-import { parseCliArgs, usage } from './args';
-import { bisectCheckCommand } from './bisect-check';
-import { compareCommand } from './compare';
-import { runLoad, RunIo } from './run';
-import { siteCommand } from './site/command';
+import { bisectCheckCommand } from './commands/bisect-check';
+import { compareCommand } from './commands/compare';
+import { runCommand } from './commands/run';
+import { segmentsCommand } from './commands/segments';
+import { siteCommand } from './commands/site';
+import { EXIT } from './exit-codes';
+import { CliContext, CommandExit } from './flags';
+import type { RunIo } from './run';
 
 // The bundle carries an inline source map: stack traces name the .ts line.
 process.setSourceMapsEnabled(true);
@@ -21,29 +24,30 @@ const io: RunIo = {
   stderr: (line) => process.stderr.write(line + '\n'),
 };
 
+export function buildProgram(ctx: CliContext): Command {
+  return (
+    runCommand(ctx)
+      .version(`moodle-load ${pkg.version} (k6 ${pkg.config.k6Version})`, '--version', 'print the version (and the k6 version it runs)')
+      // Options before a command name are the run's; after it, that command's (they share the run flags).
+      .enablePositionalOptions()
+      .addCommand(compareCommand(ctx))
+      .addCommand(bisectCheckCommand(ctx))
+      .addCommand(siteCommand(ctx))
+      .addCommand(segmentsCommand(ctx))
+      .helpCommand('help [command]', 'print the help of a command')
+  );
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'compare') return compareCommand(argv.slice(1), io.stdout, io.stderr);
-  if (argv[0] === 'site') return siteCommand(argv.slice(1), io);
-  if (argv[0] === 'bisect-check') return bisectCheckCommand(PROJECT_ROOT, argv.slice(1), io);
-  let parsed;
+  const ctx: CliContext = { projectRoot: PROJECT_ROOT, io, argv, exitCode: EXIT.ok };
   try {
-    parsed = parseCliArgs(argv);
+    await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
   } catch (e) {
-    if (e instanceof SettingsError) {
-      process.stderr.write(`moodle-load: ${e.message}\n`);
-      return EXIT.badInput;
-    }
-    throw e;
+    if (!(e instanceof CommandExit)) throw e;
+    if (e.line !== undefined) io.stderr(e.line);
+    return e.exitCode;
   }
-  if (parsed.kind === 'help') {
-    process.stdout.write(usage() + '\n');
-    return EXIT.ok;
-  }
-  if (parsed.kind === 'version') {
-    process.stdout.write(`moodle-load ${pkg.version} (k6 ${pkg.config.k6Version})\n`);
-    return EXIT.ok;
-  }
-  return runLoad(PROJECT_ROOT, parsed.options, io);
 }
 
 main(process.argv.slice(2)).then(

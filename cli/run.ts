@@ -13,7 +13,7 @@ import { REQUEST_LOG, RequestLogRecord } from '../lib/request-log';
 import { defaultSummaryPath, RunSettings } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
-import type { CliOptions } from './args';
+import type { CliOptions } from './cli-options';
 import { dashboardPeriodSec } from './dashboard-period';
 import { endpointTable } from './endpoint-table';
 import { EXIT, exitCodeForRun } from './exit-codes';

@@ -61,11 +61,13 @@ interface SettingSpec {
   readonly help: string;
   /** A CLI flag that may be given more than once (values joined into one regex alternation). */
   readonly repeatable?: boolean;
+  /** Its value's name in --help, when the kind does not say it (N, SECONDS, REGEX). */
+  readonly placeholder?: string;
 }
 
 /** Order is the order of --help. */
 export const SETTINGS: readonly SettingSpec[] = [
-  { key: 'configPath', flag: '--config', env: 'CONFIG', kind: 'text', required: true, help: 'path to config.json' },
+  { key: 'configPath', flag: '--config', env: 'CONFIG', kind: 'text', placeholder: 'FILE', required: true, help: 'path to config.json' },
   { key: 'rpm', flag: '--rpm', env: 'RPM', kind: 'positiveInt', required: true, help: 'target requests per minute' },
   { key: 'durationSec', flag: '--duration', env: 'DURATION', kind: 'positiveInt', required: true, help: 'load phase length in seconds' },
   { key: 'concurrency', flag: '--concurrency', env: 'CONCURRENCY', kind: 'positiveInt', defaultValue: '20', help: 'VUs, one Moodle session each' },
@@ -80,8 +82,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'emulateBrowser', flag: '--emulate-browser', env: 'EMULATE_BROWSER', kind: 'flag', help: "page views as a browser makes them: the page's same-origin assets (cached per VU) and its AJAX calls" },
   { key: 'excludeUrlPattern', flag: '--exclude-url-pattern', env: 'EXCLUDE_URL_PATTERN', kind: 'regex', repeatable: true, help: 'with --emulate-browser, skip asset and AJAX URLs matching this regex (repeatable)' },
   { key: 'seed', flag: '--seed', env: 'SEED', kind: 'seed', help: `random seed 0..${MAX_SEED}; same seed, same URLs` },
-  { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', help: "override the config's base_url" },
-  { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
+  { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', placeholder: 'URL', help: "override the config's base_url" },
+  { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', placeholder: 'FILE', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
 ];
 
 /** Set by the CLI for k6, not flags of their own. */

@@ -5,6 +5,7 @@ import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SER
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { LOAD_SCENARIO } from './run-phases';
+import { round } from './round';
 import { segmentShare } from './segments';
 import { PERCENTILE_RELATIVE_ERROR } from './stats-stream';
 import pkg from '../package.json';
@@ -127,11 +128,6 @@ export interface Summary extends LatencyFigures {
   page_views?: ViewSummary;
   /** Present with --stream-stats: percentiles and medians are within this relative error (whole numbers exact). */
   stream_stats?: { percentile_relative_error: number };
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 function count(metrics: K6Metrics, name: string): number {

@@ -296,9 +296,9 @@ test("the dashboard's event order that progress relies on: params and metric nam
 test('make segments takes every run flag (--seed, --warmup, --insecure, --retries...) and refuses per-run files in one line', { timeout: 60_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const tool = [join(ROOT, 'node_modules', '.bin', 'tsx'), join(ROOT, 'tools', 'run-segments.ts')];
+  const segments = [CLI, 'segments'];
   const common = ['--instances', '2', '--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '3', '--concurrency', '4'];
-  const { code, stdout, stderr } = await start(tool[0] as string, [tool[1] as string, ...common, '--seed', '7', '--warmup', '1', '--insecure', '--retries', '1', '--login-timeout', '5'], { timeoutMs: 50_000 }).done;
+  const { code, stdout, stderr } = await start(process.execPath, [...segments, ...common, '--seed', '7', '--warmup', '1', '--insecure', '--retries', '1', '--login-timeout', '5'], { timeoutMs: 50_000 }).done;
   assert.equal(code, EXIT.ok, stderr);
   const r = JSON.parse(stdout);
   assert.equal(r.seed, 7);
@@ -307,7 +307,7 @@ test('make segments takes every run flag (--seed, --warmup, --insecure, --retrie
     assertValidSummary(s, `instance ${i.execution_segment}`);
     assert.deepEqual([s.seed, s.warmup_sec, s.max_retries, s.execution_segment], [7, 1, 1, i.execution_segment]);
   }
-  const refused = await start(tool[0] as string, [tool[1] as string, ...common, '--log', join(dir, 'x.jsonl')], { timeoutMs: 20_000 }).done;
+  const refused = await start(process.execPath, [...segments, ...common, '--log', join(dir, 'x.jsonl')], { timeoutMs: 20_000 }).done;
   assert.equal(refused.code, EXIT.badInput);
   assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
   assert.match(refused.stderr, /--log is not for segments/);

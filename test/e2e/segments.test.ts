@@ -1,11 +1,9 @@
 // One test split across local k6 instances with execution segments: their combined rate is the
 // target, and together they send exactly what the simulator served.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
-import { servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
-import { ROOT } from '../helpers/paths';
+import { CLI, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 
 let sim: Simulator;
 before(async () => {
@@ -15,7 +13,7 @@ after(() => sim.close());
 
 test('2 instances with execution segments: combined rate = target, combined total = served', { timeout: 60_000 }, async () => {
   const dir = tempDir();
-  const { code, stdout, stderr } = await start(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'run-segments.ts'), '--instances', '2', '--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '6', '--concurrency', '6'], { timeoutMs: 50_000 }).done;
+  const { code, stdout, stderr } = await start(process.execPath, [CLI, 'segments', '--instances', '2', '--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '6', '--concurrency', '6'], { timeoutMs: 50_000 }).done;
   assert.equal(code, 0, stderr);
   const r = JSON.parse(stdout);
   assert.equal(r.total, servedLoad(sim));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { throwsMessage } from '../helpers/assert';
-import { parseCliArgs, suggestFlag } from '../../cli/args';
+import { parseCliArgs, suggestFlag } from '../../cli/commands/run';
 
 test('the Python tool\'s command line parses with its defaults', () => {
   const p = parseCliArgs(['--config', 'config.json', '--rpm', '600', '--duration', '600', '--concurrency', '30', '--insecure']);

@@ -1,7 +1,7 @@
 // Browser emulation's flags: --emulate-browser, --exclude-url-pattern, --login-concurrency, --errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCliArgs } from '../../cli/args';
+import { parseCliArgs } from '../../cli/commands/run';
 import { buildK6Options } from '../../lib/k6-options';
 import { loginDelaySec } from '../../lib/run-phases';
 import { readRunSettings, settingsToEnv, SettingsError } from '../../lib/run-settings';

@@ -7,7 +7,7 @@ import { cpuPercent, parseProcIo, parseProcStat, parseVmRss } from '../../cli/se
 import type { GroupReading } from '../../cli/server-stats/readings';
 import { groupSample } from '../../cli/server-stats/sampler';
 import { resourcesFileFor } from '../../cli/server-stats/run-hook';
-import { parseCliArgs } from '../../cli/args';
+import { parseCliArgs } from '../../cli/commands/run';
 import { throwsMessage } from '../helpers/assert';
 
 // Read from this machine's PostgreSQL 15 postmaster (/proc/22792/stat), unchanged.

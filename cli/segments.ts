@@ -13,8 +13,8 @@ import type { Summary } from '../lib/summary';
 import type { CliOptions } from './cli-options';
 import { EXIT, exitCodeForRun } from './exit-codes';
 import { K6Run, K6RunResult } from './k6/k6-run';
-import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6-binary';
-import { k6Invocation } from './k6-invocation';
+import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6/binary';
+import { k6Invocation } from './k6/invocation';
 import type { RunIo } from './run';
 
 /** One instance's end: its segment, where it wrote its summary, and what K6Run saw. */

@@ -6,14 +6,14 @@ import { createInterface } from 'node:readline';
 import { ChannelError, ChannelRecord, EndRecord } from '../../lib/channel';
 import type { SetupData } from '../../lib/summary-files';
 import { EXIT } from '../exit-codes';
-import type { K6Invocation } from '../k6-invocation';
+import type { K6Invocation } from './invocation';
 import { parseK6LogLine, RepeatLimiter } from './k6-log';
 
 /** How many lines of each kind of k6 warning are shown before they are only counted. */
 const SHOWN_PER_K6_MESSAGE = 5;
 
 export interface K6RunOptions {
-  /** The k6 binary (cli/k6-binary.ts has checked it). */
+  /** The k6 binary (cli/k6/binary.ts has checked it). */
   readonly k6: string;
   readonly invocation: K6Invocation;
   /** Every record the script writes, in order, as it comes. */

@@ -13,7 +13,7 @@ import { abortOf, abortSubmetric } from '../../lib/abort-reasons';
 import { buildK6Options } from '../../lib/k6-options';
 import { buildSummary, MOODLE_LOAD_VERSION, Summary, SummaryInput } from '../../lib/summary';
 import { EXIT, exitCodeForRun, K6_EXIT } from '../../cli/exit-codes';
-import { K6_GOGC, k6Invocation, scenarioPath } from '../../cli/k6-invocation';
+import { K6_GOGC, k6Invocation, scenarioPath } from '../../cli/k6/invocation';
 import { ROOT } from '../helpers/paths';
 import { assertValidSummary, SUMMARY_SCHEMA, summaryErrors } from '../helpers/summary-schema';
 

@@ -2,7 +2,7 @@
 // through it bisect-check and the demo, and `make segments` all start k6 with this, so a run
 // flag means the same thing everywhere.
 import { join } from 'node:path';
-import { RunSettings, settingsToEnv } from '../lib/run-settings';
+import { RunSettings, settingsToEnv } from '../../lib/run-settings';
 
 /** k6's web dashboard, which the CLI's progress lines follow (and --report exports). */
 export interface DashboardSettings {

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pkg from '../package.json';
+import pkg from '../../package.json';
 
 export const PINNED_K6_VERSION: string = pkg.config.k6Version;
 

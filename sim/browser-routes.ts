@@ -4,6 +4,7 @@
 // /lib/ajax/service.php answering as Moodle does: 200 with one {error, data | exception} per
 // call, stopping at the first failure.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './read-request';
 
 /** Cache lifetime Moodle 4.5 sends for revisioned theme and JavaScript files (90 days, as the real site answers). */
 const ASSET_LIFETIME_SEC = 60 * 60 * 24 * 90;
@@ -24,16 +25,6 @@ export function failAjaxMethods(methods: readonly string[]): void {
 export interface BrowserSession {
   readonly loggedIn: boolean;
   readonly sesskey: string;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
 }
 
 function exception(message: string, errorcode: string): { error: true; exception: { message: string; errorcode: string; link: string; moreinfourl: string } } {

@@ -1,7 +1,11 @@
 // The simulator's randomness: Moodle's per-request variation in DB reads and the spread of
 // server time, drawn from seeded generators so a test run can be repeated exactly. Each page
 // type has its own streams, so the draws one page type gets do not depend on how requests to
-// other pages interleave with it (k6's scheduling varies from run to run).
+// other pages interleave with it (k6's scheduling varies from run to run). NoiseModel puts the
+// draws together per request: the server time before a page answers and the figures its
+// performance footer reports.
+import { PAGE_FIGURES, PageType, pageTypeOfPath, Regression } from './figures';
+import type { FooterFigures } from './pages';
 
 /** splitmix32: turns (seed, stream) into well-spread generator state. */
 function splitmix32(x: number): number {
@@ -86,4 +90,112 @@ export function drawReadOffset(rng: Rng): number {
 export function drawLogNormal(rng: Rng, medianMs: number, sigma: number): number {
   if (sigma === 0 || medianMs === 0) return medianMs;
   return medianMs * Math.exp(sigma * rng.normal());
+}
+
+/** Server time of a page before any fixed extra delay: log-normal around a median. */
+export interface BaseLatency {
+  readonly medianMs: number;
+  /** Spread of the logarithm: 0.5 puts the 5th and 95th percentiles at 0.44x and 2.3x the median. */
+  readonly sigma: number;
+}
+
+/** Small, so the tests stay fast; `--latency 50` gives a real small site's idle figure. */
+export const DEFAULT_BASE_LATENCY: BaseLatency = { medianMs: 1, sigma: 0.5 };
+export const DEFAULT_SEED = 1;
+
+/** Moodle updates user.lastaccess and user_lastaccess at most once a minute (LASTACCESS_UPDATE_SECS). */
+const LASTACCESS_UPDATE_MS = 60_000;
+/** Share of requests that change the session's data, so the session handler writes it. */
+const SESSION_WRITE_PROBABILITY = 0.1;
+const MAX_WRITES = 3;
+/** Share of server time spent in DB queries, drawn per request (the captured footers show 0.16 to 0.3). */
+const DB_TIME_SHARE: readonly [number, number] = [0.15, 0.3];
+
+export interface NoiseSettings {
+  readonly seed: number;
+  /** No noise: every request does its page's median reads and writes and takes the median time. */
+  readonly exact: boolean;
+  readonly baseLatency: BaseLatency;
+  /** A fixed extra delay on top, per path ("/my/") or for every page ("*"), in ms. */
+  readonly latencyMs: Readonly<Record<string, number>>;
+  readonly regressions: Readonly<Partial<Record<PageType, Regression>>>;
+}
+
+/** The request a footer reports on: what it asked for, when it started, how long it waited for its session. */
+export interface ServedRequest {
+  readonly path: string;
+  readonly startedAt: number;
+  readonly lockWaitMs: number;
+  readonly session: { readonly userId: number | null };
+}
+
+/** Each request's server time and footer figures, drawn from the seeded streams (the medians with `exact`). */
+export class NoiseModel {
+  /** Fixed extra delays, changed while running by setLatency. */
+  readonly latencyMs: Record<string, number>;
+  /** Planted regressions, changed while running by setRegression and setExtraDbReads. */
+  readonly regressions: Partial<Record<PageType, Regression>>;
+  private readonly seed: number;
+  private readonly exact: boolean;
+  private readonly base: BaseLatency;
+  /** One generator per (purpose, page type): see the top of this file. */
+  private readonly streams = new Map<string, Rng>();
+  /** When user.lastaccess (key "u") and user_lastaccess per course (key "u:c") were last written. */
+  private readonly lastAccessWrite = new Map<string, number>();
+
+  constructor(settings: NoiseSettings) {
+    this.seed = settings.seed;
+    this.exact = settings.exact;
+    this.base = settings.baseLatency;
+    this.latencyMs = { ...settings.latencyMs };
+    this.regressions = { ...settings.regressions };
+  }
+
+  /** This request's server time before it answers: the drawn base, the fixed extra, a planted regression. */
+  delayFor(path: string): number {
+    const type = pageTypeOfPath(path);
+    const drawn = this.exact ? this.base.medianMs : drawLogNormal(this.rng(`latency:${type ?? 'other'}`), this.base.medianMs, this.base.sigma);
+    return drawn + (this.latencyMs[path] ?? this.latencyMs['*'] ?? 0) + (type ? (this.regressions[type]?.ms ?? 0) : 0);
+  }
+
+  /** What the footer of a `kind` response to this request reports; a regression counts only on its own page. */
+  footerFigures(req: ServedRequest, kind: PageType, courseId: number | null): FooterFigures {
+    const f = PAGE_FIGURES[kind];
+    const regression = pageTypeOfPath(req.path) === kind ? this.regressions[kind] : undefined;
+    const reads = f.reads + (this.exact ? 0 : drawReadOffset(this.rng(`reads:${kind}`))) + (regression?.reads ?? 0);
+    const writes = Math.min(MAX_WRITES, f.writes + this.extraWrites(req.session.userId, kind, courseId));
+    const secs = (performance.now() - req.startedAt) / 1000;
+    const [lo, hi] = DB_TIME_SHARE;
+    const share = this.exact ? (lo + hi) / 2 : lo + (hi - lo) * this.rng(`db-time:${kind}`).next();
+    const dbSecs = Math.max(0, secs - req.lockWaitMs / 1000) * share;
+    return { secs, ramMb: f.ramMb, ramPeakMb: f.ramPeakMb, files: f.files, strings: f.strings, reads, writes, dbSecs, sessionWaitSecs: req.lockWaitMs / 1000 };
+  }
+
+  /** A "regression" by path: this page does `reads` more DB reads, its planted extra time kept. */
+  setExtraDbReads(path: string, reads: number): void {
+    const type = pageTypeOfPath(path);
+    if (type === null) throw new Error(`setExtraDbReads: ${path} is not a page the simulator serves`);
+    this.regressions[type] = { ms: this.regressions[type]?.ms ?? 0, reads };
+  }
+
+  /** Writes beyond the page's own: lastaccess once a minute per user (and per user and course), session data. */
+  private extraWrites(user: number | null, kind: PageType, courseId: number | null): number {
+    if (this.exact || user === null) return 0;
+    let writes = 0;
+    const now = Date.now();
+    for (const key of courseId === null ? [`${user}`] : [`${user}`, `${user}:${courseId}`]) {
+      if (now - (this.lastAccessWrite.get(key) ?? -Infinity) >= LASTACCESS_UPDATE_MS) {
+        this.lastAccessWrite.set(key, now);
+        writes++;
+      }
+    }
+    if (this.rng(`session-write:${kind}`).next() < SESSION_WRITE_PROBABILITY) writes++;
+    return writes;
+  }
+
+  private rng(name: string): Rng {
+    let r = this.streams.get(name);
+    if (!r) this.streams.set(name, (r = new Rng(this.seed, name)));
+    return r;
+  }
 }

@@ -126,117 +126,160 @@ export interface Pages {
 
 /** The captured pages, with this simulator's URL in place of the captured site's. */
 export function loadPages(root: string): Pages {
+  const site = localSite(root);
+  const captures = compileCaptures(site);
+  return { courseSize, ...loginPages(captures), ...coursePages(captures, site.hostClass), ...sitePages(captures, site.hostClass) };
+}
+
+/** Course ids divisible by 4 show the larger captured course, the others the smaller one. */
+const courseSize = (id: number): 'XS' | 'S' => (id % 4 === 0 ? 'S' : 'XS');
+
+/** The simulator's own site, to put in the captures in place of the captured one. */
+interface LocalSite {
+  readonly root: string;
+  /** The host as Moodle writes it in body classes ("127-0-0-1--8081"). */
+  readonly hostClass: string;
+  /** A capture with this site's URL (plain and JSON-escaped) and host class in place of the captured site's. */
+  local(text: string): string;
+}
+
+function localSite(root: string): LocalSite {
   const hostClass = new URL(root).host.replace(/[.:]/g, (c) => (c === ':' ? '--' : '-'));
-  const read = (name: string) => readFixture(name);
   // split/join: replaceAll is ES2021, past the project's lib setting.
   const swap = (text: string, from: string, to: string) => text.split(from).join(to);
   const jsonSlashes = (url: string) => url.split('/').join('\\/');
-  const local = (text: string) => swap(swap(swap(text, CAPTURED_ROOT, root), jsonSlashes(CAPTURED_ROOT), jsonSlashes(root)), CAPTURED_HOST_CLASS, hostClass);
+  return { root, hostClass, local: (text) => swap(swap(swap(text, CAPTURED_ROOT, root), jsonSlashes(CAPTURED_ROOT), jsonSlashes(root)), CAPTURED_HOST_CLASS, hostClass) };
+}
 
+function sesskeyOf(raw: string): string {
+  const m = /"sesskey":"([^"]+)"/.exec(raw);
+  if (!m) throw new Error('pages: a captured page without M.cfg.sesskey');
+  return m[1] as string;
+}
+
+const tokenOf = (raw: string): string => /name="logintoken" value="([^"]+)"/.exec(raw)?.[1] ?? '';
+
+/** The captures compiled to templates, and the parts of them some pages put back unchanged. */
+interface Captures {
+  readonly login: Template;
+  readonly loginFailed: Template;
+  readonly dashboard: Template;
+  /** The two captured courses: "XS" (id 2, 180 KB) and "S" (id 4, 540 KB, taken with the footer on). */
+  readonly courseXs: Template;
+  readonly courseS: Template;
+  readonly profile: Template;
+  /** The error page of a logged-in user and of a visitor. */
+  readonly errorIn: Template;
+  readonly errorOut: Template;
+  readonly redirect: Template;
+  readonly invalidUser: { readonly title: string; readonly body: string; readonly main: string };
+  readonly errorTitle: string;
+  readonly errorInBody: string;
+  readonly errorOutBody: string;
+}
+
+function compileCaptures(site: LocalSite): Captures {
+  /** A localised capture with these slots and the footer's. */
   const compile = (raw: string, specs: (text: string) => SlotSpec[]): Template => {
-    const text = local(raw);
+    const text = site.local(raw);
     return compileTemplate(text, [...specs(text), footerSlot(text)]);
   };
-  const sesskeyOf = (raw: string): string => {
-    const m = /"sesskey":"([^"]+)"/.exec(raw);
-    if (!m) throw new Error('pages: a captured page without M.cfg.sesskey');
-    return m[1] as string;
-  };
-  const tokenOf = (raw: string): string => /name="logintoken" value="([^"]+)"/.exec(raw)?.[1] ?? '';
-
-  const loginRaw = read('login-page.html');
-  const login = compile(loginRaw, () => [{ slot: 'token', literal: tokenOf(loginRaw) }, { slot: 'sesskey', literal: sesskeyOf(loginRaw) }]);
-  const failedRaw = read('login-failed_page.html');
-  const loginFailed = compile(failedRaw, () => [{ slot: 'token', literal: tokenOf(failedRaw) }, { slot: 'sesskey', literal: sesskeyOf(failedRaw) }]);
-  const dashRaw = read('my-dashboard_loggedin.html');
-  const dashboard = compile(dashRaw, () => [{ slot: 'sesskey', literal: sesskeyOf(dashRaw) }]);
-
-  // Two captured courses: "XS" (id 2, 180 KB) and "S" (id 4, 540 KB, taken with the footer on).
-  const courseSpecs = (raw: string) => (text: string): SlotSpec[] => [
+  const loginSpecs = (raw: string) => (): SlotSpec[] => [{ slot: 'token', literal: tokenOf(raw) }, { slot: 'sesskey', literal: sesskeyOf(raw) }];
+  const layoutSpecs = (raw: string) => (text: string): SlotSpec[] => [
     { slot: 'sesskey', literal: sesskeyOf(raw) },
     { slot: 'title', literal: titleTag(text) },
     { slot: 'body', literal: bodyTag(text) },
   ];
-  const xsRaw = read('course-view_loggedin_id2.html');
-  const courseXs = compile(xsRaw, courseSpecs(xsRaw));
-  const sRaw = withoutFooter(read('perf-course-view_loggedin_id4.html'));
-  const courseS = compile(sRaw, courseSpecs(sRaw));
+  const withMain = (raw: string, start: string, closeAfter: string) => (text: string): SlotSpec[] => [...layoutSpecs(raw)(text), { slot: 'main', literal: mainLiteral(text, start, closeAfter) }];
 
-  const profileRaw = read('user-profile-invalid_loggedin.html');
-  const profileTemplate = compile(profileRaw, (text) => [
-    { slot: 'sesskey', literal: sesskeyOf(profileRaw) },
-    { slot: 'title', literal: titleTag(text) },
-    { slot: 'body', literal: bodyTag(text) },
-    { slot: 'main', literal: mainLiteral(text, INVALID_USER_ALERT_START, '</button>') },
-  ]);
-  const errorSpecs = (raw: string) => (text: string): SlotSpec[] => [
-    { slot: 'sesskey', literal: sesskeyOf(raw) },
-    { slot: 'title', literal: titleTag(text) },
-    { slot: 'body', literal: bodyTag(text) },
-    { slot: 'main', literal: mainLiteral(text, FATAL_ERROR_START, '<p class="errorcode">') },
-  ];
-  const errorInRaw = read('course-notfound_loggedin.html');
-  const errorIn = compile(errorInRaw, errorSpecs(errorInRaw));
-  const errorOutRaw = read('course-notfound_unauth.html');
-  const errorOut = compile(errorOutRaw, errorSpecs(errorOutRaw));
-  const invalidUserMain = mainLiteral(local(profileRaw), INVALID_USER_ALERT_START, '</button>');
-  const profileTitle = titleTag(local(profileRaw));
-  const profileBody = bodyTag(local(profileRaw));
-  const errorInBody = bodyTag(local(errorInRaw));
-  const errorOutBody = bodyTag(local(errorOutRaw));
-  const errorTitle = titleTag(local(errorInRaw));
-
-  // The redirect page: the footer goes after the "Continue" link, where Moodle prints it.
-  const redirectRaw = local(read('redirect-to-login_course-view-unauth.body.html'));
-  const continueLink = `<a href="${root}/login/index.php">Continue</a></div>`;
-  const redirectTemplate = compileTemplate(redirectRaw, [
-    { slot: 'url', literal: `${root}/login/index.php` },
-    { slot: 'footer', at: redirectRaw.indexOf(continueLink) + continueLink.length + 16 },
-  ]);
-
-  /** Course ids divisible by 4 show the larger captured course, the others the smaller one. */
-  const courseSize = (id: number): 'XS' | 'S' => (id % 4 === 0 ? 'S' : 'XS');
-  const inCourse = (id: string, classes: string) => body(id, classes, hostClass);
-
+  const loginRaw = readFixture('login-page.html');
+  const failedRaw = readFixture('login-failed_page.html');
+  const dashRaw = readFixture('my-dashboard_loggedin.html');
+  const xsRaw = readFixture('course-view_loggedin_id2.html');
+  const sRaw = withoutFooter(readFixture('perf-course-view_loggedin_id4.html'));
+  const profileRaw = readFixture('user-profile-invalid_loggedin.html');
+  const errorInRaw = readFixture('course-notfound_loggedin.html');
+  const errorOutRaw = readFixture('course-notfound_unauth.html');
+  const profileText = site.local(profileRaw);
   return {
-    courseSize,
-    login: (token, sesskey, footer) => login.render({ token, sesskey, footer }),
-    loginFailed: (token, sesskey, footer) => loginFailed.render({ token, sesskey, footer }),
-    dashboard: (sesskey, footer) => dashboard.render({ sesskey, footer }),
-    course: (id, sesskey, footer) => {
-      const size = courseSize(id);
-      return (size === 'S' ? courseS : courseXs).render({
+    login: compile(loginRaw, loginSpecs(loginRaw)),
+    loginFailed: compile(failedRaw, loginSpecs(failedRaw)),
+    dashboard: compile(dashRaw, () => [{ slot: 'sesskey', literal: sesskeyOf(dashRaw) }]),
+    courseXs: compile(xsRaw, layoutSpecs(xsRaw)),
+    courseS: compile(sRaw, layoutSpecs(sRaw)),
+    profile: compile(profileRaw, withMain(profileRaw, INVALID_USER_ALERT_START, '</button>')),
+    errorIn: compile(errorInRaw, withMain(errorInRaw, FATAL_ERROR_START, '<p class="errorcode">')),
+    errorOut: compile(errorOutRaw, withMain(errorOutRaw, FATAL_ERROR_START, '<p class="errorcode">')),
+    redirect: compileRedirect(site),
+    invalidUser: { title: titleTag(profileText), body: bodyTag(profileText), main: mainLiteral(profileText, INVALID_USER_ALERT_START, '</button>') },
+    errorTitle: titleTag(site.local(errorInRaw)),
+    errorInBody: bodyTag(site.local(errorInRaw)),
+    errorOutBody: bodyTag(site.local(errorOutRaw)),
+  };
+}
+
+/** The redirect page: the footer goes after the "Continue" link, where Moodle prints it. */
+function compileRedirect(site: LocalSite): Template {
+  const raw = site.local(readFixture('redirect-to-login_course-view-unauth.body.html'));
+  const continueLink = `<a href="${site.root}/login/index.php">Continue</a></div>`;
+  return compileTemplate(raw, [
+    { slot: 'url', literal: `${site.root}/login/index.php` },
+    { slot: 'footer', at: raw.indexOf(continueLink) + continueLink.length + 16 },
+  ]);
+}
+
+function loginPages(c: Captures): Pick<Pages, 'login' | 'loginFailed' | 'dashboard' | 'redirect'> {
+  return {
+    login: (token, sesskey, footer) => c.login.render({ token, sesskey, footer }),
+    loginFailed: (token, sesskey, footer) => c.loginFailed.render({ token, sesskey, footer }),
+    dashboard: (sesskey, footer) => c.dashboard.render({ sesskey, footer }),
+    redirect: (url, footer) => c.redirect.render({ url: escapeHtml(url), footer: footer ? `<footer>${footer}</footer>` : '' }),
+  };
+}
+
+/** The course and the activities in it, on the captured courses' layout. */
+function coursePages(c: Captures, hostClass: string): Pick<Pages, 'course' | 'forum' | 'modPage'> {
+  const inCourse = (id: string, classes: string) => body(id, classes, hostClass);
+  return {
+    course: (id, sesskey, footer) =>
+      (courseSize(id) === 'S' ? c.courseS : c.courseXs).render({
         sesskey,
         footer,
         title: title(`Course: Test course ${id}`),
         body: inCourse('page-course-view-topics', `format-topics limitedwidth  path-course path-course-view dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-course course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`),
-      });
-    },
+      }),
     forum: (id, sesskey, footer) =>
-      courseXs.render({
+      c.courseXs.render({
         sesskey,
         footer,
         title: title(`Forum ${id} | Test course`),
         body: inCourse('page-mod-forum-view', `format-topics limitedwidth  path-mod path-mod-forum dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`),
       }),
     modPage: (id, sesskey, footer) =>
-      courseXs.render({
+      c.courseXs.render({
         sesskey,
         footer,
         title: title(`Page ${id} | Test course`),
         body: inCourse('page-mod-page-view', `format-topics limitedwidth  path-mod path-mod-page dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`),
       }),
+  };
+}
+
+/** Pages with their own main region in a captured layout: profiles, enrolment options, the front page, errors. */
+function sitePages(c: Captures, hostClass: string): Pick<Pages, 'profile' | 'invalidUser' | 'enrol' | 'front' | 'error'> {
+  const inCourse = (id: string, classes: string) => body(id, classes, hostClass);
+  return {
     profile: (id, sesskey, footer) =>
-      profileTemplate.render({
+      c.profile.render({
         sesskey,
         footer,
         title: title(`User ${id}: Public profile`),
         body: inCourse('page-user-profile', 'format-site  path-user dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-mypublic course-1 context-1 theme uses-drawers drawer-open-index'),
         main: `<div class="userprofile"><div class="profile_tree"><section class="node_category card d-inline-block w-100 mb-3"><div class="card-body"><h3 class="lead">User details</h3><ul><li class="contentnode"><dl><dt>User ${id}</dt></dl></li></ul></div></section></div></div>`,
       }),
-    invalidUser: (sesskey, footer) => profileTemplate.render({ sesskey, footer, title: profileTitle, body: profileBody, main: invalidUserMain }),
+    invalidUser: (sesskey, footer) => c.profile.render({ sesskey, footer, title: c.invalidUser.title, body: c.invalidUser.body, main: c.invalidUser.main }),
     enrol: (id, sesskey, footer) =>
-      errorIn.render({
+      c.errorIn.render({
         sesskey,
         footer,
         title: title('Enrolment options'),
@@ -244,7 +287,7 @@ export function loadPages(root: string): Pages {
         main: `<h2>Enrolment options</h2><div class="box py-3 generalbox info">You cannot enrol yourself in this course.</div>`,
       }),
     front: (sesskey, footer) =>
-      errorOut.render({
+      c.errorOut.render({
         sesskey,
         footer,
         title: title('Home'),
@@ -252,13 +295,12 @@ export function loadPages(root: string): Pages {
         main: `<h2>${SITE_NAME}</h2>`,
       }),
     error: (message, errorcode, loggedIn, sesskey, footer) =>
-      (loggedIn ? errorIn : errorOut).render({
+      (loggedIn ? c.errorIn : c.errorOut).render({
         sesskey,
         footer,
-        title: errorTitle,
-        body: loggedIn ? errorInBody : errorOutBody,
+        title: c.errorTitle,
+        body: loggedIn ? c.errorInBody : c.errorOutBody,
         main: `<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger"><p class="errormessage">${message}</p><p class="errorcode"><a href="https://docs.moodle.org/405/en/error/moodle/${errorcode}">More information about this error</a></p></div>`,
       }),
-    redirect: (url, footer) => redirectTemplate.render({ url: escapeHtml(url), footer: footer ? `<footer>${footer}</footer>` : '' }),
   };
 }

@@ -1,10 +1,11 @@
-// The simulator's draws: reproducible from a seed, shaped like the real site's noise, and the
+// The simulator's draws: reproducible from a seed, shaped like the real site's noise; the
+// per-request model built on them (server time, footer figures, planted regressions); and the
 // `--regress` switch's parsing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { median } from '../../analysis/stats';
-import { parseRegression } from '../../sim/figures';
-import { COLD_CACHE_PROBABILITY, drawLogNormal, drawReadOffset, Rng } from '../../sim/noise';
+import { PAGE_FIGURES, parseRegression } from '../../sim/figures';
+import { COLD_CACHE_PROBABILITY, drawLogNormal, drawReadOffset, NoiseModel, NoiseSettings, Rng } from '../../sim/noise';
 
 const draws = (seed: number, stream: string, n: number, f: (r: Rng) => number) => {
   const rng = new Rng(seed, stream);
@@ -46,6 +47,45 @@ test('log-normal server time: median as given, spread by sigma, sigma 0 gives th
   const p95 = sorted[Math.floor(0.95 * sorted.length)] as number;
   assert.ok(Math.abs(p95 / 113.8 - 1) < 0.05, `p95 ${p95}`);
   assert.equal(drawLogNormal(new Rng(1, 'x'), 50, 0), 50);
+});
+
+const model = (settings: Partial<NoiseSettings> = {}) =>
+  new NoiseModel({ seed: 1, exact: true, baseLatency: { medianMs: 5, sigma: 0.5 }, latencyMs: {}, regressions: {}, ...settings });
+const request = (path: string, userId: number | null = 3) => ({ path, startedAt: performance.now(), lockWaitMs: 0, session: { userId } });
+
+test('server time: the median (exact), plus the fixed extra of the path or of every page, plus a regression on that page only', () => {
+  const noise = model({ latencyMs: { '/my/': 20, '*': 7 }, regressions: { course: { reads: 0, ms: 30 } } });
+  assert.equal(noise.delayFor('/my/'), 25);
+  assert.equal(noise.delayFor('/course/view.php'), 42);
+  assert.equal(noise.delayFor('/mod/forum/view.php'), 12);
+  noise.latencyMs['*'] = 0;
+  assert.equal(noise.delayFor('/mod/forum/view.php'), 5);
+  const drawn = model({ exact: false, seed: 4 });
+  const again = model({ exact: false, seed: 4 });
+  const times = Array.from({ length: 5 }, () => drawn.delayFor('/my/'));
+  assert.deepEqual(Array.from({ length: 5 }, () => again.delayFor('/my/')), times, 'the same seed draws the same times');
+  assert.equal(new Set(times).size, 5, 'and varies');
+});
+
+test("footer figures: a regression's reads show on its own page, not on a redirect or error page served for that path", () => {
+  const noise = model({ regressions: { course: { reads: 4, ms: 0 } } });
+  assert.equal(noise.footerFigures(request('/course/view.php'), 'course', 3).reads, PAGE_FIGURES.course.reads + 4);
+  assert.equal(noise.footerFigures(request('/course/view.php'), 'redirect', null).reads, PAGE_FIGURES.redirect.reads);
+  assert.equal(noise.footerFigures(request('/mod/forum/view.php'), 'forum', null).reads, PAGE_FIGURES.forum.reads);
+  noise.setExtraDbReads('/course/view.php', 1);
+  assert.deepEqual(noise.regressions.course, { reads: 1, ms: 0 });
+  assert.throws(() => noise.setExtraDbReads('/admin/', 1), /setExtraDbReads: \/admin\/ is not a page the simulator serves/);
+});
+
+test('footer writes: lastaccess once a minute per user and per user and course', () => {
+  const noise = model({ exact: false });
+  const writes = (courseId: number | null, userId: number | null = 3) => noise.footerFigures(request('/course/view.php', userId), 'course', courseId).writes;
+  assert.equal(writes(2), 3, 'first visit: the page write, user.lastaccess, user_lastaccess of the course');
+  const sameMinute = Array.from({ length: 30 }, () => writes(2));
+  assert.ok(sameMinute.every((w) => w === 1 || w === 2), `only the page write and sometimes the session: ${sameMinute}`);
+  assert.ok(sameMinute.includes(1));
+  assert.ok(writes(5) >= 2, 'another course: its user_lastaccess row');
+  assert.equal(noise.footerFigures(request('/course/view.php', null), 'course', 2).writes, PAGE_FIGURES.course.writes, 'no user, no lastaccess or session write');
 });
 
 test('--regress: page, reads and/or ms; bad values refused with one line naming the problem', () => {

@@ -1,0 +1,53 @@
+// What the simulator served, for tests to compare with what the load generator reports.
+// Control endpoints are not counted.
+import type { LockCounters } from './sessions';
+
+export interface SimStats {
+  /** Requests served per path (no query), control endpoints excluded. */
+  readonly pages: Record<string, number>;
+  /** Per path, responses per status code. */
+  readonly statuses: Record<string, Record<string, number>>;
+  /** POSTs to the login form per username, by result. */
+  readonly logins: Record<string, { success: number; failure: number }>;
+  /** Most requests ever in flight at once in one session (Moodle serialises them: see sessionLockWaits). */
+  readonly maxConcurrentPerSession: number;
+  /** Requests that had to wait for another request of their session to finish (Moodle's session lock). */
+  readonly sessionLockWaits: number;
+  readonly sessions: number;
+}
+
+export class Counters implements LockCounters {
+  pages: Record<string, number> = {};
+  statuses: Record<string, Record<string, number>> = {};
+  logins: Record<string, { success: number; failure: number }> = {};
+  maxConcurrentPerSession = 0;
+  sessionLockWaits = 0;
+
+  countPage(path: string): void {
+    this.pages[path] = (this.pages[path] ?? 0) + 1;
+  }
+
+  countStatus(path: string, status: number): void {
+    const perPath = (this.statuses[path] ??= {});
+    perPath[status] = (perPath[status] ?? 0) + 1;
+  }
+
+  /** The username's login results, to count this attempt in. */
+  loginsOf(username: string): { success: number; failure: number } {
+    return (this.logins[username] ??= { success: 0, failure: 0 });
+  }
+
+  reset(): void {
+    this.pages = {};
+    this.statuses = {};
+    this.logins = {};
+    this.maxConcurrentPerSession = 0;
+    this.sessionLockWaits = 0;
+  }
+
+  /** A copy, so a test's snapshot does not change under it. */
+  snapshot(sessions: number): SimStats {
+    const { pages, statuses, logins, maxConcurrentPerSession, sessionLockWaits } = this;
+    return { ...structuredClone({ pages, statuses, logins }), maxConcurrentPerSession, sessionLockWaits, sessions };
+  }
+}

@@ -38,7 +38,7 @@ const CLI_ONLY = [
   { flag: '--errors', help: 'failed-attempt file: FILE.csv or FILE.jsonl, one line per failed page, asset or AJAX call (no passwords, cookies or sesskeys)' },
   { flag: '--report', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html" },
   { flag: '--stream-stats', help: 'for long runs: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%; see README)' },
-  { flag: '--server-stats', help: "sample the site's php-fpm, web server and PostgreSQL (CPU, RSS, I/O) every second, to SUMMARY.server.jsonl" },
+  { flag: '--server-stats', help: "sample the processes serving base_url (web server, its PHP pool, their database: CPU, RSS, I/O) every second, to SUMMARY.server.jsonl" },
   { flag: '--server-pids', help: 'with --server-stats: only these pids (comma-separated) and their children' },
   { flag: '--docker-socket', help: "with --server-stats: Docker's socket (default $DOCKER_HOST or /var/run/docker.sock when it exists)" },
 ];

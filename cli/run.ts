@@ -2,7 +2,7 @@
 // k6 on the bundled scenario, show progress on stderr, and print the summary k6 wrote on
 // stdout, also after Ctrl-C.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -166,7 +166,7 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
   const requestLog = openRequestLog(options.logPath);
   const errorLog = openErrorLog(options.errorsPath);
 
-  const sampler = options.serverStats && (await startServerStats(options.serverStats, summaryPath, io.stderr));
+  const sampler = options.serverStats && (await startServerStats(options.serverStats, settings.baseUrl ?? config.baseUrl, summaryPath, io.stderr));
   // Progress follows k6's web dashboard, or with --stream-stats the VUs' own reports (the
   // dashboard keeps samples too).
   const streamed = settings.streamStats ? new StreamCollector() : undefined;
@@ -258,7 +258,11 @@ async function runChecked(projectRoot: string, options: CliOptions, io: RunIo, s
     await new Promise<void>((done) => requestLog.stream.end(done));
     io.stderr(`moodle-load: request log saved to ${options.logPath}`);
   }
-  if (summary !== undefined && sampler) summary = addServerResources(summary, summaryPath, sampler);
+  if (summary !== undefined && sampler) {
+    // The load phase ended when k6 wrote the summary and lasted elapsed_sec.
+    const toMs = statSync(summaryPath).mtimeMs;
+    summary = addServerResources(summary, summaryPath, sampler, { fromMs: toMs - ((JSON.parse(summary) as { elapsed_sec?: number }).elapsed_sec ?? 0) * 1000, toMs });
+  }
   if (sampler) io.stderr(`moodle-load: server stats saved to ${sampler.file}${sampler.warnings.map((w) => `\nmoodle-load: warning: ${w}`).join('')}`);
   if (errorLog) {
     await new Promise<void>((done) => errorLog.stream.end(done));

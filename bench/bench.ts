@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { writeConfig } from '../test/helpers/e2e';
 import { ROOT } from '../test/helpers/paths';
-import { k6ChildOf, procStat } from './proc-stat';
+import { childNamed, procStat } from '../cli/server-stats/proc-stat';
 
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -39,7 +39,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
     const samples: { t: number; k6Mb: number }[] = [];
     const t0 = Date.now();
     const timer = setInterval(() => {
-      const k6 = isK6 ? (child.pid ?? null) : k6ChildOf(child.pid as number);
+      const k6 = isK6 ? (child.pid ?? null) : childNamed(child.pid as number, 'k6');
       const k = k6 === null ? null : procStat(k6);
       // A finished k6 lingers as a zombie with RSS 0 until reaped: not a sample.
       if (k && k.rssMb > 0) {

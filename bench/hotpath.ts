@@ -22,7 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
-import { k6ChildOf, procStat } from './proc-stat';
+import { childNamed, procStat } from '../cli/server-stats/proc-stat';
 
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
@@ -44,7 +44,7 @@ interface Sampled {
 }
 
 function k6Of(pid: number, isK6: boolean): number | null {
-  return isK6 ? pid : k6ChildOf(pid);
+  return isK6 ? pid : childNamed(pid, 'k6');
 }
 
 /** Runs a command (k6, or the CLI that starts k6), sampling k6's RSS and CPU every second. */

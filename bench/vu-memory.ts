@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
-import { procStat } from './proc-stat';
+import { procStat } from '../cli/server-stats/proc-stat';
 
 const VUS = Number(process.env.VUS ?? 1000);
 const SEC = Number(process.env.SEC ?? 20);

@@ -71,7 +71,7 @@ export const CLI_FLAGS = {
   }),
   report: valueFlag('--report', { placeholder: 'FILE', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html", parse: fileOf('an .html', (p) => /\.html?$/i.test(p)) }),
   streamStats: switchFlag('--stream-stats', 'for long runs: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%; see README)'),
-  serverStats: switchFlag('--server-stats', "sample the site's php-fpm, web server and PostgreSQL (CPU, RSS, I/O) every second, to SUMMARY.server.jsonl"),
+  serverStats: switchFlag('--server-stats', "sample the processes serving base_url (web server, its PHP pool, their database: CPU, RSS, I/O) every second, to SUMMARY.server.jsonl"),
   serverPids: valueFlag('--server-pids', { placeholder: 'PIDS', help: 'with --server-stats: only these pids (comma-separated) and their children', parse: processIds }),
   dockerSocket: valueFlag('--docker-socket', { placeholder: 'PATH', help: "with --server-stats: Docker's socket (default $DOCKER_HOST or /var/run/docker.sock when it exists)" }),
 };

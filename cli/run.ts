@@ -110,7 +110,7 @@ async function openOutputs(options: CliOptions, settings: RunSettings, config: M
   return {
     requestLog: options.logPath === undefined ? undefined : new RecordWriter(options.logPath, REQUEST_LOG),
     errorLog: options.errorsPath === undefined ? undefined : new RecordWriter(options.errorsPath, ERROR_LOG),
-    sampler: options.serverStats ? await startServerStats(options.serverStats, summaryPath, io.stderr, baseUrl) : undefined,
+    sampler: options.serverStats ? await startServerStats(options.serverStats, baseUrl, summaryPath, io.stderr) : undefined,
   };
 }
 

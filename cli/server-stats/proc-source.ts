@@ -1,8 +1,6 @@
-// The site's local processes from Linux /proc, grouped by name (php-fpm, nginx, apache,
-// postgres) or limited to given pids and their descendants.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { parseProcIo, parseProcStat, parseVmRss, ProcStat } from './proc-stat';
+// Figures of local processes from Linux /proc, summed per group: which processes and
+// groups is the chooser's part (the site's processes found by discovery, or --server-pids).
+import { clockTicksPerSecond, parseProcIo, parseVmRss, ProcStat, readAllStats, readText } from './proc-stat';
 import type { GroupReading, ResourceSource } from './readings';
 
 /** Process names (the kernel's comm) of a Moodle site's servers, and the group each counts in. */
@@ -13,29 +11,12 @@ export const PROCESS_GROUPS: readonly { readonly group: string; readonly comm: R
   { group: 'postgres', comm: /^(postgres|postmaster)$/ },
 ];
 
-/** Linux's usual USER_HZ, when getconf cannot tell. */
-const DEFAULT_CLK_TCK = 100;
-
-function clockTicksPerSecond(): number {
-  try {
-    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-    return Number.isFinite(n) && n > 0 ? n : DEFAULT_CLK_TCK;
-  } catch {
-    return DEFAULT_CLK_TCK;
-  }
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null; // the process ended between listing and reading
-  }
-}
-
 export function groupOf(comm: string): string | undefined {
   return PROCESS_GROUPS.find((g) => g.comm.test(comm))?.group;
 }
+
+/** Which processes to sample now, each with its group's name. */
+export type Chooser = (stats: readonly ProcStat[]) => Map<number, string>;
 
 /** The pids given and all their descendants. */
 export function withDescendants(stats: readonly ProcStat[], roots: ReadonlySet<number>): Set<number> {
@@ -53,6 +34,14 @@ export function withDescendants(stats: readonly ProcStat[], roots: ReadonlySet<n
   return chosen;
 }
 
+/** --server-pids: those pids and their descendants, grouped by name (php-fpm8.2 -> php-fpm, node). */
+export function givenPids(pids: ReadonlySet<number>): Chooser {
+  return (stats) => {
+    const chosen = withDescendants(stats, pids);
+    return new Map(stats.filter((s) => chosen.has(s.pid)).map((s) => [s.pid, groupOf(s.comm) ?? s.comm]));
+  };
+}
+
 interface GroupAcc {
   processes: number;
   ticks: number;
@@ -62,35 +51,22 @@ interface GroupAcc {
 }
 
 export class ProcSource implements ResourceSource {
-  readonly label: string;
   private readonly clkTck = clockTicksPerSecond();
   /** Last I/O counters of each process seen, to keep the bytes of those that end. */
   private lastIo = new Map<number, { group: string; readBytes: number; writeBytes: number }>();
   private endedIo = new Map<string, { readBytes: number; writeBytes: number }>();
 
   constructor(
-    private readonly pids: ReadonlySet<number> | undefined,
+    readonly label: string,
+    private readonly choose: Chooser,
     private readonly procRoot = '/proc',
-  ) {
-    this.label = pids ? `local processes ${[...pids].join(',')} and their children` : `local processes named ${PROCESS_GROUPS.map((g) => g.group).join(', ')}`;
-  }
+    readonly warnings?: () => readonly string[],
+  ) {}
 
   async read(): Promise<GroupReading[]> {
     const atMs = Date.now();
-    const stats: ProcStat[] = [];
-    for (const name of readdirSync(this.procRoot)) {
-      if (!/^\d+$/.test(name)) continue;
-      const text = readText(`${this.procRoot}/${name}/stat`);
-      const stat = text === null ? null : parseProcStat(text);
-      if (stat) stats.push(stat);
-    }
-    const chosen = this.pids ? withDescendants(stats, this.pids) : undefined;
-    const groupByPid = new Map<number, string>();
-    for (const s of stats) {
-      if (chosen && !chosen.has(s.pid)) continue;
-      const group = groupOf(s.comm) ?? (chosen ? s.comm : undefined);
-      if (group) groupByPid.set(s.pid, group);
-    }
+    const stats = readAllStats(this.procRoot);
+    const groupByPid = this.choose(stats);
     const acc = new Map<string, GroupAcc>();
     const io = new Map<number, { group: string; readBytes: number; writeBytes: number }>();
     for (const s of stats) {

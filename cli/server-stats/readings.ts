@@ -20,4 +20,6 @@ export interface ResourceSource {
   /** For messages: "local processes", "Docker at /var/run/docker.sock". */
   readonly label: string;
   read(): Promise<GroupReading[]>;
+  /** What the source has to say about what it could not find, at the time asked. */
+  readonly warnings?: () => readonly string[];
 }

@@ -28,7 +28,8 @@ export function groupSample(prev: GroupReading, next: GroupReading): GroupSample
 
 export class ResourceSampler {
   readonly samples: ResourceSample[] = [];
-  readonly warnings: string[] = [];
+  /** Sources that could not be read, and what the run said. */
+  private readonly failures: string[] = [];
   private previous = new Map<string, GroupReading>();
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
@@ -59,7 +60,7 @@ export class ResourceSampler {
         // Say it once per source; the other sources go on.
         if (!this.failedSources.has(source.label)) {
           this.failedSources.add(source.label);
-          this.warnings.push(`server stats: ${source.label} could not be read (${(e as Error).message}); its figures are missing from then on`);
+          this.failures.push(`server stats: ${source.label} could not be read (${(e as Error).message}); its figures are missing from then on`);
         }
       }
     }
@@ -79,6 +80,16 @@ export class ResourceSampler {
     const sample: ResourceSample = { time: new Date(endMs).toISOString(), interval_s: Math.round(intervalMs) / 1000, groups };
     this.samples.push(sample);
     appendFileSync(this.file, JSON.stringify(sample) + '\n');
+  }
+
+  /** Said by the run before sampling (e.g. that nothing local can be sampled). */
+  warn(text: string): void {
+    this.failures.push(text);
+  }
+
+  /** Sources that failed, then what each source could not find. */
+  get warnings(): string[] {
+    return [...this.failures, ...this.sources.flatMap((s) => s.warnings?.() ?? [])];
   }
 
   progressPart(): string {

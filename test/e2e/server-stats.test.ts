@@ -1,6 +1,7 @@
-// --server-stats with the real k6, sampling the simulator (its own process, given by
-// --server-pids): the CPU seconds in the per-second file add up to what /proc says the
-// process used, read here independently; the summary, progress lines and compare show them.
+// --server-stats with the real k6 against the simulator, found by its port (the process
+// listening on base_url's, with nothing behind it): the CPU seconds in the per-second file add
+// up to what /proc says the process used, read here independently; the summary, progress
+// lines and compare show them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ResourceSample, ServerResources } from '../../analysis/server-resources';
 import { DEFAULT_USERS, Simulator } from '../../sim/server';
-import { runCli, tempDir, writeConfig } from '../helpers/e2e';
+import { CLI, start, tempDir, writeConfig } from '../helpers/e2e';
 import { ROOT } from '../helpers/paths';
 
 const RPM = 6000;
@@ -23,7 +24,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-test('--server-stats: per-second CPU of the sampled process adds up to /proc; summary, progress and compare show it', { timeout: 60_000 }, async (t) => {
+test('--server-stats finds the simulator by its port and says nothing is behind it; its per-second CPU adds up to /proc; summary, progress and compare show it', { timeout: 60_000 }, async (t) => {
   const port = 20000 + (process.pid % 20000);
   const sim = spawn(process.execPath, [join(ROOT, 'dist', 'sim.js'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -37,7 +38,9 @@ test('--server-stats: per-second CPU of the sampled process adds up to /proc; su
     const before = cpuSeconds(sim.pid as number);
     // 800 requests: about 0.5 s of the simulator's CPU, clear of the floor below (160 requests used
     // 0.20-0.23 s, which sat on it and failed a CI run).
-    const run = runCli(['--config', config, '--rpm', String(RPM), '--duration', String(DURATION_S), '--concurrency', '10', '--progress', '2', '--summary', summaryPath, '--server-stats', '--server-pids', String(sim.pid)], 45_000);
+    // No Docker source (a developer's containers would add groups): DOCKER_HOST names no socket.
+    const env = { ...process.env, DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` };
+    const run = start(process.execPath, [CLI, '--config', config, '--rpm', String(RPM), '--duration', String(DURATION_S), '--concurrency', '10', '--progress', '2', '--summary', summaryPath, '--server-stats'], { timeoutMs: 45_000, env });
     const { code, stdout, stderr } = await run.done;
     const truth = cpuSeconds(sim.pid as number) - before;
     assert.equal(code, 0, stderr);
@@ -53,7 +56,10 @@ test('--server-stats: per-second CPU of the sampled process adds up to /proc; su
     assert.ok(truth > 0.25, `the simulator used ${truth} s of CPU for ${summary.total} requests`);
     // The sampler's window lies inside the test's; the simulator idles outside the run.
     assert.ok(sampled <= truth + 0.02 && sampled >= truth * 0.9 - 0.05, `sampled ${sampled.toFixed(3)} s, /proc ${truth.toFixed(3)} s`);
-    for (const s of samples) assert.deepEqual(Object.keys(s.groups), ['node'], 'only the given pid (it has no children)');
+    for (const s of samples) assert.deepEqual(Object.keys(s.groups), ['node'], 'only the simulator (it has no children)');
+    assert.match(stderr, new RegExp(`^moodle-load: server stats every second from the local processes serving 127\\.0\\.0\\.1:${port} \\(found: node \\(127\\.0\\.0\\.1:${port}\\)\\)`, 'm'));
+    assert.deepEqual(summary.server_resources.warnings, [`server stats: 127.0.0.1:${port} is served by node, with no PHP pool or database behind it that /proc shows: only it is sampled`]);
+    assert.match(stderr, new RegExp(`^moodle-load: warning: server stats: 127\\.0\\.0\\.1:${port} is served by node, with no PHP pool`, 'm'));
 
     const node = summary.server_resources.groups.node;
     assert.ok(node, JSON.stringify(summary.server_resources));
@@ -65,7 +71,7 @@ test('--server-stats: per-second CPU of the sampled process adds up to /proc; su
     assert.equal(readFileSync(summaryPath, 'utf8'), stdout, 'the summary file holds server_resources too');
     assert.match(stderr, /^progress: load .* \| server cpu node \d+%$/m);
 
-    const compared = runCli(['compare', summaryPath, summaryPath, '--format', 'json'], 10_000);
+    const compared = start(process.execPath, [CLI, 'compare', summaryPath, summaryPath, '--format', 'json'], { timeoutMs: 10_000 });
     const c = await compared.done;
     assert.equal(c.code, 0, c.stderr);
     const rows = (JSON.parse(c.stdout) as { rows: { scope: string; figure: string; old: number; new: number; regression: string | null }[] }).rows.filter((r) => r.scope === 'server node');

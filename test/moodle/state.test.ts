@@ -96,6 +96,20 @@ function samePairs(a: readonly RequestLogRecord[], b: readonly RequestLogRecord[
 }
 
 /** php-fpm's CPU seconds from /proc, read here without the CLI's code: all its processes' utime+stime, plus the master's reaped children. */
+/** How many processes `ppid` has now (field 4 of /proc/<pid>/stat). */
+function childrenOf(ppid: number): number {
+  let n = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) n++;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return n;
+}
+
 function phpFpmCpuSeconds(): number {
   let ticks = 0;
   const pids = new Map<number, { ppid: number; own: number; children: number }>();
@@ -160,10 +174,15 @@ test('after a restore, a run with the same seed repeats the first run\'s per-end
   assert.ok(cpuTruth > 1, `php-fpm used ${cpuTruth} s: was the load served?`);
   // The test's window holds the sampler's (k6 start-up and exit, with an idle php-fpm, are the difference).
   assert.ok(sampled <= cpuTruth + 0.05 && sampled >= cpuTruth * 0.95 - 0.1, `sampled ${sampled} s, /proc ${cpuTruth} s`);
-  const summary = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8')) as { server_resources: { groups: Record<string, { cpu_seconds: number; samples: number; cpu_pct_peak: number; cpu_pct_mean: number }> } };
+  const summary = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8')) as { server_resources: { warnings: string[]; groups: Record<string, { cpu_seconds: number; samples: number; cpu_pct_peak: number; cpu_pct_mean: number; processes_max: number }> } };
   const fpm = summary.server_resources.groups['php-fpm'];
   assert.ok(fpm && fpm.samples >= 18 && fpm.cpu_seconds > 0 && fpm.cpu_seconds <= sampled + 0.01 && fpm.cpu_pct_peak >= fpm.cpu_pct_mean, JSON.stringify(fpm));
-  assert.ok(summary.server_resources.groups.postgres && summary.server_resources.groups.nginx, Object.keys(summary.server_resources.groups).join(','));
+  // Found from base_url's port: this site's nginx (its master and workers, none of another
+  // nginx), the pool it passes PHP to, and the database that pool talks to.
+  assert.deepEqual(Object.keys(summary.server_resources.groups).sort(), ['nginx', 'php-fpm', 'postgres']);
+  assert.deepEqual(summary.server_resources.warnings, []);
+  const nginxMaster = Number(readFileSync(join(SITE, 'run', 'nginx.pid'), 'utf8'));
+  assert.equal(summary.server_resources.groups.nginx?.processes_max, 1 + childrenOf(nginxMaster));
 
   await ok(['site', 'restore', ORIGINAL]);
   const second = await seededRun(resting.configPath, 'second');

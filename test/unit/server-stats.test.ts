@@ -6,7 +6,11 @@ import { groupOf, withDescendants } from '../../cli/server-stats/proc-source';
 import { cpuPercent, parseProcIo, parseProcStat, parseVmRss } from '../../cli/server-stats/proc-stat';
 import type { GroupReading } from '../../cli/server-stats/readings';
 import { groupSample } from '../../cli/server-stats/sampler';
-import { resourcesFileFor } from '../../cli/server-stats/run-hook';
+import { addServerResources, resourcesFileFor, siteAddressOf } from '../../cli/server-stats/run-hook';
+import { ResourceSampler } from '../../cli/server-stats/sampler';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/e2e';
 import { parseCliArgs } from '../../cli/commands/run';
 import { throwsMessage } from '../helpers/assert';
 
@@ -117,4 +121,29 @@ test('flags: --server-stats with --server-pids and --docker-socket; either alone
   throwsMessage(() => run(['--server-pids', '12']), /^--server-pids needs --server-stats$/);
   throwsMessage(() => run(['--docker-socket', '/s']), /^--docker-socket needs --server-stats$/);
   throwsMessage(() => run(['--server-stats', '--server-pids', 'php-fpm']), /^--server-pids must be process ids separated by commas, not "php-fpm"$/);
+});
+
+test('server_resources covers the load window given, whatever the summary file\'s time; warnings said before sampling are kept', () => {
+  const dir = tempDir();
+  const summaryPath = join(dir, 'summary.json');
+  writeFileSync(summaryPath, '{"total":1}');
+  const sampler = new ResourceSampler([], join(dir, 'summary.server.jsonl'));
+  sampler.samples.push(sample('2026-01-01T00:00:01Z', 10, 100, 0), sample('2026-01-01T00:00:02Z', 30, 100, 0), sample('2026-01-01T00:00:09Z', 90, 100, 0));
+  sampler.warn('server stats: example.org is not this machine: no local process is sampled');
+  const from = Date.parse('2026-01-01T00:00:00Z');
+  const text = addServerResources('{"total":1,"elapsed_sec":99}', summaryPath, sampler, { fromMs: from, toMs: from + 3000 });
+  const r = (JSON.parse(text) as { server_resources: { covers: string; groups: Record<string, { samples: number; cpu_pct_mean: number }>; warnings: string[] } }).server_resources;
+  assert.equal(r.groups['php-fpm']?.samples, 2);
+  assert.equal(r.groups['php-fpm']?.cpu_pct_mean, 20);
+  assert.match(r.covers, /^load phase, 2026-01-01T00:00:00\.000Z to 2026-01-01T00:00:03\.000Z/);
+  assert.deepEqual(r.warnings, ['server stats: example.org is not this machine: no local process is sampled']);
+  assert.equal(readFileSync(summaryPath, 'utf8'), text);
+});
+
+test('the site is on this machine when base_url names a loopback address or localhost; not when it cannot be resolved', async () => {
+  assert.deepEqual(await siteAddressOf('http://127.0.0.1:8090/moodle'), { addresses: ['127.0.0.1'], port: 8090, label: '127.0.0.1:8090' });
+  assert.deepEqual(await siteAddressOf('http://[::1]'), { addresses: ['0:0:0:0:0:0:0:1'], port: 80, label: '[::1]:80' });
+  assert.deepEqual((await siteAddressOf('https://localhost'))?.port, 443);
+  assert.equal(await siteAddressOf('http://192.0.2.7:8090'), null, 'TEST-NET-1: no machine has it');
+  assert.equal(await siteAddressOf('http://moodle.invalid'), null);
 });

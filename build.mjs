@@ -41,7 +41,9 @@ await build({
   platform: 'node',
   target: 'node20',
   // commander is CommonJS: its require('node:events') needs a real require in an ES module bundle.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as moodleLoadRequire } from 'node:module';\nconst require = moodleLoadRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as moodleLoadRequire } from 'node:module';\nconst require = moodleLoadRequire(import.meta.url);",
+  },
   // With process.setSourceMapsEnabled(true) at start-up, Node's stack traces name the .ts line.
   sourcemap: 'inline',
   logLevel: 'warning',

@@ -36,7 +36,14 @@ export interface Limits {
   readonly timeSource: TimeSource;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxFailurePct: 5, alpha: 0.01, minEffectPct: 10, minEffectMs: 5, minDbEffect: 1, timeSource: 'server' };
+export const DEFAULT_LIMITS: Limits = {
+  maxFailurePct: 5,
+  alpha: 0.01,
+  minEffectPct: 10,
+  minEffectMs: 5,
+  minDbEffect: 1,
+  timeSource: 'server',
+};
 
 /** Bad needs this many more runs above the threshold than below it (good needs one more below than above). */
 export const CONFIRM_RUNS = 2;
@@ -144,7 +151,12 @@ export function evidenceFromLog(records: readonly RequestLogRecord[]): RunEviden
 }
 
 /** Why a run says nothing about the code under test, or null. Dropped iterations are not a reason: what ran is judged. */
-export function skipReason(exitCode: number, summary: Summary | undefined, limits: Limits, codes: { siteUnreachable: number; noSession: number }): string | null {
+export function skipReason(
+  exitCode: number,
+  summary: Summary | undefined,
+  limits: Limits,
+  codes: { siteUnreachable: number; noSession: number },
+): string | null {
   if (exitCode === codes.siteUnreachable) return 'the site was unreachable';
   if (exitCode === codes.noSession) return 'no session logged in';
   if (exitCode !== 0 || summary === undefined) return `the run did not complete (exit ${exitCode})`;
@@ -182,7 +194,14 @@ function stateOf(runs: readonly RunReading[]): { state: FigureVerdict['state']; 
   return { state: 'inconclusive', rule: `${counts}: neither more below than above, nor ${CONFIRM_RUNS} more above than below` };
 }
 
-function judgeDb(baseline: Baseline, runs: readonly RunEvidence[], endpoint: string, figure: Figure, limits: Limits, alpha: number): FigureVerdict {
+function judgeDb(
+  baseline: Baseline,
+  runs: readonly RunEvidence[],
+  endpoint: string,
+  figure: Figure,
+  limits: Limits,
+  alpha: number,
+): FigureVerdict {
   const baseRuns = baseline.runs.map((r) => samplesOf(r, endpoint, figure)).filter(enough);
   const pooledBase = baseRuns.flat();
   // The baseline's own noise: how far its runs sit from each other (shift and median).
@@ -222,7 +241,9 @@ function judgeDb(baseline: Baseline, runs: readonly RunEvidence[], endpoint: str
     floor: judged ? floor : null,
     p,
     runs: readings,
-    rule: judged ? `${rule}; a run is above when its Hodges-Lehmann shift is >= ${limits.minDbEffect} and > the baseline's between-run floor ${floor}; bad also needs Mann-Whitney p < ${alpha.toExponential(1)} over all runs` : rule,
+    rule: judged
+      ? `${rule}; a run is above when its Hodges-Lehmann shift is >= ${limits.minDbEffect} and > the baseline's between-run floor ${floor}; bad also needs Mann-Whitney p < ${alpha.toExponential(1)} over all runs`
+      : rule,
   };
 }
 
@@ -237,10 +258,19 @@ interface TimeLevels {
 
 function timeLevels(baseline: Baseline, runs: readonly RunEvidence[], endpoint: string, limits: Limits): TimeLevels | null {
   const figure = timeFigure(baseline, runs, endpoint, limits.timeSource);
-  const baseMedians = baseline.runs.map((r) => samplesOf(r, endpoint, figure)).filter(enough).map(median);
+  const baseMedians = baseline.runs
+    .map((r) => samplesOf(r, endpoint, figure))
+    .filter(enough)
+    .map(median);
   if (baseMedians.length === 0) return null;
   const samples = runs.map((r) => samplesOf(r, endpoint, figure));
-  return { figure, baseMedians, old: median(baseMedians), perRun: samples.map((v) => (enough(v) ? median(v) : null)), n: samples.map((v) => v.length) };
+  return {
+    figure,
+    baseMedians,
+    old: median(baseMedians),
+    perRun: samples.map((v) => (enough(v) ? median(v) : null)),
+    n: samples.map((v) => v.length),
+  };
 }
 
 /**
@@ -260,7 +290,19 @@ function driftOf(levels: ReadonlyMap<string, TimeLevels>, i: number, except: str
 
 function judgeTime(levels: ReadonlyMap<string, TimeLevels>, endpoint: string, limits: Limits): FigureVerdict {
   const l = levels.get(endpoint);
-  const notJudged = (figure: Figure): FigureVerdict => ({ endpoint, figure, state: 'not judged', old: null, new: null, difference: null, threshold: null, floor: null, p: null, runs: [], rule: `fewer than ${MIN_SAMPLES} requests in a run` });
+  const notJudged = (figure: Figure): FigureVerdict => ({
+    endpoint,
+    figure,
+    state: 'not judged',
+    old: null,
+    new: null,
+    difference: null,
+    threshold: null,
+    floor: null,
+    p: null,
+    runs: [],
+    rule: `fewer than ${MIN_SAMPLES} requests in a run`,
+  });
   if (l === undefined) return notJudged(limits.timeSource === 'client' ? 'latency_ms' : 'server_ms');
   const { figure, baseMedians, old } = l;
   const floor = Math.max(...baseMedians) - Math.min(...baseMedians);
@@ -271,12 +313,24 @@ function judgeTime(levels: ReadonlyMap<string, TimeLevels>, endpoint: string, li
     const drift = driftOf(levels, i, endpoint);
     // What is left of the difference once the level the other endpoints moved to is taken out.
     const excess = m - old * (1 + drift);
-    readings.push({ value: round(m), difference: round(m - old), drift_pct: round(drift * 100, 1), excess: round(excess), n: l.n[i] as number, above: excess > threshold });
+    readings.push({
+      value: round(m),
+      difference: round(m - old),
+      drift_pct: round(drift * 100, 1),
+      excess: round(excess),
+      n: l.n[i] as number,
+      above: excess > threshold,
+    });
   });
   if (readings.length === 0) return notJudged(figure);
   const now = median(readings.map((r) => r.value));
   const { state, rule } = stateOf(readings);
-  const setBy = threshold === floor ? `the spread of the baseline's ${baseMedians.length} run medians` : threshold === limits.minEffectMs ? `--min-effect-ms` : `--min-effect-pct ${limits.minEffectPct}%`;
+  const setBy =
+    threshold === floor
+      ? `the spread of the baseline's ${baseMedians.length} run medians`
+      : threshold === limits.minEffectMs
+        ? `--min-effect-ms`
+        : `--min-effect-pct ${limits.minEffectPct}%`;
   return {
     endpoint,
     figure,
@@ -335,7 +389,12 @@ function describe(f: FigureVerdict): string {
   const unit = f.endpoint === ALL_ENDPOINTS ? '%' : f.figure === 'db_reads' || f.figure === 'db_writes' ? '' : ' ms';
   const p = f.p === null ? '' : `, p=${f.p.toExponential(2)}`;
   const signed = (v: number) => `${v > 0 ? '+' : ''}${v}`;
-  const perRun = f.runs.map((r) => `${signed(r.difference)}${r.drift_pct ? ` (others ${signed(r.drift_pct)}%: ${signed(r.excess as number)})` : ''}${r.above ? '*' : ''}`).join(' ');
+  const perRun = f.runs
+    .map(
+      (r) =>
+        `${signed(r.difference)}${r.drift_pct ? ` (others ${signed(r.drift_pct)}%: ${signed(r.excess as number)})` : ''}${r.above ? '*' : ''}`,
+    )
+    .join(' ');
   return `${f.endpoint}: ${f.figure} ${f.old}${unit} -> ${f.new}${unit} (${f.difference !== null && f.difference > 0 ? '+' : ''}${f.difference}${p}; per run ${perRun}): ${f.rule}`;
 }
 
@@ -364,5 +423,11 @@ export function judge(baseline: Baseline, runs: readonly RunEvidence[], limits: 
   if (bad.length > 0) return { kind: 'bad', reasons: bad.map(describe), figures };
   if (unsure.length > 0) return { kind: 'inconclusive', reasons: unsure.map(describe), figures };
   const kinds = [...new Set(judged.map((f) => f.figure))].join(', ');
-  return { kind: 'good', reasons: [`no figure above its threshold: ${judged.length} judged (${kinds}) on ${endpoints.length} endpoint(s), ${runs.length} run(s)`], figures };
+  return {
+    kind: 'good',
+    reasons: [
+      `no figure above its threshold: ${judged.length} judged (${kinds}) on ${endpoints.length} endpoint(s), ${runs.length} run(s)`,
+    ],
+    figures,
+  };
 }

@@ -36,9 +36,22 @@ export interface Comparison {
 
 export class IncomparableError extends Error {}
 
-type Scope = Pick<Summary, 'total' | 'failures' | 'req_per_min_observed' | 'latency_ms_p50' | 'latency_ms_p95' | 'latency_ms_p99' | 'server'> | EndpointSummary;
+type Scope =
+  | Pick<Summary, 'total' | 'failures' | 'req_per_min_observed' | 'latency_ms_p50' | 'latency_ms_p95' | 'latency_ms_p99' | 'server'>
+  | EndpointSummary;
 
-const SERVER_FIGURES: (keyof ServerFigures)[] = ['time_ms_mean', 'time_ms_p95', 'db_reads_mean', 'db_writes_mean', 'db_reads_median', 'db_writes_median', 'db_time_ms_mean', 'ram_peak_mb_mean', 'included_files_mean', 'session_wait_ms_mean'];
+const SERVER_FIGURES: (keyof ServerFigures)[] = [
+  'time_ms_mean',
+  'time_ms_p95',
+  'db_reads_mean',
+  'db_writes_mean',
+  'db_reads_median',
+  'db_writes_median',
+  'db_time_ms_mean',
+  'ram_peak_mb_mean',
+  'included_files_mean',
+  'session_wait_ms_mean',
+];
 
 /** Why two runs cannot be compared (different rate, duration or URL set), or null. */
 export function incomparable(base: Summary, next: Summary): string | null {
@@ -72,12 +85,16 @@ function compareScope(scope: string, a: Scope, b: Scope, t: Thresholds): Compare
   rows.push(row(scope, 'rpm', a.req_per_min_observed, b.req_per_min_observed, null));
   const fa = failureRate(a);
   const fb = failureRate(b);
-  const failureRegression = fa !== null && fb !== null && fb - fa > t.failureRateIncreasePts ? `failure rate up by more than ${t.failureRateIncreasePts} points` : null;
+  const failureRegression =
+    fa !== null && fb !== null && fb - fa > t.failureRateIncreasePts
+      ? `failure rate up by more than ${t.failureRateIncreasePts} points`
+      : null;
   rows.push(row(scope, 'failure %', fa, fb, failureRegression));
   rows.push(row(scope, 'p50 ms', a.latency_ms_p50, b.latency_ms_p50, null));
   const pa = a.latency_ms_p95;
   const pb = b.latency_ms_p95;
-  const p95Regression = pa !== null && pb !== null && pb > pa * (1 + t.p95IncreasePct / 100) ? `p95 up by more than ${t.p95IncreasePct}%` : null;
+  const p95Regression =
+    pa !== null && pb !== null && pb > pa * (1 + t.p95IncreasePct / 100) ? `p95 up by more than ${t.p95IncreasePct}%` : null;
   rows.push(row(scope, 'p95 ms', pa, pb, p95Regression));
   rows.push(row(scope, 'p99 ms', a.latency_ms_p99, b.latency_ms_p99, null));
   if (a.server || b.server) {
@@ -86,7 +103,10 @@ function compareScope(scope: string, a: Scope, b: Scope, t: Thresholds): Compare
       const vb = b.server?.[key] ?? null;
       // Per endpoint only (the overall figure moves with the URL mix), and on the median: on a real
       // Moodle the mean moves between runs of the same code with a few cold-cache requests.
-      const dbRegression = key === 'db_reads_median' && scope !== 'all' && va !== null && vb !== null && round(vb, 6) - round(va, 6) > t.dbReadsIncrease ? `DB reads up by more than ${t.dbReadsIncrease}` : null;
+      const dbRegression =
+        key === 'db_reads_median' && scope !== 'all' && va !== null && vb !== null && round(vb, 6) - round(va, 6) > t.dbReadsIncrease
+          ? `DB reads up by more than ${t.dbReadsIncrease}`
+          : null;
       rows.push(row(scope, `server ${key.replace(/_mean$/, '')}`, va, vb, dbRegression));
     }
   }
@@ -108,8 +128,22 @@ export function compareSummaries(base: Summary, next: Summary, t: Thresholds = D
 }
 
 export function comparisonTable(c: Comparison): string {
-  const cells = (r: CompareRow) => [r.scope, r.figure, r.old === null ? '-' : String(r.old), r.new === null ? '-' : String(r.new), r.changePct === null ? '' : `${r.changePct > 0 ? '+' : ''}${r.changePct}%`, r.regression ? `REGRESSION: ${r.regression}` : ''];
-  const columns = [{ header: 'endpoint' }, { header: 'figure' }, { header: 'old', align: 'right' }, { header: 'new', align: 'right' }, { header: 'change', align: 'right' }, { header: '' }] as const;
+  const cells = (r: CompareRow) => [
+    r.scope,
+    r.figure,
+    r.old === null ? '-' : String(r.old),
+    r.new === null ? '-' : String(r.new),
+    r.changePct === null ? '' : `${r.changePct > 0 ? '+' : ''}${r.changePct}%`,
+    r.regression ? `REGRESSION: ${r.regression}` : '',
+  ];
+  const columns = [
+    { header: 'endpoint' },
+    { header: 'figure' },
+    { header: 'old', align: 'right' },
+    { header: 'new', align: 'right' },
+    { header: 'change', align: 'right' },
+    { header: '' },
+  ] as const;
   const verdict = c.regressions.length === 0 ? 'no regression' : `${c.regressions.length} regression(s)`;
   return [textTable(columns, c.rows.map(cells)), verdict].join('\n');
 }

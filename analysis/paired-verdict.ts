@@ -20,7 +20,16 @@
 // it; else inconclusive, and the caller adds a pair. The exact sign-flip p-value is reported alongside, as
 // a check that needs no normality; it cannot decide (with n pairs it is at least 2^-n, far above the
 // per-look level on 3-8 pairs). The per-look level is alpha shared by the figures and the looks (judgePairs).
-import { ALL_ENDPOINTS, DEFAULT_LIMITS, MIN_CONTROLS, MIN_SAMPLES, type EndpointSamples, type Limits, type RunEvidence, type VerdictKind } from './bisect-verdict';
+import {
+  ALL_ENDPOINTS,
+  DEFAULT_LIMITS,
+  MIN_CONTROLS,
+  MIN_SAMPLES,
+  type EndpointSamples,
+  type Limits,
+  type RunEvidence,
+  type VerdictKind,
+} from './bisect-verdict';
 import { hodgesLehmannShift, median, signFlipPValue, studentTQuantileUpper, studentTUpperTail } from './stats';
 
 export type PairOrder = 'AB' | 'BA';
@@ -129,7 +138,9 @@ const pctOf = (logRatio: number) => 100 * Math.expm1(logRatio);
 /** Server time when every run of every pair has it for this endpoint (as bisect-verdict's timeFigure). */
 function timeFigureOf(pairs: readonly Pair[], endpoint: string, limits: Limits): Figure {
   if (limits.timeSource === 'client') return 'latency_ms';
-  return pairs.every((p) => enough(samplesOf(p.a, endpoint, 'server_ms')) && enough(samplesOf(p.b, endpoint, 'server_ms'))) ? 'server_ms' : 'latency_ms';
+  return pairs.every((p) => enough(samplesOf(p.a, endpoint, 'server_ms')) && enough(samplesOf(p.b, endpoint, 'server_ms')))
+    ? 'server_ms'
+    : 'latency_ms';
 }
 
 /** Each pair's effect on one figure of one endpoint; a pair where either run has too few requests is left out. */
@@ -140,12 +151,32 @@ function pairEffects(pairs: readonly Pair[], endpoint: string, figure: Figure): 
     const b = samplesOf(p.b, endpoint, figure);
     if (!enough(a) || !enough(b)) return;
     if (DB_FIGURES.includes(figure)) {
-      effects.push({ pair: i, order: p.order, effect: hodgesLehmannShift(a, b), pct: null, ms: null, a_ms: null, others_pct: null, n_a: a.length, n_b: b.length });
+      effects.push({
+        pair: i,
+        order: p.order,
+        effect: hodgesLehmannShift(a, b),
+        pct: null,
+        ms: null,
+        a_ms: null,
+        others_pct: null,
+        n_a: a.length,
+        n_b: b.length,
+      });
       return;
     }
     const effect = hodgesLehmannShift(logs(a), logs(b));
     const aMs = median(a);
-    effects.push({ pair: i, order: p.order, effect, pct: pctOf(effect), ms: median(b) - aMs, a_ms: aMs, others_pct: null, n_a: a.length, n_b: b.length });
+    effects.push({
+      pair: i,
+      order: p.order,
+      effect,
+      pct: pctOf(effect),
+      ms: median(b) - aMs,
+      a_ms: aMs,
+      others_pct: null,
+      n_a: a.length,
+      n_b: b.length,
+    });
   });
   return effects;
 }
@@ -158,7 +189,17 @@ function togetherEffects(pairs: readonly Pair[], perEndpoint: readonly PairEffec
     if (here.length < MIN_ENDPOINTS_TOGETHER) return;
     const effect = median(here.map((e) => e.effect));
     const ms = median(here.map((e) => e.ms as number));
-    effects.push({ pair: i, order: p.order, effect, pct: pctOf(effect), ms, a_ms: median(here.map((e) => e.a_ms as number)), others_pct: null, n_a: here.length, n_b: here.length });
+    effects.push({
+      pair: i,
+      order: p.order,
+      effect,
+      pct: pctOf(effect),
+      ms,
+      a_ms: median(here.map((e) => e.a_ms as number)),
+      others_pct: null,
+      n_a: here.length,
+      n_b: here.length,
+    });
   });
   return effects;
 }
@@ -172,7 +213,10 @@ function togetherEffects(pairs: readonly Pair[], perEndpoint: readonly PairEffec
 function ownEffects(perEndpoint: readonly PairEffect[][]): PairEffect[][] {
   return perEndpoint.map((list, k) =>
     list.map((e) => {
-      const others = perEndpoint.filter((_, j) => j !== k).map((l) => l.find((o) => o.pair === e.pair)).filter((o): o is PairEffect => o !== undefined);
+      const others = perEndpoint
+        .filter((_, j) => j !== k)
+        .map((l) => l.find((o) => o.pair === e.pair))
+        .filter((o): o is PairEffect => o !== undefined);
       if (others.length < MIN_CONTROLS) return e;
       const shared = median(others.map((o) => o.effect));
       const effect = e.effect - shared;
@@ -222,7 +266,8 @@ interface Scale {
 }
 
 function scaleOf(figure: Figure, limits: Limits): Scale {
-  if (figure === 'db_reads' || figure === 'db_writes') return { time: false, unit: figure === 'db_reads' ? ' reads' : ' writes', show: (d) => d, minimum: limits.minDbEffect };
+  if (figure === 'db_reads' || figure === 'db_writes')
+    return { time: false, unit: figure === 'db_reads' ? ' reads' : ' writes', show: (d) => d, minimum: limits.minDbEffect };
   return { time: true, unit: ' %', show: pctOf, minimum: limits.minEffectPct };
 }
 
@@ -233,8 +278,26 @@ function scaleOf(figure: Figure, limits: Limits): Scale {
  * significance with the estimate below half the minimum. Both need minPairs pairs.
  */
 function judgeFigure(endpoint: string, figure: Figure, pairs: PairEffect[], limits: PairedLimits, alpha: number): PairedFigureVerdict {
-  const none = { estimate: null, estimate_pct: null, estimate_ms: null, lower: null, upper: null, upper_ms: null, p: null, p_sign_flip: null };
-  if (pairs.length === 0) return { endpoint, figure, state: 'not judged', pairs, ...none, alpha, rule: `no pair with ${MIN_SAMPLES} or more requests in both runs` };
+  const none = {
+    estimate: null,
+    estimate_pct: null,
+    estimate_ms: null,
+    lower: null,
+    upper: null,
+    upper_ms: null,
+    p: null,
+    p_sign_flip: null,
+  };
+  if (pairs.length === 0)
+    return {
+      endpoint,
+      figure,
+      state: 'not judged',
+      pairs,
+      ...none,
+      alpha,
+      rule: `no pair with ${MIN_SAMPLES} or more requests in both runs`,
+    };
   const sc = scaleOf(figure, limits);
   const s = tSummary(pairs.map((e) => e.effect));
   const ms = sc.time ? tSummary(pairs.map((e) => e.ms as number)) : null;
@@ -255,7 +318,11 @@ function judgeFigure(endpoint: string, figure: Figure, pairs: PairEffect[], limi
   if (s.n < limits.minPairs) rule = `inconclusive: ${head}, ${limits.minPairs} pairs needed`;
   else if (lower > 0 && reaches) [state, rule] = ['bad', `bad: ${head}, ${lowerText} < ${alpha.toExponential(1)}; reaches ${minText}`];
   else if (shownBelow) [state, rule] = ['good', `good: ${head}, ${upperText} is below ${minText.replace(' and ', ' or ')}`];
-  else if (lower <= 0 && belowHalf) [state, rule] = ['good', `good: ${head}, not significant (p=${pText(s.p)} >= ${alpha.toExponential(1)}) and below half of ${minText.replace(' and ', ' or ')}`];
+  else if (lower <= 0 && belowHalf)
+    [state, rule] = [
+      'good',
+      `good: ${head}, not significant (p=${pText(s.p)} >= ${alpha.toExponential(1)}) and below half of ${minText.replace(' and ', ' or ')}`,
+    ];
   else rule = `inconclusive: ${head}, ${lowerText}, ${upperText}: neither shown at or above ${minText} nor below it`;
   const pSignFlip = signFlipPValue(pairs.map((e) => e.effect));
   return {
@@ -285,7 +352,8 @@ function collectFigures(pairs: readonly Pair[], limits: Limits): { endpoint: str
   const timeEffects = endpoints.map((e, k) => pairEffects(pairs, e, timeFigures[k] as Figure));
   const own = ownEffects(timeEffects);
   endpoints.forEach((e, k) => {
-    if (runs.some((r) => samplesOf(r, e, 'db_reads').length > 0)) for (const f of DB_FIGURES) out.push({ endpoint: e, figure: f, effects: pairEffects(pairs, e, f) });
+    if (runs.some((r) => samplesOf(r, e, 'db_reads').length > 0))
+      for (const f of DB_FIGURES) out.push({ endpoint: e, figure: f, effects: pairEffects(pairs, e, f) });
     out.push({ endpoint: e, figure: timeFigures[k] as Figure, effects: own[k] as PairEffect[] });
   });
   if (endpoints.length >= MIN_ENDPOINTS_TOGETHER) {
@@ -308,7 +376,8 @@ function alphaShares(judged: readonly { endpoint: string; figure: Figure }[]): (
   const own = judged.length - db - together;
   const dbShare = db === 0 ? 0 : db === judged.length ? 1 : DB_ALPHA_SHARE;
   const togetherShare = together === 0 ? 0 : own === 0 ? 1 - dbShare : (1 - dbShare) * TOGETHER_ALPHA_SHARE;
-  return (endpoint, figure) => (DB_FIGURES.includes(figure) ? dbShare / db : endpoint === ALL_ENDPOINTS ? togetherShare : (1 - dbShare - togetherShare) / own);
+  return (endpoint, figure) =>
+    DB_FIGURES.includes(figure) ? dbShare / db : endpoint === ALL_ENDPOINTS ? togetherShare : (1 - dbShare - togetherShare) / own;
 }
 
 function describe(f: PairedFigureVerdict): string {
@@ -329,11 +398,14 @@ export function judgePairs(pairs: readonly Pair[], limits: PairedLimits = DEFAUL
   const judged = candidates.filter((c) => c.effects.length > 0).length;
   const share = alphaShares(candidates.filter((c) => c.effects.length > 0));
   const looks = Math.max(1, limits.maxPairs - limits.minPairs + 1);
-  const figures = candidates.map((c) => judgeFigure(c.endpoint, c.figure, c.effects, limits, (limits.alpha * share(c.endpoint, c.figure)) / looks));
+  const figures = candidates.map((c) =>
+    judgeFigure(c.endpoint, c.figure, c.effects, limits, (limits.alpha * share(c.endpoint, c.figure)) / looks),
+  );
   const bad = figures.filter((f) => f.state === 'bad');
   const unsure = figures.filter((f) => f.state === 'inconclusive');
   const n = pairs.length;
-  if (judged === 0) return { kind: 'inconclusive', reasons: ['no endpoint had enough successful requests in both runs of a pair'], figures, pairs: n };
+  if (judged === 0)
+    return { kind: 'inconclusive', reasons: ['no endpoint had enough successful requests in both runs of a pair'], figures, pairs: n };
   if (bad.length > 0) return { kind: 'bad', reasons: bad.map(describe), figures, pairs: n };
   if (unsure.length > 0) return { kind: 'inconclusive', reasons: unsure.map(describe), figures, pairs: n };
   return { kind: 'good', reasons: [`every figure shown below its minimum effect: ${judged} judged over ${n} pair(s)`], figures, pairs: n };

@@ -67,8 +67,27 @@ export function sampleMidMs(s: ResourceSample): number {
  * Means and peaks per group over the samples whose interval's middle lies in the window
  * (all samples when no window is given).
  */
-export function summarizeResources(samples: readonly ResourceSample[], window?: { readonly fromMs: number; readonly toMs: number }): Record<string, GroupResources> {
-  const acc = new Map<string, { source: 'proc' | 'docker'; n: number; procMax: number; cpuSum: number; cpuPeak: number; cpuSec: number; rssSum: number; rssPeak: number; read: number; write: number; readPeak: number; writePeak: number }>();
+export function summarizeResources(
+  samples: readonly ResourceSample[],
+  window?: { readonly fromMs: number; readonly toMs: number },
+): Record<string, GroupResources> {
+  const acc = new Map<
+    string,
+    {
+      source: 'proc' | 'docker';
+      n: number;
+      procMax: number;
+      cpuSum: number;
+      cpuPeak: number;
+      cpuSec: number;
+      rssSum: number;
+      rssPeak: number;
+      read: number;
+      write: number;
+      readPeak: number;
+      writePeak: number;
+    }
+  >();
   for (const s of samples) {
     if (window) {
       const mid = sampleMidMs(s);
@@ -76,7 +95,24 @@ export function summarizeResources(samples: readonly ResourceSample[], window?: 
     }
     for (const [name, g] of Object.entries(s.groups)) {
       let a = acc.get(name);
-      if (!a) acc.set(name, (a = { source: g.source, n: 0, procMax: 0, cpuSum: 0, cpuPeak: 0, cpuSec: 0, rssSum: 0, rssPeak: 0, read: 0, write: 0, readPeak: 0, writePeak: 0 }));
+      if (!a)
+        acc.set(
+          name,
+          (a = {
+            source: g.source,
+            n: 0,
+            procMax: 0,
+            cpuSum: 0,
+            cpuPeak: 0,
+            cpuSec: 0,
+            rssSum: 0,
+            rssPeak: 0,
+            read: 0,
+            write: 0,
+            readPeak: 0,
+            writePeak: 0,
+          }),
+        );
       a.n++;
       a.procMax = Math.max(a.procMax, g.processes);
       a.cpuSum += g.cpu_pct;
@@ -111,7 +147,15 @@ export function summarizeResources(samples: readonly ResourceSample[], window?: 
 }
 
 /** The figures `compare` shows per group: old, new, change; informative, never a regression. */
-export const COMPARED_RESOURCE_FIGURES = ['cpu_pct_mean', 'cpu_pct_peak', 'cpu_seconds', 'rss_mb_mean', 'rss_mb_peak', 'read_mb', 'write_mb'] as const;
+export const COMPARED_RESOURCE_FIGURES = [
+  'cpu_pct_mean',
+  'cpu_pct_peak',
+  'cpu_seconds',
+  'rss_mb_mean',
+  'rss_mb_peak',
+  'read_mb',
+  'write_mb',
+] as const;
 
 export interface ResourceRow {
   readonly scope: string;

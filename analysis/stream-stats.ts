@@ -129,7 +129,11 @@ export class StreamCollector {
 
   private seriesOf(d: SeriesDelta): MergedSeries {
     const tags = d.t ?? {};
-    const key = `${d.m}\u0000${JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]))}`;
+    const key = `${d.m}\u0000${JSON.stringify(
+      Object.keys(tags)
+        .sort()
+        .map((k) => [k, tags[k]]),
+    )}`;
     let s = this.series.get(key);
     if (s === undefined) {
       s = new MergedSeries(d.m, d.k, tags);

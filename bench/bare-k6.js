@@ -19,7 +19,14 @@ const bytesParams = { responseType: 'binary' };
 
 export const options = {
   scenarios: {
-    login: { executor: 'per-vu-iterations', exec: 'login', vus: Number(__ENV.VUS), iterations: 1, maxDuration: `${LOGIN_SEC}s`, gracefulStop: '0s' },
+    login: {
+      executor: 'per-vu-iterations',
+      exec: 'login',
+      vus: Number(__ENV.VUS),
+      iterations: 1,
+      maxDuration: `${LOGIN_SEC}s`,
+      gracefulStop: '0s',
+    },
     ...(WARMUP_SEC > 0
       ? {
           warmup: {
@@ -52,7 +59,11 @@ export const options = {
 export function login() {
   const page = http.get(`${__ENV.BASE}/login/index.php`, { responseType: 'text' });
   const token = /name="logintoken" value="([^"]*)"/.exec(page.body);
-  http.post(`${__ENV.BASE}/login/index.php`, { username: __ENV.USERNAME, password: __ENV.PASSWORD, logintoken: token ? token[1] : '' }, { responseType: 'none' });
+  http.post(
+    `${__ENV.BASE}/login/index.php`,
+    { username: __ENV.USERNAME, password: __ENV.PASSWORD, logintoken: token ? token[1] : '' },
+    { responseType: 'none' },
+  );
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- never read: each search's result goes here, as a real check would use it
@@ -75,7 +86,11 @@ export function handleSummary(data) {
     [__ENV.SUMMARY]: JSON.stringify({
       total: load ? load.values.count : 0,
       dropped_iterations: m['dropped_iterations{scenario:bare}'] ? m['dropped_iterations{scenario:bare}'].values.count : 0,
-      ...(WARMUP_SEC > 0 ? { warmup_dropped_iterations: m['dropped_iterations{scenario:warmup}'] ? m['dropped_iterations{scenario:warmup}'].values.count : 0 } : {}),
+      ...(WARMUP_SEC > 0
+        ? {
+            warmup_dropped_iterations: m['dropped_iterations{scenario:warmup}'] ? m['dropped_iterations{scenario:warmup}'].values.count : 0,
+          }
+        : {}),
       latency_ms_p50: dur ? dur.values['p(50)'] : null,
       latency_ms_p99: dur ? dur.values['p(99)'] : null,
     }),

@@ -29,7 +29,10 @@ interface Proc {
 /** Runs a command, sampling k6's CPU and RSS (k6 is the command itself, or the CLI's child). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...env } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...env },
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const isK6 = command === K6;
@@ -73,41 +76,118 @@ interface LoadResult {
   readonly rssSamples?: { t: number; k6Mb: number }[];
 }
 
-function judge(rpm: number, durationSec: number, total: number, dropped: number): { observedRpm: number; ratio: number; sustained: boolean } {
+function judge(
+  rpm: number,
+  durationSec: number,
+  total: number,
+  dropped: number,
+): { observedRpm: number; ratio: number; sustained: boolean } {
   const observedRpm = (total / durationSec) * 60;
   const ratio = observedRpm / rpm;
-  return { observedRpm: Math.round(observedRpm * 10) / 10, ratio: Math.round(ratio * 10000) / 10000, sustained: dropped === 0 && Math.abs(ratio - 1) <= 0.01 };
+  return {
+    observedRpm: Math.round(observedRpm * 10) / 10,
+    ratio: Math.round(ratio * 10000) / 10000,
+    sustained: dropped === 0 && Math.abs(ratio - 1) <= 0.01,
+  };
 }
 
-async function ours(sim: Simulator, config: string, rpm: number, durationSec: number, concurrency: number, extra: string[] = []): Promise<LoadResult> {
+async function ours(
+  sim: Simulator,
+  config: string,
+  rpm: number,
+  durationSec: number,
+  concurrency: number,
+  extra: string[] = [],
+): Promise<LoadResult> {
   const summaryPath = join(dir, `ours-${rpm}-${Date.now()}.json`);
-  const p = await run(process.execPath, [CLI, '--config', config, '--base-url', sim.url, '--rpm', String(rpm), '--duration', String(durationSec), '--concurrency', String(concurrency), '--summary', summaryPath, '--progress', '3600', ...extra]);
+  const p = await run(process.execPath, [
+    CLI,
+    '--config',
+    config,
+    '--base-url',
+    sim.url,
+    '--rpm',
+    String(rpm),
+    '--duration',
+    String(durationSec),
+    '--concurrency',
+    String(concurrency),
+    '--summary',
+    summaryPath,
+    '--progress',
+    '3600',
+    ...extra,
+  ]);
   if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-500)}`);
   const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
   const j = judge(rpm, durationSec, s.total, s.dropped_iterations);
-  return { rpm, total: s.total, ...j, dropped: s.dropped_iterations, p50: s.latency_ms_p50, p99: s.latency_ms_p99, k6CpuSec: p.k6CpuSec, k6PeakRssMb: p.k6PeakRssMb, cliPeakRssMb: p.cliPeakRssMb, loginSec: s.sessions.login_sec, rssSamples: p.rssSamples };
+  return {
+    rpm,
+    total: s.total,
+    ...j,
+    dropped: s.dropped_iterations,
+    p50: s.latency_ms_p50,
+    p99: s.latency_ms_p99,
+    k6CpuSec: p.k6CpuSec,
+    k6PeakRssMb: p.k6PeakRssMb,
+    cliPeakRssMb: p.cliPeakRssMb,
+    loginSec: s.sessions.login_sec,
+    rssSamples: p.rssSamples,
+  };
 }
 
 async function bare(sim: Simulator, rpm: number, durationSec: number, vus: number): Promise<LoadResult> {
   const summaryPath = join(dir, `bare-${rpm}-${Date.now()}.json`);
   // bare-k6.js logs each VU in and requests /my/ (the real-size dashboard) in that session.
   const u = sim.users[0]!;
-  const env = { MODE: 'discard', RPM: rpm, DURATION: durationSec, VUS: vus, BASE: sim.url, URL: `${sim.url}/my/`, USERNAME: u.username, PASSWORD: u.password, SUMMARY: summaryPath };
-  const p = await run(K6, ['run', '--quiet', '--address', '', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(ROOT, 'bench', 'bare-k6.js')]);
+  const env = {
+    MODE: 'discard',
+    RPM: rpm,
+    DURATION: durationSec,
+    VUS: vus,
+    BASE: sim.url,
+    URL: `${sim.url}/my/`,
+    USERNAME: u.username,
+    PASSWORD: u.password,
+    SUMMARY: summaryPath,
+  };
+  const p = await run(K6, [
+    'run',
+    '--quiet',
+    '--address',
+    '',
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    join(ROOT, 'bench', 'bare-k6.js'),
+  ]);
   if (p.code !== 0) throw new Error(`bare k6 exited ${p.code}: ${p.stderr.slice(-500)}`);
   const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
   const j = judge(rpm, durationSec, s.total, s.dropped_iterations);
-  return { rpm, total: s.total, ...j, dropped: s.dropped_iterations, p50: s.latency_ms_p50, p99: s.latency_ms_p99, k6CpuSec: p.k6CpuSec, k6PeakRssMb: p.k6PeakRssMb, cliPeakRssMb: 0 };
+  return {
+    rpm,
+    total: s.total,
+    ...j,
+    dropped: s.dropped_iterations,
+    p50: s.latency_ms_p50,
+    p99: s.latency_ms_p99,
+    k6CpuSec: p.k6CpuSec,
+    k6PeakRssMb: p.k6PeakRssMb,
+    cliPeakRssMb: 0,
+  };
 }
 
 /** Raises the rate step by step until a run is not sustained; returns every step. */
-async function ceiling(runAt: (rpm: number) => Promise<LoadResult>, steps: number[]): Promise<{ steps: LoadResult[]; maxSustainedRpm: number }> {
+async function ceiling(
+  runAt: (rpm: number) => Promise<LoadResult>,
+  steps: number[],
+): Promise<{ steps: LoadResult[]; maxSustainedRpm: number }> {
   const results: LoadResult[] = [];
   let max = 0;
   for (const rpm of steps) {
     const r = await runAt(rpm);
     results.push(r);
-    say(`  ${rpm} rpm: observed ${r.observedRpm} (${(r.ratio * 100).toFixed(2)}%), dropped ${r.dropped}, ${r.sustained ? 'sustained' : 'NOT sustained'}`);
+    say(
+      `  ${rpm} rpm: observed ${r.observedRpm} (${(r.ratio * 100).toFixed(2)}%), dropped ${r.dropped}, ${r.sustained ? 'sustained' : 'NOT sustained'}`,
+    );
     if (!r.sustained) break;
     max = rpm;
   }
@@ -125,7 +205,13 @@ function wrk(url: string): Promise<number> {
 }
 
 const k6Version = execFileSync(K6, ['version'], { encoding: 'utf8' }).trim();
-const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, k6: k6Version };
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? '?',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  k6: k6Version,
+};
 say(`${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB; ${k6Version}`);
 
 // Real page bodies (the captured Moodle pages), but no drawn server time: these figures are the
@@ -156,7 +242,12 @@ const oursCeiling = await ceiling((rpm) => ours(sim, config, rpm, 10, 200), step
 const bareCeiling = await ceiling((rpm) => bare(sim, rpm, 10, 200), steps);
 const wrkRps = await wrk(`${sim.url}/`);
 say(`  wrk: ${wrkRps} req/s`);
-results.overhead = { ours: oursCeiling, bare: bareCeiling, ratio: bareCeiling.maxSustainedRpm > 0 ? oursCeiling.maxSustainedRpm / bareCeiling.maxSustainedRpm : null, wrkRps };
+results.overhead = {
+  ours: oursCeiling,
+  bare: bareCeiling,
+  ratio: bareCeiling.maxSustainedRpm > 0 ? oursCeiling.maxSustainedRpm / bareCeiling.maxSustainedRpm : null,
+  wrkRps,
+};
 
 // 3. Client-added latency against 50 ms pages, at half our maximum rate.
 say('3. client-added latency at 50 ms');
@@ -164,7 +255,14 @@ sim.setLatency('*', 50);
 const halfRpm = Math.max(6000, Math.floor(oursCeiling.maxSustainedRpm / 2 / 6000) * 6000);
 const lat = await ours(sim, config, halfRpm, 20, Math.ceil((halfRpm / 60) * 0.05 * 3) + 20);
 sim.setLatency('*', 0);
-results.latency = { rpm: halfRpm, p50: lat.p50, p99: lat.p99, addedP50: lat.p50 === null ? null : Math.round((lat.p50 - 50) * 100) / 100, addedP99: lat.p99 === null ? null : Math.round((lat.p99 - 50) * 100) / 100, dropped: lat.dropped };
+results.latency = {
+  rpm: halfRpm,
+  p50: lat.p50,
+  p99: lat.p99,
+  addedP50: lat.p50 === null ? null : Math.round((lat.p50 - 50) * 100) / 100,
+  addedP99: lat.p99 === null ? null : Math.round((lat.p99 - 50) * 100) / 100,
+  dropped: lat.dropped,
+};
 say(`  at ${halfRpm} rpm: p50 ${lat.p50} ms, p99 ${lat.p99} ms`);
 
 // 4. Login.
@@ -179,12 +277,36 @@ say('6. progress cost: progress every second, against bare `k6 run` of the same 
 const progressRpm = Math.floor((oursCeiling.maxSustainedRpm * 0.75) / 6000) * 6000 || 60000;
 const withProgress = await ours(sim, config, progressRpm, 20, 200, ['--progress', '1']);
 const progressSummary = join(dir, 'noprogress.json');
-const plain = await run(K6, ['run', '--quiet', '--address', '', '-e', `CONFIG=${config}`, '-e', `BASE_URL=${sim.url}`, '-e', `RPM=${progressRpm}`, '-e', 'DURATION=20', '-e', 'CONCURRENCY=200', '-e', `SUMMARY=${progressSummary}`, '-e', 'SUMMARY_STDOUT=0', join(ROOT, 'dist', 'scenario.js')]);
+const plain = await run(K6, [
+  'run',
+  '--quiet',
+  '--address',
+  '',
+  '-e',
+  `CONFIG=${config}`,
+  '-e',
+  `BASE_URL=${sim.url}`,
+  '-e',
+  `RPM=${progressRpm}`,
+  '-e',
+  'DURATION=20',
+  '-e',
+  'CONCURRENCY=200',
+  '-e',
+  `SUMMARY=${progressSummary}`,
+  '-e',
+  'SUMMARY_STDOUT=0',
+  join(ROOT, 'dist', 'scenario.js'),
+]);
 const plainSummary = JSON.parse(readFileSync(progressSummary, 'utf8'));
 results.progress = {
   rpm: progressRpm,
   everySecond: { observedRpm: withProgress.observedRpm, dropped: withProgress.dropped, k6CpuSec: withProgress.k6CpuSec },
-  none: { observedRpm: judge(progressRpm, 20, plainSummary.total, plainSummary.dropped_iterations).observedRpm, dropped: plainSummary.dropped_iterations, k6CpuSec: plain.k6CpuSec },
+  none: {
+    observedRpm: judge(progressRpm, 20, plainSummary.total, plainSummary.dropped_iterations).observedRpm,
+    dropped: plainSummary.dropped_iterations,
+    k6CpuSec: plain.k6CpuSec,
+  },
 };
 say(`  ${JSON.stringify(results.progress)}`);
 
@@ -194,7 +316,17 @@ const mem = await ours(sim, config, 60000, 300, 1000);
 const samples = mem.rssSamples ?? [];
 const early = samples.find((s) => s.t >= 30)?.k6Mb ?? null;
 const last = samples[samples.length - 1]?.k6Mb ?? null;
-results.memory = { k6PeakRssMb: mem.k6PeakRssMb, cliPeakRssMb: mem.cliPeakRssMb, k6RssAt30sMb: early, k6RssAtEndMb: last, growthMbPerMin: early !== null && last !== null ? Math.round(((last - early) / ((samples[samples.length - 1]!.t - 30) / 60)) * 10) / 10 : null, observedRpm: mem.observedRpm, dropped: mem.dropped, samples };
+results.memory = {
+  k6PeakRssMb: mem.k6PeakRssMb,
+  cliPeakRssMb: mem.cliPeakRssMb,
+  k6RssAt30sMb: early,
+  k6RssAtEndMb: last,
+  growthMbPerMin:
+    early !== null && last !== null ? Math.round(((last - early) / ((samples[samples.length - 1]!.t - 30) / 60)) * 10) / 10 : null,
+  observedRpm: mem.observedRpm,
+  dropped: mem.dropped,
+  samples,
+};
 say(`  k6 peak ${mem.k6PeakRssMb} MB, CLI peak ${mem.cliPeakRssMb} MB, k6 ${early} MB at 30 s -> ${last} MB at the end`);
 
 await sim.close();

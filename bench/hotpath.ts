@@ -33,7 +33,8 @@ const STEP_SEC = Number(process.env.STEP_SEC ?? 10);
 const STREAM = process.env.STREAM === '1';
 const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 3);
 // moodle-load's --warmup takes whole seconds.
-if (!Number.isInteger(WARMUP_SEC) || WARMUP_SEC < 0) throw new Error(`WARMUP_SEC must be a whole number of seconds, not ${process.env.WARMUP_SEC}`);
+if (!Number.isInteger(WARMUP_SEC) || WARMUP_SEC < 0)
+  throw new Error(`WARMUP_SEC must be a whole number of seconds, not ${process.env.WARMUP_SEC}`);
 
 interface Sampled {
   code: number | null;
@@ -86,9 +87,31 @@ interface Step {
   samples?: { t: number; mb: number }[];
 }
 
-function step(rpm: number, sec: number, s: { total: number; dropped_iterations: number; warmup_dropped_iterations?: number; latency_ms_p50: number | null; latency_ms_p99: number | null }, p: Sampled): Step {
+function step(
+  rpm: number,
+  sec: number,
+  s: {
+    total: number;
+    dropped_iterations: number;
+    warmup_dropped_iterations?: number;
+    latency_ms_p50: number | null;
+    latency_ms_p99: number | null;
+  },
+  p: Sampled,
+): Step {
   const observedRpm = Math.round((s.total / sec) * 60);
-  return { rpm, total: s.total, dropped: s.dropped_iterations, ...(s.warmup_dropped_iterations === undefined ? {} : { warmupDropped: s.warmup_dropped_iterations }), observedRpm, sustained: s.dropped_iterations === 0 && Math.abs(observedRpm / rpm - 1) <= 0.01, p50: s.latency_ms_p50, p99: s.latency_ms_p99, k6PeakRssMb: p.k6PeakRssMb, k6CpuSec: p.k6CpuSec };
+  return {
+    rpm,
+    total: s.total,
+    dropped: s.dropped_iterations,
+    ...(s.warmup_dropped_iterations === undefined ? {} : { warmupDropped: s.warmup_dropped_iterations }),
+    observedRpm,
+    sustained: s.dropped_iterations === 0 && Math.abs(observedRpm / rpm - 1) <= 0.01,
+    p50: s.latency_ms_p50,
+    p99: s.latency_ms_p99,
+    k6PeakRssMb: p.k6PeakRssMb,
+    k6CpuSec: p.k6CpuSec,
+  };
 }
 
 function writeConfig(sim: Simulator): string {
@@ -99,16 +122,58 @@ function writeConfig(sim: Simulator): string {
 
 async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0): Promise<Step> {
   const summary = join(dir, `ours-${Date.now()}.json`);
-  const p = await run(process.execPath, [cli, '--config', writeConfig(sim), '--rpm', String(rpm), '--duration', String(sec), '--concurrency', String(vus), '--summary', summary, '--progress', '3600', '--warmup', String(warmupSec), ...(STREAM ? ['--stream-stats'] : [])]);
+  const p = await run(process.execPath, [
+    cli,
+    '--config',
+    writeConfig(sim),
+    '--rpm',
+    String(rpm),
+    '--duration',
+    String(sec),
+    '--concurrency',
+    String(vus),
+    '--summary',
+    summary,
+    '--progress',
+    '3600',
+    '--warmup',
+    String(warmupSec),
+    ...(STREAM ? ['--stream-stats'] : []),
+  ]);
   if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-400)}`);
   return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples };
 }
 
-async function bare(mode: 'discard' | 'strings' | 'bytes', sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0): Promise<Step> {
+async function bare(
+  mode: 'discard' | 'strings' | 'bytes',
+  sim: Simulator,
+  rpm: number,
+  sec: number,
+  vus: number,
+  warmupSec = 0,
+): Promise<Step> {
   const summary = join(dir, `bare-${Date.now()}.json`);
   const u = sim.users[0]!;
-  const env = { MODE: mode, RPM: rpm, DURATION: sec, WARMUP: warmupSec, VUS: vus, BASE: sim.url, URL: sim.url + PAGE, USERNAME: u.username, PASSWORD: u.password, SUMMARY: summary };
-  const p = await run(K6, ['run', '--quiet', '--address', '', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(ROOT, 'bench', 'bare-k6.js')]);
+  const env = {
+    MODE: mode,
+    RPM: rpm,
+    DURATION: sec,
+    WARMUP: warmupSec,
+    VUS: vus,
+    BASE: sim.url,
+    URL: sim.url + PAGE,
+    USERNAME: u.username,
+    PASSWORD: u.password,
+    SUMMARY: summary,
+  };
+  const p = await run(K6, [
+    'run',
+    '--quiet',
+    '--address',
+    '',
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    join(ROOT, 'bench', 'bare-k6.js'),
+  ]);
   if (p.code !== 0) throw new Error(`bare k6 exited ${p.code}: ${p.stderr.slice(-400)}`);
   return step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p);
 }
@@ -121,7 +186,9 @@ async function ceiling(name: string, at: (rpm: number) => Promise<Step>, rates: 
     const s = await at(rpm);
     steps.push(s);
     const warm = s.warmupDropped === undefined ? '' : ` (warm-up ${s.warmupDropped})`;
-    say(`  ${name} ${rpm} rpm: observed ${s.observedRpm}, dropped ${s.dropped}${warm}, k6 CPU ${s.k6CpuSec.toFixed(1)} s, peak ${s.k6PeakRssMb} MB${s.sustained ? '' : ' NOT sustained'}`);
+    say(
+      `  ${name} ${rpm} rpm: observed ${s.observedRpm}, dropped ${s.dropped}${warm}, k6 CPU ${s.k6CpuSec.toFixed(1)} s, peak ${s.k6PeakRssMb} MB${s.sustained ? '' : ' NOT sustained'}`,
+    );
     if (!s.sustained) break;
     max = rpm;
   }
@@ -159,13 +226,34 @@ const VUS = 200;
 if (part === 'rate') {
   const plain = await startSimulator({ maxUserId: 10000 });
   const footer = await startSimulator({ maxUserId: 10000, perfFooter: true });
-  say(`rate, ${STEP_SEC} s steps after a ${WARMUP_SEC} s ramp; site without the footer: moodle-load vs bare k6 discarding bodies, and vs bare k6 reading the head of each body as bytes`);
-  const noFooter = { bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES), bareBytes: await ceiling('bare bytes', (r) => bare('bytes', plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES), ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES), before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES) : null };
+  say(
+    `rate, ${STEP_SEC} s steps after a ${WARMUP_SEC} s ramp; site without the footer: moodle-load vs bare k6 discarding bodies, and vs bare k6 reading the head of each body as bytes`,
+  );
+  const noFooter = {
+    bareDiscard: await ceiling('bare discard', (r) => bare('discard', plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES),
+    bareBytes: await ceiling('bare bytes', (r) => bare('bytes', plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES),
+    ours: await ceiling('ours', (r) => ours(CLI, plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES),
+    before: before ? await ceiling('before', (r) => ours(before, plain, r, STEP_SEC, VUS, WARMUP_SEC), RATES) : null,
+  };
   say('rate, site with the footer: moodle-load vs bare k6 reading strings');
-  const withFooter = { bareStrings: await ceiling('bare strings', (r) => bare('strings', footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER), ours: await ceiling('ours', (r) => ours(CLI, footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER), before: before ? await ceiling('before', (r) => ours(before, footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER) : null };
+  const withFooter = {
+    bareStrings: await ceiling('bare strings', (r) => bare('strings', footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER),
+    ours: await ceiling('ours', (r) => ours(CLI, footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER),
+    before: before ? await ceiling('before', (r) => ours(before, footer, r, STEP_SEC, VUS, WARMUP_SEC), RATES_FOOTER) : null,
+  };
   await plain.close();
   await footer.close();
-  results.rate = { page: PAGE, stepSec: STEP_SEC, warmupSec: WARMUP_SEC, vus: VUS, noFooter, withFooter, ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN), ratioNoFooterBytes: noFooter.ours.max / (noFooter.bareBytes.max || NaN), ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN) };
+  results.rate = {
+    page: PAGE,
+    stepSec: STEP_SEC,
+    warmupSec: WARMUP_SEC,
+    vus: VUS,
+    noFooter,
+    withFooter,
+    ratioNoFooter: noFooter.ours.max / (noFooter.bareDiscard.max || NaN),
+    ratioNoFooterBytes: noFooter.ours.max / (noFooter.bareBytes.max || NaN),
+    ratioFooter: withFooter.ours.max / (withFooter.bareStrings.max || NaN),
+  };
 } else if (part === 'memory') {
   // Peak: 1,000 VUs at 6,000 rpm (the condition of the < 400 MB goal). Growth: 1,000 req/s
   // (200 VUs, which this machine sustains), RSS after the first minute.
@@ -190,7 +278,12 @@ if (part === 'rate') {
   say(`  ours: peak ${long.k6PeakRssMb} MB, growth ${growth(long)} MB/h after the first minute, dropped ${long.dropped}`);
   await sim.close();
   const strip = (s: Step) => ({ ...s, samples: (s.samples ?? []).filter((_, i) => i % 5 === 0) });
-  results.memory = { sec, growthSec, peak: { ours: strip(peak), before: peakBefore ? strip(peakBefore) : null, bareDiscard: peakBare }, growth: { ...strip(long), growthMbPerHour: growth(long) } };
+  results.memory = {
+    sec,
+    growthSec,
+    peak: { ours: strip(peak), before: peakBefore ? strip(peakBefore) : null, bareDiscard: peakBare },
+    growth: { ...strip(long), growthMbPerHour: growth(long) },
+  };
 } else if (part === 'growth') {
   // Goal 4 alone, longer than PART=memory's growth phase: 1,000 req/s (200 VUs), RSS growth
   // after the first minute as a least-squares slope (the 30 s dashboard snapshots and Go's
@@ -202,8 +295,20 @@ if (part === 'rate') {
   await sim.close();
   const after = (long.samples ?? []).filter((x) => x.t >= 60);
   const slope = slopePerHour(after);
-  say(`  ours: peak ${long.k6PeakRssMb} MB, RSS ${after[0]?.mb} MB at 60 s, ${after[after.length - 1]?.mb} MB at the end, growth ${slope} MB/h (least squares), dropped ${long.dropped}`);
-  results.growth = { growthSec, rpm: 60000, vus: 200, total: long.total, dropped: long.dropped, k6PeakRssMb: long.k6PeakRssMb, k6CpuSec: long.k6CpuSec, growthMbPerHour: slope, samples: (long.samples ?? []).filter((_, i) => i % 5 === 0) };
+  say(
+    `  ours: peak ${long.k6PeakRssMb} MB, RSS ${after[0]?.mb} MB at 60 s, ${after[after.length - 1]?.mb} MB at the end, growth ${slope} MB/h (least squares), dropped ${long.dropped}`,
+  );
+  results.growth = {
+    growthSec,
+    rpm: 60000,
+    vus: 200,
+    total: long.total,
+    dropped: long.dropped,
+    k6PeakRssMb: long.k6PeakRssMb,
+    k6CpuSec: long.k6CpuSec,
+    growthMbPerHour: slope,
+    samples: (long.samples ?? []).filter((_, i) => i % 5 === 0),
+  };
 } else if (part === 'latency') {
   // Half of moodle-load's highest sustained rate in the last PART=rate written to the results
   // file (run PART=rate first on the build measured), after the same ramp as the rate part, so
@@ -218,7 +323,14 @@ if (part === 'rate') {
   await sim.close();
   const added = (s: Step) => (s.p99 === null ? null : Math.round((s.p99 - 50) * 100) / 100);
   say(`  at ${rpm} rpm after a ${WARMUP_SEC} s ramp, 50 ms page: ours p99 ${a.p99} ms (+${added(a)}), bare p99 ${b.p99} ms (+${added(b)})`);
-  results.latency = { rpm, delayMs: 50, vus, warmupSec: WARMUP_SEC, ours: { p50: a.p50, p99: a.p99, addedP99: added(a), dropped: a.dropped }, bare: { p50: b.p50, p99: b.p99, addedP99: added(b), dropped: b.dropped } };
+  results.latency = {
+    rpm,
+    delayMs: 50,
+    vus,
+    warmupSec: WARMUP_SEC,
+    ours: { p50: a.p50, p99: a.p99, addedP99: added(a), dropped: a.dropped },
+    bare: { p50: b.p50, p99: b.p99, addedP99: added(b), dropped: b.dropped },
+  };
 } else {
   throw new Error(`PART must be rate, memory, growth or latency, not ${part}`);
 }
@@ -226,6 +338,10 @@ if (STREAM) {
   results[`${part}Stream`] = results[part];
   results[part] = kept;
 }
-results[`${part}${STREAM ? 'Stream' : ''}Load`] = { ...load, after: loadavg().map((x) => Math.round(x * 100) / 100), wallSec: Math.round((Date.now() - started) / 1000) };
+results[`${part}${STREAM ? 'Stream' : ''}Load`] = {
+  ...load,
+  after: loadavg().map((x) => Math.round(x * 100) / 100),
+  wallSec: Math.round((Date.now() - started) / 1000),
+};
 writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 say(`done in ${Math.round((Date.now() - started) / 1000)} s: ${RESULTS}`);

@@ -17,11 +17,28 @@ interface Load {
 export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; k6: string };
   accuracy: Load[];
-  overhead: { ours: { steps: Load[]; maxSustainedRpm: number }; bare: { steps: Load[]; maxSustainedRpm: number }; ratio: number | null; wrkRps: number };
+  overhead: {
+    ours: { steps: Load[]; maxSustainedRpm: number };
+    bare: { steps: Load[]; maxSustainedRpm: number };
+    ratio: number | null;
+    wrkRps: number;
+  };
   latency: { rpm: number; p50: number | null; p99: number | null; addedP50: number | null; addedP99: number | null; dropped: number };
   login: { sessions100Sec: number | null; sessions1000Sec: number | null };
-  progress: { rpm: number; everySecond: { observedRpm: number; dropped: number; k6CpuSec: number }; none: { observedRpm: number; dropped: number; k6CpuSec: number } };
-  memory: { k6PeakRssMb: number; cliPeakRssMb: number; k6RssAt30sMb: number | null; k6RssAtEndMb: number | null; growthMbPerMin: number | null; observedRpm: number; dropped: number };
+  progress: {
+    rpm: number;
+    everySecond: { observedRpm: number; dropped: number; k6CpuSec: number };
+    none: { observedRpm: number; dropped: number; k6CpuSec: number };
+  };
+  memory: {
+    k6PeakRssMb: number;
+    cliPeakRssMb: number;
+    k6RssAt30sMb: number | null;
+    k6RssAtEndMb: number | null;
+    growthMbPerMin: number | null;
+    observedRpm: number;
+    dropped: number;
+  };
   wallSec: number;
   /** UTC date of the run. */
   date?: string;

@@ -20,7 +20,9 @@ const dir = mkdtempSync(join(tmpdir(), 'vu-memory-'));
 const PID_FILE = join(dir, 'k6.pid');
 // Named k6 so that the process keeps that name after exec.
 const WRAP = join(mkdtempSync(join(dir, 'bin-')), 'k6');
-writeFileSync(WRAP, `#!/bin/bash
+writeFileSync(
+  WRAP,
+  `#!/bin/bash
 echo $$ > ${PID_FILE}
 args=("$@")
 if [ "$1" = run ] && [ -n "$PROFILE" ]; then
@@ -28,7 +30,8 @@ if [ "$1" = run ] && [ -n "$PROFILE" ]; then
   args=(run --profiling-enabled "\${args[@]:1}")
 fi
 exec ${join(ROOT, '.tools', 'bin', 'k6')} "\${args[@]}"
-`);
+`,
+);
 chmodSync(WRAP, 0o755);
 const sim = await startSimulator({ maxUserId: 10000 });
 const config = join(dir, 'config.json');
@@ -39,18 +42,28 @@ async function measure(label: string, cmd: string, args: string[], env: Record<s
   let err = '';
   child.stderr.on('data', (c) => (err += c));
   child.stdout.on('data', () => {});
-  let peak = 0, cpu = 0, atPeak = 0;
+  let peak = 0,
+    cpu = 0,
+    atPeak = 0;
   const t0 = Date.now();
   const series: string[] = [];
   const timer = setInterval(() => {
     let pid: number;
-    try { pid = Number(readFileSync(PID_FILE, 'utf8')); } catch { return; }
+    try {
+      pid = Number(readFileSync(PID_FILE, 'utf8'));
+    } catch {
+      return;
+    }
     const stat = procStat(pid);
     const s = stat && { mb: stat.rssMb, cpu: stat.cpuSec };
     if (!s) return;
-    if (s.mb > peak) { peak = s.mb; atPeak = (Date.now() - t0) / 1000; }
+    if (s.mb > peak) {
+      peak = s.mb;
+      atPeak = (Date.now() - t0) / 1000;
+    }
     cpu = s.cpu;
-    if (series.length === 0 || (Date.now() - t0) / 1000 >= series.length * 5) series.push(`${Math.round((Date.now() - t0) / 1000)}s:${Math.round(s.mb)}`);
+    if (series.length === 0 || (Date.now() - t0) / 1000 >= series.length * 5)
+      series.push(`${Math.round((Date.now() - t0) / 1000)}s:${Math.round(s.mb)}`);
   }, 500);
   const code = await new Promise<number | null>((done) => child.on('close', done));
   clearInterval(timer);
@@ -61,7 +74,9 @@ async function measure(label: string, cmd: string, args: string[], env: Record<s
   } catch {
     // No summary: the run failed before writing one, and its exit code and stderr say why.
   }
-  process.stdout.write(`${label}: exit ${code}, peak ${Math.round(peak)} MB at ${atPeak.toFixed(0)} s, k6 CPU ${cpu.toFixed(1)} s${extra} | ${series.join(' ')}\n`);
+  process.stdout.write(
+    `${label}: exit ${code}, peak ${Math.round(peak)} MB at ${atPeak.toFixed(0)} s, k6 CPU ${cpu.toFixed(1)} s${extra} | ${series.join(' ')}\n`,
+  );
   if (code !== 0) process.stdout.write(err.slice(-600) + '\n');
 }
 
@@ -72,10 +87,54 @@ for (const v of process.argv.slice(2)) {
   const flags = FLAGS === undefined ? [] : FLAGS.split('+');
   if (name === 'bare') {
     const u = sim.users[0]!;
-    const e = { MODE: env.MODE ?? 'discard', RPM, DURATION: SEC, VUS, BASE: sim.url, URL: sim.url + '/my/', USERNAME: u.username, PASSWORD: u.password, SUMMARY: join(dir, 'summary.json') };
-    await measure(v, WRAP, ['run', '--quiet', '--address', '', ...Object.entries(e).flatMap(([k, x]) => ['-e', `${k}=${x}`]), env.SCRIPT ?? join(ROOT, 'bench', 'bare-k6.js')], env);
+    const e = {
+      MODE: env.MODE ?? 'discard',
+      RPM,
+      DURATION: SEC,
+      VUS,
+      BASE: sim.url,
+      URL: sim.url + '/my/',
+      USERNAME: u.username,
+      PASSWORD: u.password,
+      SUMMARY: join(dir, 'summary.json'),
+    };
+    await measure(
+      v,
+      WRAP,
+      [
+        'run',
+        '--quiet',
+        '--address',
+        '',
+        ...Object.entries(e).flatMap(([k, x]) => ['-e', `${k}=${x}`]),
+        env.SCRIPT ?? join(ROOT, 'bench', 'bare-k6.js'),
+      ],
+      env,
+    );
   } else {
-    await measure(v, process.execPath, [join(ROOT, 'dist', 'cli.js'), '--config', config, '--rpm', String(RPM), '--duration', String(SEC), '--concurrency', String(VUS), '--login-concurrency', String(env.LC ?? 250), '--summary', join(dir, 'summary.json'), '--progress', '3600', ...flags], { K6_BINARY: WRAP, ...env });
+    await measure(
+      v,
+      process.execPath,
+      [
+        join(ROOT, 'dist', 'cli.js'),
+        '--config',
+        config,
+        '--rpm',
+        String(RPM),
+        '--duration',
+        String(SEC),
+        '--concurrency',
+        String(VUS),
+        '--login-concurrency',
+        String(env.LC ?? 250),
+        '--summary',
+        join(dir, 'summary.json'),
+        '--progress',
+        '3600',
+        ...flags,
+      ],
+      { K6_BINARY: WRAP, ...env },
+    );
   }
 }
 await sim.close();

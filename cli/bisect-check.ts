@@ -65,7 +65,10 @@ interface Session {
 }
 
 /** How the runs ended: a verdict (or a baseline), a skip, or an abort already explained. */
-type Outcome = { readonly kind: 'judged'; readonly verdict: Verdict | undefined; readonly stopReason: string } | { readonly kind: 'skip'; readonly reason: string; readonly verdict: Verdict | undefined } | { readonly kind: 'abort' };
+type Outcome =
+  | { readonly kind: 'judged'; readonly verdict: Verdict | undefined; readonly stopReason: string }
+  | { readonly kind: 'skip'; readonly reason: string; readonly verdict: Verdict | undefined }
+  | { readonly kind: 'abort' };
 
 /** VUs for `rpm` when a request takes `latencyMs` (Little's law, with headroom). */
 export function vusFor(rpm: number, latencyMs: number): number {
@@ -75,7 +78,17 @@ export function vusFor(rpm: number, latencyMs: number): number {
 export async function runBisectCheck(projectRoot: string, o: BisectOptions, io: RunIo): Promise<number> {
   const say = (line: string) => io.stderr(`bisect-check: ${line}`);
   const seed = o.run.settings.seed ?? o.baseline?.seed ?? DEFAULT_SEED;
-  const s: Session = { o, projectRoot, io, say, dir: mkdtempSync(join(tmpdir(), 'moodle-load-bisect-')), seed, started: Date.now(), runs: [], vus: startingVus(o, say) };
+  const s: Session = {
+    o,
+    projectRoot,
+    io,
+    say,
+    dir: mkdtempSync(join(tmpdir(), 'moodle-load-bisect-')),
+    seed,
+    started: Date.now(),
+    runs: [],
+    vus: startingVus(o, say),
+  };
   try {
     return conclude(s, await runUntilDecided(s));
   } finally {
@@ -91,7 +104,10 @@ function startingVus(o: BisectOptions, say: (line: string) => void): number {
   if (!o.baseline) return concurrency;
   const p95 = Math.max(0, ...o.baseline.summaries.map((s) => s.latency_ms_p95 ?? 0));
   const vus = Math.max(o.baseline.vus, vusFor(rpm, p95));
-  if (vus !== concurrency) say(`${vus} VUs (the baseline ran ${o.baseline.vus}; its p95 ${p95} ms at ${rpm} rpm needs ${vusFor(rpm, p95)} by Little's law with x${VU_HEADROOM} headroom)`);
+  if (vus !== concurrency)
+    say(
+      `${vus} VUs (the baseline ran ${o.baseline.vus}; its p95 ${p95} ms at ${rpm} rpm needs ${vusFor(rpm, p95)} by Little's law with x${VU_HEADROOM} headroom)`,
+    );
   return vus;
 }
 
@@ -113,7 +129,11 @@ async function runUntilDecided(s: Session): Promise<Outcome> {
     }
     if (summary.dropped_iterations > 0) moreVusAfter(s, i, summary);
     if (s.o.baseline && i >= s.o.firstRuns) {
-      verdict = judge(s.o.baseline, s.runs.map((r) => r.evidence), s.o.limits);
+      verdict = judge(
+        s.o.baseline,
+        s.runs.map((r) => r.evidence),
+        s.o.limits,
+      );
       if (verdict.kind !== 'inconclusive') break;
       s.say(`inconclusive after ${i} run(s): ${verdict.reasons.join('; ')}`);
     }
@@ -132,7 +152,9 @@ function outOfTime(s: Session): string | null {
 /** What ran is still judged; the next run gets the VUs this run's latency asks for. */
 function moreVusAfter(s: Session, i: number, summary: Summary): void {
   const needed = Math.max(vusFor(s.o.run.settings.rpm, summary.latency_ms_p95 ?? 0), Math.ceil(s.vus * VU_GROWTH));
-  s.say(`run ${i}: k6 dropped ${summary.dropped_iterations} of ${summary.dropped_iterations + summary.total} iterations (too few VUs for the latency: p95 ${summary.latency_ms_p95} ms); judged on the ${summary.total} that ran${i < s.o.maxRuns ? `, next run with ${needed} VUs` : ''}`);
+  s.say(
+    `run ${i}: k6 dropped ${summary.dropped_iterations} of ${summary.dropped_iterations + summary.total} iterations (too few VUs for the latency: p95 ${summary.latency_ms_p95} ms); judged on the ${summary.total} that ran${i < s.o.maxRuns ? `, next run with ${needed} VUs` : ''}`,
+  );
   s.vus = needed;
 }
 
@@ -149,7 +171,9 @@ async function oneRun(s: Session, i: number): Promise<RunRecord | null> {
     // An unreadable or invalid config: the run below says what is wrong with it.
   }
   if (rotation.warning && i === 1) s.say(`warning: ${rotation.warning}`);
-  s.say(`run ${i} (${i <= s.o.firstRuns ? `of ${s.o.firstRuns}` : `repeat, at most ${s.o.maxRuns}`}; seed ${s.seed}, ${s.vus} VUs, users block ${rotation.block} of ${rotation.blocks})`);
+  s.say(
+    `run ${i} (${i <= s.o.firstRuns ? `of ${s.o.firstRuns}` : `repeat, at most ${s.o.maxRuns}`}; seed ${s.seed}, ${s.vus} VUs, users block ${rotation.block} of ${rotation.blocks})`,
+  );
   const settings = { ...given, configPath: rotation.configPath, seed: s.seed, summaryPath, concurrency: s.vus, requestLog: true };
   const t0 = Date.now();
   const exitCode = await runLoad(s.projectRoot, { ...s.o.run, settings, logPath }, { stdout: () => undefined, stderr: s.io.stderr });
@@ -159,7 +183,14 @@ async function oneRun(s: Session, i: number): Promise<RunRecord | null> {
     return null;
   }
   const users = `block ${rotation.block} of ${rotation.blocks}`;
-  return { exitCode, summary: readSummaryFile(summaryPath), evidence: readEvidence(logPath), vus: s.vus, seconds: (Date.now() - t0) / 1000, users };
+  return {
+    exitCode,
+    summary: readSummaryFile(summaryPath),
+    evidence: readEvidence(logPath),
+    vus: s.vus,
+    seconds: (Date.now() - t0) / 1000,
+    users,
+  };
 }
 
 /** --restore: the same site state for every run; a failed restore stops the bisect (128). */
@@ -189,9 +220,17 @@ function conclude(s: Session, outcome: Outcome): number {
 }
 
 function saveBaseline(s: Session, path: string): number {
-  const saved: Baseline = { format: 'moodle-load-baseline/2', seed: s.seed, vus: Math.max(...s.runs.map((r) => r.vus)), summaries: s.runs.map((r) => r.summary as Summary), runs: s.runs.map((r) => r.evidence) };
+  const saved: Baseline = {
+    format: 'moodle-load-baseline/2',
+    seed: s.seed,
+    vus: Math.max(...s.runs.map((r) => r.vus)),
+    summaries: s.runs.map((r) => r.summary as Summary),
+    runs: s.runs.map((r) => r.evidence),
+  };
   writeFileSync(path, JSON.stringify(saved));
-  s.say(`baseline of ${s.runs.length} runs saved to ${path} (seed ${s.seed}, ${saved.vus} VUs, ${Math.round((Date.now() - s.started) / 1000)} s)`);
+  s.say(
+    `baseline of ${s.runs.length} runs saved to ${path} (seed ${s.seed}, ${saved.vus} VUs, ${Math.round((Date.now() - s.started) / 1000)} s)`,
+  );
   return EXIT.ok;
 }
 
@@ -199,14 +238,30 @@ function printVerdict(s: Session, kind: VerdictKind, reasons: readonly string[],
   const shown = kind === 'inconclusive' ? 'skip' : kind;
   const exit = BISECT_EXIT[shown];
   for (const reason of reasons) s.say(`${shown}: ${reason}`);
-  const json = { verdict: shown, exit, reasons, seed: s.seed, runs: s.runs.map(runReport), elapsed_sec: Math.round((Date.now() - s.started) / 1000), endpoints: verdict ? verdictJson(verdict) : {} };
+  const json = {
+    verdict: shown,
+    exit,
+    reasons,
+    seed: s.seed,
+    runs: s.runs.map(runReport),
+    elapsed_sec: Math.round((Date.now() - s.started) / 1000),
+    endpoints: verdict ? verdictJson(verdict) : {},
+  };
   s.io.stdout(JSON.stringify(json) + '\n');
   return exit;
 }
 
 function runReport(r: RunRecord) {
   const s = r.summary;
-  return { vus: r.vus, users: r.users, seconds: Math.round(r.seconds), requests: s?.total ?? 0, failures: s?.failures ?? 0, dropped_iterations: s?.dropped_iterations ?? 0, latency_ms_p95: s?.latency_ms_p95 ?? null };
+  return {
+    vus: r.vus,
+    users: r.users,
+    seconds: Math.round(r.seconds),
+    requests: s?.total ?? 0,
+    failures: s?.failures ?? 0,
+    dropped_iterations: s?.dropped_iterations ?? 0,
+    latency_ms_p95: s?.latency_ms_p95 ?? null,
+  };
 }
 
 /** Per endpoint: each figure's effect (old, new, difference) and evidence (p, per-run readings, the rule). */

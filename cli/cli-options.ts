@@ -27,23 +27,41 @@ export interface CliOptions {
 
 type Setting = (typeof SETTINGS)[number];
 
-const PLACEHOLDERS: Readonly<Record<Setting['kind'], string>> = { positiveInt: 'N', nonNegativeInt: 'N', seed: 'N', positiveNumber: 'SECONDS', regex: 'REGEX', text: 'VALUE', flag: '' };
+const PLACEHOLDERS: Readonly<Record<Setting['kind'], string>> = {
+  positiveInt: 'N',
+  nonNegativeInt: 'N',
+  seed: 'N',
+  positiveNumber: 'SECONDS',
+  regex: 'REGEX',
+  text: 'VALUE',
+  flag: '',
+};
 
 /** A setting's flag: its raw text for readRunSettings ("1" for a switch), undefined when absent. */
 function settingFlag(s: Setting): CliFlag<string | undefined> {
   const help = s.help + (s.required ? ' (required)' : s.defaultValue ? ` (default ${s.defaultValue})` : '');
   if (s.kind === 'flag') return { flag: s.flag, help, read: (given) => (given === true ? '1' : undefined) };
   const placeholder = s.placeholder ?? PLACEHOLDERS[s.kind];
-  if (s.repeatable) return { flag: s.flag, placeholder, repeatable: true, help, read: (given) => (given === undefined ? undefined : joinPatterns(s.flag, given as string[])) };
+  if (s.repeatable)
+    return {
+      flag: s.flag,
+      placeholder,
+      repeatable: true,
+      help,
+      read: (given) => (given === undefined ? undefined : joinPatterns(s.flag, given as string[])),
+    };
   return { flag: s.flag, placeholder, help, read: (given) => given as string | undefined };
 }
 
 /** Keyed by the setting's variable (CONFIG, RPM...), as readRunSettings takes them. */
-const SETTING_FLAGS: Readonly<Record<string, CliFlag<string | undefined>>> = Object.fromEntries(SETTINGS.map((s) => [s.env, settingFlag(s)]));
+const SETTING_FLAGS: Readonly<Record<string, CliFlag<string | undefined>>> = Object.fromEntries(
+  SETTINGS.map((s) => [s.env, settingFlag(s)]),
+);
 
 function positiveSeconds(raw: string, flag: string): number {
   const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new SettingsError(`${flag} must be a positive whole number of seconds, not ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new SettingsError(`${flag} must be a positive whole number of seconds, not ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -55,25 +73,52 @@ function fileOf(kinds: string, known: (path: string) => boolean) {
 }
 
 function processIds(raw: string, flag: string): number[] {
-  if (!/^\s*\d+(\s*,\s*\d+)*\s*$/.test(raw)) throw new SettingsError(`${flag} must be process ids separated by commas, not ${JSON.stringify(raw)}`);
+  if (!/^\s*\d+(\s*,\s*\d+)*\s*$/.test(raw))
+    throw new SettingsError(`${flag} must be process ids separated by commas, not ${JSON.stringify(raw)}`);
   return raw.split(',').map(Number);
 }
 
 /** The flags of the CLI alone (k6 never sees them), in --help order. */
 export const CLI_FLAGS = {
-  progress: valueFlag('--progress', { placeholder: 'SECONDS', help: 'seconds between progress lines on stderr', parse: positiveSeconds, defaultValue: 30 }),
+  progress: valueFlag('--progress', {
+    placeholder: 'SECONDS',
+    help: 'seconds between progress lines on stderr',
+    parse: positiveSeconds,
+    defaultValue: 30,
+  }),
   out: listFlag('--out', { placeholder: 'OUTPUT', help: 'k6 output, repeatable (e.g. json=results/k6.json, experimental-prometheus-rw)' }),
-  log: valueFlag('--log', { placeholder: 'FILE', help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)', parse: fileOf('a .jsonl or .csv', (p) => logFormatOf(p) !== null) }),
+  log: valueFlag('--log', {
+    placeholder: 'FILE',
+    help: 'request log: FILE.jsonl or FILE.csv, one line per attempt (no cookies, no passwords)',
+    parse: fileOf('a .jsonl or .csv', (p) => logFormatOf(p) !== null),
+  }),
   errors: valueFlag('--errors', {
     placeholder: 'FILE',
     help: 'failed-attempt file: FILE.csv or FILE.jsonl, one line per failed page, asset or AJAX call (no passwords, cookies or sesskeys)',
     parse: fileOf('a .jsonl or .csv', (p) => errorLogFormatOf(p) !== null),
   }),
-  report: valueFlag('--report', { placeholder: 'FILE', help: "HTML report (k6's web-dashboard report) written at the end: FILE.html", parse: fileOf('an .html', (p) => /\.html?$/i.test(p)) }),
-  streamStats: switchFlag('--stream-stats', 'for long runs: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%; see README)'),
-  serverStats: switchFlag('--server-stats', "sample the processes serving base_url (web server, its PHP pool, their database: CPU, RSS, I/O) every second, to SUMMARY.server.jsonl"),
-  serverPids: valueFlag('--server-pids', { placeholder: 'PIDS', help: 'with --server-stats: only these pids (comma-separated) and their children', parse: processIds }),
-  dockerSocket: valueFlag('--docker-socket', { placeholder: 'PATH', help: "with --server-stats: Docker's socket (default $DOCKER_HOST or /var/run/docker.sock when it exists)" }),
+  report: valueFlag('--report', {
+    placeholder: 'FILE',
+    help: "HTML report (k6's web-dashboard report) written at the end: FILE.html",
+    parse: fileOf('an .html', (p) => /\.html?$/i.test(p)),
+  }),
+  streamStats: switchFlag(
+    '--stream-stats',
+    'for long runs: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%; see README)',
+  ),
+  serverStats: switchFlag(
+    '--server-stats',
+    'sample the processes serving base_url (web server, its PHP pool, their database: CPU, RSS, I/O) every second, to SUMMARY.server.jsonl',
+  ),
+  serverPids: valueFlag('--server-pids', {
+    placeholder: 'PIDS',
+    help: 'with --server-stats: only these pids (comma-separated) and their children',
+    parse: processIds,
+  }),
+  dockerSocket: valueFlag('--docker-socket', {
+    placeholder: 'PATH',
+    help: "with --server-stats: Docker's socket (default $DOCKER_HOST or /var/run/docker.sock when it exists)",
+  }),
 };
 
 /** Adds the run flags to a command (the run's, bisect-check's, segments'); `hidden` ones are
@@ -92,17 +137,27 @@ export function readRunFlags(cmd: Command): CliOptions {
   if (f.errors !== undefined) raw.ERROR_LOG = '1';
   if (f.streamStats) {
     // The HTML report is k6's web dashboard, which keeps every sample of the run.
-    if (f.report !== undefined) throw new SettingsError("--report cannot go with --stream-stats: the report comes from k6's web dashboard, which keeps every sample");
+    if (f.report !== undefined)
+      throw new SettingsError("--report cannot go with --stream-stats: the report comes from k6's web dashboard, which keeps every sample");
     raw.STREAM_STATS = '1';
     if (f.out.length > 0) raw.METRICS_TO_K6 = '1';
   }
   const settings = readRunSettings(raw, 'flag');
-  return { settings, progressSec: f.progress, outputs: f.out, logPath: f.log, reportPath: f.report, serverStats: serverStatsOptions(f.serverStats, f.serverPids, f.dockerSocket), errorsPath: f.errors };
+  return {
+    settings,
+    progressSec: f.progress,
+    outputs: f.out,
+    logPath: f.log,
+    reportPath: f.report,
+    serverStats: serverStatsOptions(f.serverStats, f.serverPids, f.dockerSocket),
+    errorsPath: f.errors,
+  };
 }
 
 function serverStatsOptions(on: boolean, pids: number[] | undefined, dockerSocket: string | undefined): ServerStatsOptions | undefined {
   if (!on) {
-    if (pids !== undefined || dockerSocket !== undefined) throw new SettingsError(`${pids !== undefined ? '--server-pids' : '--docker-socket'} needs --server-stats`);
+    if (pids !== undefined || dockerSocket !== undefined)
+      throw new SettingsError(`${pids !== undefined ? '--server-pids' : '--docker-socket'} needs --server-stats`);
     return undefined;
   }
   return { pids, dockerSocket };

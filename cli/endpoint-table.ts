@@ -23,6 +23,16 @@ export function endpointTable(summary: Summary): string {
       .map(([r, n]) => `${r} ${n}`)
       .join(', '),
   ]);
-  rows.push(['all', String(summary.total), String(summary.success), String(summary.failures), String(summary.req_per_min_observed), figureCell(summary.latency_ms_p50), figureCell(summary.latency_ms_p95), figureCell(summary.latency_ms_p99), '']);
+  rows.push([
+    'all',
+    String(summary.total),
+    String(summary.success),
+    String(summary.failures),
+    String(summary.req_per_min_observed),
+    figureCell(summary.latency_ms_p50),
+    figureCell(summary.latency_ms_p95),
+    figureCell(summary.latency_ms_p99),
+    '',
+  ]);
   return textTable(COLUMNS, rows);
 }

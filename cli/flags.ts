@@ -44,13 +44,24 @@ export function valueFlag<T>(flag: string, spec: ValueSpec<T> & { readonly defau
 export function valueFlag<T>(flag: string, spec: ValueSpec<T> & { readonly defaultValue?: T }): CliFlag<T | undefined> {
   const parse = spec.parse ?? ((raw: string) => raw as unknown as T);
   const help = spec.defaultValue === undefined ? spec.help : `${spec.help} (default ${String(spec.defaultValue)})`;
-  return { flag, placeholder: spec.placeholder, help, read: (given) => (given === undefined ? spec.defaultValue : parse(given as string, flag)) };
+  return {
+    flag,
+    placeholder: spec.placeholder,
+    help,
+    read: (given) => (given === undefined ? spec.defaultValue : parse(given as string, flag)),
+  };
 }
 
 /** A flag that may be repeated: every value, in order (none: an empty list). */
 export function listFlag<T = string>(flag: string, spec: ValueSpec<T>): CliFlag<T[]> {
   const parse = spec.parse ?? ((raw: string) => raw as unknown as T);
-  return { flag, placeholder: spec.placeholder, repeatable: true, help: spec.help, read: (given) => ((given as string[] | undefined) ?? []).map((v) => parse(v, flag)) };
+  return {
+    flag,
+    placeholder: spec.placeholder,
+    repeatable: true,
+    help: spec.help,
+    read: (given) => ((given as string[] | undefined) ?? []).map((v) => parse(v, flag)),
+  };
 }
 
 /** A number of at least `min` (a whole number when `whole`). */
@@ -66,7 +77,8 @@ export function numberAtLeast(min: number, whole = false): Parse<number> {
 /** One of a few words. */
 export function oneOf<T extends string>(...words: readonly T[]): Parse<T> {
   return (raw, flag) => {
-    if (!(words as readonly string[]).includes(raw)) throw new SettingsError(`${flag} must be ${words.join(' or ')}, not ${JSON.stringify(raw)}`);
+    if (!(words as readonly string[]).includes(raw))
+      throw new SettingsError(`${flag} must be ${words.join(' or ')}, not ${JSON.stringify(raw)}`);
     return raw as T;
   };
 }
@@ -143,7 +155,11 @@ export function configureCommand(cmd: Command, style: CommandStyle, ctx: CliCont
   return cmd
     .helpOption('--help', 'print this help')
     .showSuggestionAfterError(false)
-    .configureOutput({ writeOut: (text) => ctx.io.stdout(text), writeErr: (text) => ctx.io.stderr(text.trimEnd()), outputError: () => undefined })
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout(text),
+      writeErr: (text) => ctx.io.stderr(text.trimEnd()),
+      outputError: () => undefined,
+    })
     .exitOverride((e) => {
       throw exitFor(e, cmd, style, ctx.argv);
     });
@@ -187,7 +203,11 @@ function exitFor(e: CommanderError, cmd: Command, style: CommandStyle, argv: rea
     case 'commander.unknownCommand':
       return new CommandExit(style.badInput, style.prefix, unexpected(cmd));
     case 'commander.missingArgument':
-      return new CommandExit(style.badInput, style.prefix, `${commandPath(cmd)} needs ${cmd.registeredArguments.map((a) => a.name()).join(' ')}`);
+      return new CommandExit(
+        style.badInput,
+        style.prefix,
+        `${commandPath(cmd)} needs ${cmd.registeredArguments.map((a) => a.name()).join(' ')}`,
+      );
     default:
       // Ours (BAD_INPUT, FLAG_NEEDS_VALUE), raised with cmd.error().
       return new CommandExit(style.badInput, style.prefix, e.message);
@@ -220,7 +240,10 @@ function unknownFlag(cmd: Command): string {
 /** A word the command does not take: a mistyped command name when it is close to one. */
 function unexpected(cmd: Command): string {
   const word = cmd.args[cmd.registeredArguments.length] ?? '';
-  const command = nearest(word, cmd.commands.map((c) => c.name()));
+  const command = nearest(
+    word,
+    cmd.commands.map((c) => c.name()),
+  );
   if (command) return `unknown command ${JSON.stringify(word)} (did you mean ${command}?); see --help`;
   return `unexpected argument ${JSON.stringify(word)}; see --help`;
 }

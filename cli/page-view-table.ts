@@ -12,8 +12,26 @@ const VIEW_COLUMNS = columns('page view (page+assets+ajax)', ['total', 'ok', 'fa
 const AJAX_COLUMNS = columns('ajax method', ['calls', 'ok', 'failed', 'p50 ms', 'p95 ms', 'p99 ms'], 'failures by reason');
 
 export function pageViewTable(v: ViewSummary): string {
-  const views = Object.entries(v.endpoints).map(([name, e]) => [name, String(e.total), String(e.success), String(e.failures), figureCell(e.latency_ms_p50), figureCell(e.latency_ms_p95), figureCell(e.latency_ms_p99), '']);
-  views.push(['all', String(v.total), String(v.success), String(v.failures), figureCell(v.latency_ms_p50), figureCell(v.latency_ms_p95), figureCell(v.latency_ms_p99), '']);
+  const views = Object.entries(v.endpoints).map(([name, e]) => [
+    name,
+    String(e.total),
+    String(e.success),
+    String(e.failures),
+    figureCell(e.latency_ms_p50),
+    figureCell(e.latency_ms_p95),
+    figureCell(e.latency_ms_p99),
+    '',
+  ]);
+  views.push([
+    'all',
+    String(v.total),
+    String(v.success),
+    String(v.failures),
+    figureCell(v.latency_ms_p50),
+    figureCell(v.latency_ms_p95),
+    figureCell(v.latency_ms_p99),
+    '',
+  ]);
   const ajax = Object.entries(v.ajax).map(([method, a]) => [
     method,
     String(a.calls),

@@ -11,7 +11,12 @@ const RETRY_MS = 250;
  * Connects (retrying until k6 has started its dashboard) and prints a line at the first snapshot
  * at or after every `progressSec` seconds, and the last one. Returns a stop function.
  */
-export function followProgress(port: number, target: ProgressTarget, rhythm: { periodSec: number; progressSec: number }, print: (line: string) => void): () => void {
+export function followProgress(
+  port: number,
+  target: ProgressTarget,
+  rhythm: { periodSec: number; progressSec: number },
+  print: (line: string) => void,
+): () => void {
   let stopped = false;
   let request: http.ClientRequest | undefined;
   let timer: NodeJS.Timeout | undefined;

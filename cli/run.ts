@@ -42,7 +42,8 @@ function checkConfig(settings: RunSettings): MoodleConfig {
     text = readFileSync(settings.configPath, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'does not exist' : err.code === 'EISDIR' ? 'is a folder' : `cannot be read (${err.code ?? err.message})`;
+    const why =
+      err.code === 'ENOENT' ? 'does not exist' : err.code === 'EISDIR' ? 'is a folder' : `cannot be read (${err.code ?? err.message})`;
     throw new BadInputError(`config: file ${settings.configPath} ${why}`);
   }
   try {
@@ -123,9 +124,19 @@ interface Progress {
   stop(): void;
 }
 
-async function startProgress(options: CliOptions, settings: RunSettings, sampler: ResourceSampler | undefined, io: RunIo): Promise<Progress> {
+async function startProgress(
+  options: CliOptions,
+  settings: RunSettings,
+  sampler: ResourceSampler | undefined,
+  io: RunIo,
+): Promise<Progress> {
   const print = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
-  const target = { rpm: settings.rpm, durationSec: settings.durationSec, warmupSec: settings.warmupSec, droppedLoadOnly: settings.streamStats };
+  const target = {
+    rpm: settings.rpm,
+    durationSec: settings.durationSec,
+    warmupSec: settings.warmupSec,
+    droppedLoadOnly: settings.streamStats,
+  };
   if (settings.streamStats) {
     const progress: Progress = { dashboard: undefined, collector: new StreamCollector(), setup: undefined, stop: () => undefined };
     const line = () => progressLine(streamedProgress(progress.collector as StreamCollector, progress.setup, settings, Date.now()), target);
@@ -136,8 +147,16 @@ async function startProgress(options: CliOptions, settings: RunSettings, sampler
     };
     return progress;
   }
-  const periodSec = dashboardPeriodSec({ progressSec: options.progressSec, report: options.reportPath !== undefined, runSec: settings.durationSec + settings.warmupSec });
-  const dashboard: DashboardSettings = { port: await freePort(), periodSec, exportPath: options.reportPath === undefined ? undefined : resolve(options.reportPath) };
+  const periodSec = dashboardPeriodSec({
+    progressSec: options.progressSec,
+    report: options.reportPath !== undefined,
+    runSec: settings.durationSec + settings.warmupSec,
+  });
+  const dashboard: DashboardSettings = {
+    port: await freePort(),
+    periodSec,
+    exportPath: options.reportPath === undefined ? undefined : resolve(options.reportPath),
+  };
   // Connects once k6 has started its dashboard (it retries until then).
   const stop = followProgress(dashboard.port, target, { periodSec, progressSec: options.progressSec }, print);
   return { dashboard, collector: undefined, setup: undefined, stop };
@@ -178,7 +197,9 @@ function streamedEnd(progress: Progress, settings: RunSettings, config: MoodleCo
 async function closeOutputs(options: CliOptions, outputs: RunOutputs, io: RunIo): Promise<void> {
   await outputs.sampler?.stop();
   if (options.reportPath) {
-    io.stderr(`moodle-load: HTML report ${existsSync(resolve(options.reportPath)) ? 'saved to' : 'was not written:'} ${options.reportPath}`);
+    io.stderr(
+      `moodle-load: HTML report ${existsSync(resolve(options.reportPath)) ? 'saved to' : 'was not written:'} ${options.reportPath}`,
+    );
   }
   if (outputs.requestLog) {
     await outputs.requestLog.close();
@@ -198,7 +219,13 @@ function report(summary: Summary, warnings: readonly string[], io: RunIo): void 
 }
 
 /** Prints the summary (with the server's figures when sampled) and picks the exit code. */
-function finish(result: K6RunResult, end: EndRecord | null, settings: RunSettings, sampler: ResourceSampler | undefined, io: RunIo): number {
+function finish(
+  result: K6RunResult,
+  end: EndRecord | null,
+  settings: RunSettings,
+  sampler: ResourceSampler | undefined,
+  io: RunIo,
+): number {
   const summaryPath = settings.summaryPath as string;
   let summary = end === null ? undefined : JSON.stringify(end.summary, null, 2) + '\n';
   if (end === null) io.stderr(`moodle-load: k6 ended (exit ${result.exitCode}) without writing the summary ${summaryPath}`);

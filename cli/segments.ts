@@ -41,8 +41,22 @@ export function runInstances(plan: InstancesPlan, io: RunIo): Promise<InstanceEn
   return Promise.all(
     segments.map(async (segment, i) => {
       const summaryPath = join(plan.dir, `instance-${i + 1}.json`);
-      const settings = { ...given, configPath: resolve(given.configPath), seed: plan.seed, summaryPath, channel: true, summaryToStdout: false, k6Version: PINNED_K6_VERSION };
-      const invocation = k6Invocation({ projectRoot: plan.projectRoot, settings, outputs: plan.options.outputs, segment: { segment, sequence }, baseEnv: process.env });
+      const settings = {
+        ...given,
+        configPath: resolve(given.configPath),
+        seed: plan.seed,
+        summaryPath,
+        channel: true,
+        summaryToStdout: false,
+        k6Version: PINNED_K6_VERSION,
+      };
+      const invocation = k6Invocation({
+        projectRoot: plan.projectRoot,
+        settings,
+        outputs: plan.options.outputs,
+        segment: { segment, sequence },
+        baseEnv: process.env,
+      });
       const run = new K6Run({ k6: plan.k6, invocation, onText: (line) => io.stderr(`instance ${i + 1}: ${line}`) });
       return { segment, summaryPath, result: await run.done };
     }),
@@ -72,7 +86,13 @@ export async function runSegments(projectRoot: string, options: CliOptions, inst
 }
 
 /** Counts and rates added up over the instances; each instance's own figures beside them. */
-function combined(options: CliOptions, seed: number, ends: readonly InstanceEnd[], exits: readonly number[], summaries: readonly (Summary | undefined)[]) {
+function combined(
+  options: CliOptions,
+  seed: number,
+  ends: readonly InstanceEnd[],
+  exits: readonly number[],
+  summaries: readonly (Summary | undefined)[],
+) {
   const present = summaries.filter((s): s is Summary => s !== undefined);
   const sum = (pick: (s: Summary) => number) => present.reduce((total, s) => total + pick(s), 0);
   const total = sum((s) => s.total);

@@ -61,7 +61,9 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
     warn: input.warn,
   });
   if (summary.stopped_early) {
-    input.warn('--stream-stats: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule');
+    input.warn(
+      '--stream-stats: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule',
+    );
   }
   for (const [path, text] of Object.entries(files)) {
     if (path === 'stdout') continue;
@@ -77,10 +79,19 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
  * one long iteration whose start it has not reported yet, so up to one iteration per VU (and two
  * seconds of the schedule) can be missing without any being dropped. The summary's figure is exact.
  */
-export function streamedProgress(collector: StreamCollector, setupData: SetupData | undefined, settings: RunSettings, nowMs: number): Record<string, MetricValues> {
+export function streamedProgress(
+  collector: StreamCollector,
+  setupData: SetupData | undefined,
+  settings: RunSettings,
+  nowMs: number,
+): Record<string, MetricValues> {
   const selectors = [LOAD_START];
   for (const names of [LOAD_METRICS, WARMUP_METRICS]) {
-    selectors.push(submetric(names.requests, 'outcome', 'success'), submetric(names.requests, 'outcome', 'failure'), submetric(names.duration, 'outcome', 'success'));
+    selectors.push(
+      submetric(names.requests, 'outcome', 'success'),
+      submetric(names.requests, 'outcome', 'failure'),
+      submetric(names.duration, 'outcome', 'success'),
+    );
   }
   const metrics = collector.metrics(selectors);
   const out: Record<string, MetricValues> = { time: { value: nowMs } };

@@ -44,7 +44,13 @@ export function rotateUsers(configPath: string, vus: number, runSec: number, now
   const users = parseConfigText(text, (file) => readFileSync(resolveBeside(configPath, file), 'utf8')).users;
   const blocks = Math.floor(users.length / vus);
   const needed = blocksNeeded(runSec);
-  if (blocks < needed) return { configPath, block: 0, blocks: 1, warning: `${users.length} users for ${vus} VUs: runs share users, and Moodle's once-a-minute last-access update can then move course pages' DB reads by 1-2 between runs (give at least ${needed * vus} users)` };
+  if (blocks < needed)
+    return {
+      configPath,
+      block: 0,
+      blocks: 1,
+      warning: `${users.length} users for ${vus} VUs: runs share users, and Moodle's once-a-minute last-access update can then move course pages' DB reads by 1-2 between runs (give at least ${needed * vus} users)`,
+    };
   const block = userBlock(nowSec, runSec, blocks);
   const raw = JSON.parse(text) as Record<string, unknown>;
   delete raw.users_file;

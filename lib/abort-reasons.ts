@@ -15,13 +15,16 @@ export function abortSubmetric(kind: AbortKind): string {
 }
 
 /** The abort recorded in handleSummary's metrics, if any. */
-export function abortOf(metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>): AbortKind | null {
+export function abortOf(
+  metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>,
+): AbortKind | null {
   for (const kind of ABORT_KINDS) if ((metrics[abortSubmetric(kind)]?.values.count ?? 0) > 0) return kind;
   return null;
 }
 
 /** A hint for a transport error at login: TLS trust problems have an obvious fix. */
 export function transportHint(detail: string): string {
-  if (/x509|certificate|tls:/i.test(detail)) return "the site's TLS certificate is not trusted: for a self-signed test site, use --insecure (INSECURE=1)";
+  if (/x509|certificate|tls:/i.test(detail))
+    return "the site's TLS certificate is not trusted: for a self-signed test site, use --insecure (INSECURE=1)";
   return 'check base_url, that the site is up and that this machine can reach it';
 }

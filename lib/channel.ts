@@ -70,7 +70,9 @@ export function decodeRecord(message: string): ChannelRecord | null {
   if (typeEnd < 0) return null;
   const version = message.slice(HEAD.length, versionEnd);
   if (version !== String(CHANNEL_VERSION)) {
-    throw new ChannelError(`the k6 script writes ${CHANNEL_NAME} records of version ${version}, this CLI reads version ${CHANNEL_VERSION}: rebuild with \`make build\``);
+    throw new ChannelError(
+      `the k6 script writes ${CHANNEL_NAME} records of version ${version}, this CLI reads version ${CHANNEL_VERSION}: rebuild with \`make build\``,
+    );
   }
   const type = message.slice(versionEnd + 1, typeEnd) as RecordType;
   if (!TYPES.includes(type)) throw new ChannelError(`unknown ${CHANNEL_NAME} record type ${JSON.stringify(type)}`);
@@ -88,13 +90,24 @@ function checkEnd(data: unknown): asserts data is EndRecord {
   const end = data as Partial<EndRecord> | null;
   if (end === null || typeof end !== 'object') throw new ChannelError('the end record is not an object');
   if (!STOPS.includes(end.stop as StopReason)) throw new ChannelError(`the end record has an unknown stop ${JSON.stringify(end.stop)}`);
-  if (typeof end.dropped_iterations !== 'number' || !Array.isArray(end.warnings) || typeof end.summary_path !== 'string' || typeof end.summary !== 'object' || end.summary === null) {
+  if (
+    typeof end.dropped_iterations !== 'number' ||
+    !Array.isArray(end.warnings) ||
+    typeof end.summary_path !== 'string' ||
+    typeof end.summary !== 'object' ||
+    end.summary === null
+  ) {
     throw new ChannelError('the end record lacks a field');
   }
 }
 
 /** The end record for a summary: why the run stopped comes from the metrics (an abort counted in setup), never from k6's log. */
-export function endRecord(input: { readonly abort: AbortKind | null; readonly summary: Summary; readonly summaryPath: string; readonly loadStartMs: number | undefined }): EndRecord {
+export function endRecord(input: {
+  readonly abort: AbortKind | null;
+  readonly summary: Summary;
+  readonly summaryPath: string;
+  readonly loadStartMs: number | undefined;
+}): EndRecord {
   const { summary } = input;
   return {
     stop: input.abort ?? (summary.stopped_early ? 'stopped_early' : 'completed'),

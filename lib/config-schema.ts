@@ -64,7 +64,11 @@ function child(field: string, key: string | number): string {
 
 function missing(schema: Schema | undefined): string {
   const example = schema?.examples?.[0];
-  return example === undefined ? (schema?.title ? `is missing (${schema.title})` : 'is missing') : `is missing (e.g. ${JSON.stringify(example)})`;
+  return example === undefined
+    ? schema?.title
+      ? `is missing (${schema.title})`
+      : 'is missing'
+    : `is missing (e.g. ${JSON.stringify(example)})`;
 }
 
 /** The first way `value` breaks `schema`, or null. `field` names the value in messages. */
@@ -79,7 +83,8 @@ export function schemaViolation(value: unknown, schema: Schema, field = 'file'):
   }
   if (typeof value === 'number' && schema.exclusiveMinimum !== undefined && !(value > schema.exclusiveMinimum)) return mustBe();
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) return bad(value.length === 0 ? 'is empty' : `must have at least ${schema.minItems} entries`);
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      return bad(value.length === 0 ? 'is empty' : `must have at least ${schema.minItems} entries`);
     if (schema.items) {
       for (let i = 0; i < value.length; i++) {
         const v = schemaViolation(value[i], schema.items, child(field, i));
@@ -95,13 +100,20 @@ export function schemaViolation(value: unknown, schema: Schema, field = 'file'):
       for (const key of Object.keys(obj)) {
         if (known.includes(key)) continue;
         const hint = nearest(key, known);
-        return { field: child(field, key), problem: `is not a known key (${hint === undefined ? `known: ${known.join(', ')}` : `did you mean ${hint}?`})` };
+        return {
+          field: child(field, key),
+          problem: `is not a known key (${hint === undefined ? `known: ${known.join(', ')}` : `did you mean ${hint}?`})`,
+        };
       }
     }
-    for (const key of schema.required ?? []) if (obj[key] === undefined) return { field: child(field, key), problem: missing(schema.properties?.[key]) };
+    for (const key of schema.required ?? [])
+      if (obj[key] === undefined) return { field: child(field, key), problem: missing(schema.properties?.[key]) };
     if (schema.anyOf && !schema.anyOf.some((alt) => alt.required.every((k) => obj[k] !== undefined))) {
       const [first, ...others] = schema.anyOf.map((alt) => alt.required.join(' and '));
-      return { field: child(field, first as string), problem: `is missing (${schema.properties?.[first as string]?.title ?? 'required'}), or give ${others.join(' or ')}` };
+      return {
+        field: child(field, first as string),
+        problem: `is missing (${schema.properties?.[first as string]?.title ?? 'required'}), or give ${others.join(' or ')}`,
+      };
     }
     for (const [key, v] of Object.entries(obj)) {
       const sub = schema.properties?.[key] ?? (schema.additionalProperties || undefined);

@@ -84,7 +84,11 @@ export function validateConfig(raw: unknown, readFile?: ReadFile): MoodleConfig 
   if (violation) throw new ConfigError(violation.field, violation.problem);
   const c = raw as RawConfig;
   const users = [...(c.users ?? []), ...readUsersFile(c.users_file, readFile)];
-  if (users.length === 0) throw new ConfigError(c.users_file === undefined ? 'users' : 'users_file', c.users_file === undefined ? 'is empty: at least one user is needed to log in' : 'has no users: at least one is needed to log in');
+  if (users.length === 0)
+    throw new ConfigError(
+      c.users_file === undefined ? 'users' : 'users_file',
+      c.users_file === undefined ? 'is empty: at least one user is needed to log in' : 'has no users: at least one is needed to log in',
+    );
   const parameters = c.parameters ?? (schemaAt('parameters').default as Record<string, ParamRange>);
   for (const [name, range] of Object.entries(parameters)) {
     if (range.min > range.max) throw new ConfigError(`parameters.${name}`, `has min (${range.min}) greater than max (${range.max})`);
@@ -134,7 +138,14 @@ function readUsersFile(path: string | undefined, readFile: ReadFile | undefined)
   try {
     text = readFile(path);
   } catch (e) {
-    throw new ConfigError('users_file', `${JSON.stringify(path)} cannot be read (${String((e as Error).message ?? e).replace(/^GoError: /, '').split('\n')[0]})`);
+    throw new ConfigError(
+      'users_file',
+      `${JSON.stringify(path)} cannot be read (${
+        String((e as Error).message ?? e)
+          .replace(/^GoError: /, '')
+          .split('\n')[0]
+      })`,
+    );
   }
   return parseUsersFile(text, `users_file ${path}`);
 }
@@ -151,7 +162,8 @@ function validateUrls(urls: RawConfig['urls'], parameters: Record<string, ParamR
       throw e;
     }
     for (const param of template.params) {
-      if (!Object.prototype.hasOwnProperty.call(parameters, param)) throw new ConfigError(`${field}.path`, `uses {${param}} but parameters has no range for it`);
+      if (!Object.prototype.hasOwnProperty.call(parameters, param))
+        throw new ConfigError(`${field}.path`, `uses {${param}} but parameters has no range for it`);
     }
     const name = entry.name ?? entry.path;
     if (!TAG_VALUE.test(name)) {

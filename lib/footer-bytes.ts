@@ -90,7 +90,12 @@ export class FooterReader {
       for (let c = b64.lastIndexOf(pattern); c >= 0; c = c === 0 ? -1 : b64.lastIndexOf(pattern, c - 1)) {
         const at = from + (c / GROUP_CHARS) * GROUP_BYTES - skip;
         if (at <= best) break;
-        if (c % GROUP_CHARS === 0 && at >= from && at + PERF_MARKER.length <= to && this.codec.text(body, at, at + PERF_MARKER.length) === PERF_MARKER) {
+        if (
+          c % GROUP_CHARS === 0 &&
+          at >= from &&
+          at + PERF_MARKER.length <= to &&
+          this.codec.text(body, at, at + PERF_MARKER.length) === PERF_MARKER
+        ) {
           best = at;
           break;
         }

@@ -22,10 +22,13 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * PROBE_PASSES * probeCandidates(settings, users)) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
-  const submetrics = settings.emulateBrowser ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)] : summarySubmetrics(endpointNames);
+  const submetrics = settings.emulateBrowser
+    ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)]
+    : summarySubmetrics(endpointNames);
   for (const { name, trend } of submetrics) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
-  for (const name of loginSubmetrics(probeCandidates(settings, users))) thresholds[name] = name.startsWith(LOGIN_FAILURE_KIND) ? ['value>=-1'] : ['count>=0'];
+  for (const name of loginSubmetrics(probeCandidates(settings, users)))
+    thresholds[name] = name.startsWith(LOGIN_FAILURE_KIND) ? ['value>=-1'] : ['count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
   const loginSec = loginWindowSec(settings);
   const scenarios: Record<string, Record<string, unknown>> = {
@@ -80,7 +83,21 @@ export function buildK6Options(settings: RunSettings, endpointNames: readonly st
     thresholds,
     // Every default system tag except `url`: the rendered URL would make one time series per
     // course id in any output. Requests carry `name` (the template) instead.
-    systemTags: ['proto', 'subproto', 'status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'tls_version', 'scenario', 'service', 'expected_response'],
+    systemTags: [
+      'proto',
+      'subproto',
+      'status',
+      'method',
+      'name',
+      'group',
+      'check',
+      'error',
+      'error_code',
+      'tls_version',
+      'scenario',
+      'service',
+      'expected_response',
+    ],
     userAgent: 'moodle-load (k6)',
   };
 }

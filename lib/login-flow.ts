@@ -104,7 +104,11 @@ export function advanceLogin(site: LoginSite, state: LoginState, res: LoginRespo
     const form: Record<string, string> = { username: user.username, password: user.password, anchor: '' };
     const token = extractLoginToken(body);
     if (token !== null) form.logintoken = token;
-    return { kind: 'request', request: { method: 'POST', url: site.loginUrl, form }, state: { phase: 'post', url: site.loginUrl, hops: state.hops } };
+    return {
+      kind: 'request',
+      request: { method: 'POST', url: site.loginUrl, form },
+      state: { phase: 'post', url: site.loginUrl, hops: state.hops },
+    };
   }
   if (isLoginPage(body)) {
     if (hasLoginError(body)) return failure('invalid_login', 'invalid login: Moodle showed "Invalid login, please try again"');

@@ -41,7 +41,11 @@ export function loginReport(input: LoginReportInput): LoginReport {
     const sessions = metrics[perUser(LOGIN_FAILURES, u)]?.values.count ?? 0;
     if (sessions === 0) continue;
     const kind = LOGIN_FAILURE_KINDS[metrics[perUser(LOGIN_FAILURE_KIND, u)]?.values.value ?? -1];
-    failedUsers.push({ username: input.usernames[u] as string, sessions, reason: kind === undefined ? 'unknown' : LOGIN_FAILURE_REASONS[kind] });
+    failedUsers.push({
+      username: input.usernames[u] as string,
+      sessions,
+      reason: kind === undefined ? 'unknown' : LOGIN_FAILURE_REASONS[kind],
+    });
   }
   const end = metrics[LOGIN_END]?.values.max;
   return {

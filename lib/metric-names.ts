@@ -73,4 +73,12 @@ export const LOGIN_FAILURE_KIND = 'moodle_login_failure_kind';
 /** Gauge: epoch ms at which VUs finished logging in; its max ends sessions.login_sec. */
 export const LOGIN_END = 'moodle_login_end';
 /** lib/login-flow.ts's failure kinds, in the order LOGIN_FAILURE_KIND numbers them. */
-export const LOGIN_FAILURE_KINDS = ['invalid_login', 'no_login_form', 'http_error', 'transport', 'timeout', 'redirect_loop', 'session_not_kept'] as const;
+export const LOGIN_FAILURE_KINDS = [
+  'invalid_login',
+  'no_login_form',
+  'http_error',
+  'transport',
+  'timeout',
+  'redirect_loop',
+  'session_not_kept',
+] as const;

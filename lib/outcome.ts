@@ -5,7 +5,17 @@
 import { K6_TIMEOUT_ERROR_CODE } from './login-flow';
 import { pathOf, resolveLocation } from './url';
 
-export const FAILURE_REASONS = ['session_lost', 'not_enrolled', 'moodle_error', 'http_4xx', 'http_5xx', 'http_other', 'timeout', 'transport', 'no_session'] as const;
+export const FAILURE_REASONS = [
+  'session_lost',
+  'not_enrolled',
+  'moodle_error',
+  'http_4xx',
+  'http_5xx',
+  'http_other',
+  'timeout',
+  'transport',
+  'no_session',
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export type Outcome = { readonly ok: true } | { readonly ok: false; readonly reason: FailureReason };
@@ -53,7 +63,14 @@ export interface SitePaths {
 }
 
 /** `head`: the start of a 2xx body (at least HEAD_BYTES of it when it is that long); other statuses need none. */
-export function classifyResponse(status: number, location: string | null, head: string | null, requestUrl: string, paths: SitePaths, errorCode: number): Outcome {
+export function classifyResponse(
+  status: number,
+  location: string | null,
+  head: string | null,
+  requestUrl: string,
+  paths: SitePaths,
+  errorCode: number,
+): Outcome {
   if (status === 0) return { ok: false, reason: errorCode === K6_TIMEOUT_ERROR_CODE ? 'timeout' : 'transport' };
   if (status >= 200 && status < 300) return head !== null && isMoodleErrorHead(head) ? { ok: false, reason: 'moodle_error' } : OK;
   if (status >= 300 && status < 400) {

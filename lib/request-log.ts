@@ -28,9 +28,37 @@ export interface RequestLogRecord {
 }
 
 export const REQUEST_LOG: RecordLayout<RequestLogRecord> = {
-  columns: ['phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration', 'db_reads', 'db_writes', 'server_ms'],
+  columns: [
+    'phase',
+    'endpoint',
+    'path',
+    'status',
+    'latency_ms',
+    'outcome',
+    'reason',
+    'attempt',
+    'vu',
+    'iteration',
+    'db_reads',
+    'db_writes',
+    'server_ms',
+  ],
   time: (r) => r.t,
-  values: (r) => [r.phase, r.endpoint, r.path, r.status, r.latency_ms, r.outcome, r.reason, r.attempt, r.vu, r.iteration, r.db_reads, r.db_writes, r.server_ms],
+  values: (r) => [
+    r.phase,
+    r.endpoint,
+    r.path,
+    r.status,
+    r.latency_ms,
+    r.outcome,
+    r.reason,
+    r.attempt,
+    r.vu,
+    r.iteration,
+    r.db_reads,
+    r.db_writes,
+    r.server_ms,
+  ],
 };
 
 export const logFormatOf = recordFormatOf;

@@ -29,7 +29,11 @@ export function loginDelaySec(vuId: number, loginConcurrency: number): number {
  * grace for the last one. A VU still logging in then is stopped and logs in again before its
  * first load request (counted in relogins).
  */
-export function loginWindowSec(settings: { readonly concurrency: number; readonly loginConcurrency: number; readonly loginTimeoutSec: number }): number {
+export function loginWindowSec(settings: {
+  readonly concurrency: number;
+  readonly loginConcurrency: number;
+  readonly loginTimeoutSec: number;
+}): number {
   return loginDelaySec(settings.concurrency, settings.loginConcurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
 }
 

@@ -70,31 +70,149 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'configPath', flag: '--config', env: 'CONFIG', kind: 'text', placeholder: 'FILE', required: true, help: 'path to config.json' },
   { key: 'rpm', flag: '--rpm', env: 'RPM', kind: 'positiveInt', required: true, help: 'target requests per minute' },
   { key: 'durationSec', flag: '--duration', env: 'DURATION', kind: 'positiveInt', required: true, help: 'load phase length in seconds' },
-  { key: 'concurrency', flag: '--concurrency', env: 'CONCURRENCY', kind: 'positiveInt', defaultValue: '20', help: 'VUs, one Moodle session each' },
+  {
+    key: 'concurrency',
+    flag: '--concurrency',
+    env: 'CONCURRENCY',
+    kind: 'positiveInt',
+    defaultValue: '20',
+    help: 'VUs, one Moodle session each',
+  },
   { key: 'insecure', flag: '--insecure', env: 'INSECURE', kind: 'flag', help: 'skip TLS certificate checks (self-signed test sites)' },
-  { key: 'loginTimeoutSec', flag: '--login-timeout', env: 'LOGIN_TIMEOUT', kind: 'positiveNumber', defaultValue: '20', help: 'timeout of each login request, seconds' },
-  { key: 'requestTimeoutSec', flag: '--request-timeout', env: 'REQUEST_TIMEOUT', kind: 'positiveNumber', defaultValue: '60', help: 'timeout of each load request, seconds' },
-  { key: 'warmupSec', flag: '--warmup', env: 'WARMUP', kind: 'nonNegativeInt', defaultValue: '0', help: 'seconds of ramp-up to the rate before the timed phase; excluded from the figures' },
-  { key: 'retries', flag: '--retries', env: 'RETRIES', kind: 'nonNegativeInt', defaultValue: '0', help: 'retries after a transient failure (timeout, connection error, 429, 502, 503, 504)' },
-  { key: 'retryBaseMs', flag: '--retry-base-ms', env: 'RETRY_BASE_MS', kind: 'positiveInt', defaultValue: '200', help: 'backoff base: retry n waits up to base * 2^n ms (full jitter)' },
-  { key: 'retryMaxMs', flag: '--retry-max-ms', env: 'RETRY_MAX_MS', kind: 'positiveInt', defaultValue: '10000', help: 'longest wait before a retry, Retry-After included, ms' },
-  { key: 'loginConcurrency', flag: '--login-concurrency', env: 'LOGIN_CONCURRENCY', kind: 'positiveInt', defaultValue: '20', help: 'VUs that start logging in each second (so at most that many logins in flight)' },
-  { key: 'emulateBrowser', flag: '--emulate-browser', env: 'EMULATE_BROWSER', kind: 'flag', help: "page views as a browser makes them: the page's same-origin assets (cached per VU) and its AJAX calls" },
-  { key: 'excludeUrlPattern', flag: '--exclude-url-pattern', env: 'EXCLUDE_URL_PATTERN', kind: 'regex', repeatable: true, help: 'with --emulate-browser, skip asset and AJAX URLs matching this regex (repeatable)' },
+  {
+    key: 'loginTimeoutSec',
+    flag: '--login-timeout',
+    env: 'LOGIN_TIMEOUT',
+    kind: 'positiveNumber',
+    defaultValue: '20',
+    help: 'timeout of each login request, seconds',
+  },
+  {
+    key: 'requestTimeoutSec',
+    flag: '--request-timeout',
+    env: 'REQUEST_TIMEOUT',
+    kind: 'positiveNumber',
+    defaultValue: '60',
+    help: 'timeout of each load request, seconds',
+  },
+  {
+    key: 'warmupSec',
+    flag: '--warmup',
+    env: 'WARMUP',
+    kind: 'nonNegativeInt',
+    defaultValue: '0',
+    help: 'seconds of ramp-up to the rate before the timed phase; excluded from the figures',
+  },
+  {
+    key: 'retries',
+    flag: '--retries',
+    env: 'RETRIES',
+    kind: 'nonNegativeInt',
+    defaultValue: '0',
+    help: 'retries after a transient failure (timeout, connection error, 429, 502, 503, 504)',
+  },
+  {
+    key: 'retryBaseMs',
+    flag: '--retry-base-ms',
+    env: 'RETRY_BASE_MS',
+    kind: 'positiveInt',
+    defaultValue: '200',
+    help: 'backoff base: retry n waits up to base * 2^n ms (full jitter)',
+  },
+  {
+    key: 'retryMaxMs',
+    flag: '--retry-max-ms',
+    env: 'RETRY_MAX_MS',
+    kind: 'positiveInt',
+    defaultValue: '10000',
+    help: 'longest wait before a retry, Retry-After included, ms',
+  },
+  {
+    key: 'loginConcurrency',
+    flag: '--login-concurrency',
+    env: 'LOGIN_CONCURRENCY',
+    kind: 'positiveInt',
+    defaultValue: '20',
+    help: 'VUs that start logging in each second (so at most that many logins in flight)',
+  },
+  {
+    key: 'emulateBrowser',
+    flag: '--emulate-browser',
+    env: 'EMULATE_BROWSER',
+    kind: 'flag',
+    help: "page views as a browser makes them: the page's same-origin assets (cached per VU) and its AJAX calls",
+  },
+  {
+    key: 'excludeUrlPattern',
+    flag: '--exclude-url-pattern',
+    env: 'EXCLUDE_URL_PATTERN',
+    kind: 'regex',
+    repeatable: true,
+    help: 'with --emulate-browser, skip asset and AJAX URLs matching this regex (repeatable)',
+  },
   { key: 'seed', flag: '--seed', env: 'SEED', kind: 'seed', help: `random seed 0..${MAX_SEED}; same seed, same URLs` },
   { key: 'baseUrl', flag: '--base-url', env: 'BASE_URL', kind: 'text', placeholder: 'URL', help: "override the config's base_url" },
-  { key: 'summaryPath', flag: '--summary', env: 'SUMMARY', kind: 'text', placeholder: 'FILE', help: 'summary JSON file (default results/moodle-load-<time>.json)' },
+  {
+    key: 'summaryPath',
+    flag: '--summary',
+    env: 'SUMMARY',
+    kind: 'text',
+    placeholder: 'FILE',
+    help: 'summary JSON file (default results/moodle-load-<time>.json)',
+  },
 ];
 
 /** Set by the CLI for k6, not flags of their own. */
 const ENV_ONLY: readonly SettingSpec[] = [
-  { key: 'summaryToStdout', flag: 'SUMMARY_STDOUT', env: 'SUMMARY_STDOUT', kind: 'flag', defaultValue: '1', help: 'print the summary on stdout' },
-  { key: 'requestLog', flag: 'REQUEST_LOG', env: 'REQUEST_LOG', kind: 'flag', defaultValue: '0', help: 'log every attempt as a console line' },
-  { key: 'channel', flag: 'CHANNEL', env: 'CHANNEL', kind: 'flag', defaultValue: '0', help: 'write the records the CLI reads (lib/channel.ts)' },
+  {
+    key: 'summaryToStdout',
+    flag: 'SUMMARY_STDOUT',
+    env: 'SUMMARY_STDOUT',
+    kind: 'flag',
+    defaultValue: '1',
+    help: 'print the summary on stdout',
+  },
+  {
+    key: 'requestLog',
+    flag: 'REQUEST_LOG',
+    env: 'REQUEST_LOG',
+    kind: 'flag',
+    defaultValue: '0',
+    help: 'log every attempt as a console line',
+  },
+  {
+    key: 'channel',
+    flag: 'CHANNEL',
+    env: 'CHANNEL',
+    kind: 'flag',
+    defaultValue: '0',
+    help: 'write the records the CLI reads (lib/channel.ts)',
+  },
   { key: 'k6Version', flag: 'K6_VERSION_CHECKED', env: 'K6_VERSION_CHECKED', kind: 'text', help: 'k6 version the CLI checked' },
-  { key: 'errorLog', flag: 'ERROR_LOG', env: 'ERROR_LOG', kind: 'flag', defaultValue: '0', help: 'log every failed attempt as a console line' },
-  { key: 'streamStats', flag: 'STREAM_STATS', env: 'STREAM_STATS', kind: 'flag', defaultValue: '0', help: 'figures counted in the VUs and printed for the CLI' },
-  { key: 'metricsToK6', flag: 'METRICS_TO_K6', env: 'METRICS_TO_K6', kind: 'flag', defaultValue: '0', help: 'with STREAM_STATS, send the samples to k6 too' },
+  {
+    key: 'errorLog',
+    flag: 'ERROR_LOG',
+    env: 'ERROR_LOG',
+    kind: 'flag',
+    defaultValue: '0',
+    help: 'log every failed attempt as a console line',
+  },
+  {
+    key: 'streamStats',
+    flag: 'STREAM_STATS',
+    env: 'STREAM_STATS',
+    kind: 'flag',
+    defaultValue: '0',
+    help: 'figures counted in the VUs and printed for the CLI',
+  },
+  {
+    key: 'metricsToK6',
+    flag: 'METRICS_TO_K6',
+    env: 'METRICS_TO_K6',
+    kind: 'flag',
+    defaultValue: '0',
+    help: 'with STREAM_STATS, send the samples to k6 too',
+  },
 ];
 
 /** Every variable the script reads: what `-e` may set. */
@@ -136,7 +254,8 @@ function convert(spec: SettingSpec, raw: string, naming: Naming): number | strin
     }
     case 'seed': {
       const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n) || n > MAX_SEED) throw new SettingsError(`${name} must be a whole number from 0 to ${MAX_SEED}, not ${shown}`);
+      if (!Number.isSafeInteger(n) || n > MAX_SEED)
+        throw new SettingsError(`${name} must be a whole number from 0 to ${MAX_SEED}, not ${shown}`);
       return n;
     }
     case 'flag': {

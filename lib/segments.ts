@@ -4,7 +4,10 @@
 /** "i/n:(i+1)/n" for each of n instances, and the sequence they share. */
 export function evenSegments(n: number): { segments: string[]; sequence: string } {
   const point = (i: number) => (i === 0 ? '0' : i === n ? '1' : `${i}/${n}`);
-  return { segments: Array.from({ length: n }, (_, i) => `${point(i)}:${point(i + 1)}`), sequence: Array.from({ length: n + 1 }, (_, i) => point(i)).join(',') };
+  return {
+    segments: Array.from({ length: n }, (_, i) => `${point(i)}:${point(i + 1)}`),
+    sequence: Array.from({ length: n + 1 }, (_, i) => point(i)).join(','),
+  };
 }
 
 function fraction(text: string): number {

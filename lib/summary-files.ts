@@ -46,7 +46,12 @@ export interface SummaryFiles {
 export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
   const { setupData, metrics, settings: s } = input;
   // Also when setup() aborted: its probe's failures are in the metrics too.
-  const report = loginReport({ metrics, usernames: input.usernames, attempted: setupData?.sessions ?? s.concurrency, startMs: setupData?.loginStartMs ?? input.nowMs });
+  const report = loginReport({
+    metrics,
+    usernames: input.usernames,
+    attempted: setupData?.sessions ?? s.concurrency,
+    startMs: setupData?.loginStartMs ?? input.nowMs,
+  });
   for (const f of report.failedUsers) input.warn(`login failed for user "${f.username}" (${f.sessions} session(s)): ${f.reason}`);
   const summary = buildSummary({
     metrics,

@@ -151,7 +151,8 @@ const LOAD_DROPPED = submetric(DROPPED, 'scenario', LOAD_SCENARIO);
 
 /** Selectors of one endpoint's figures (or the overall ones when endpoint is undefined). */
 function selectors(endpoint: string | undefined) {
-  const sel = (metric: string, tag: string, value: string) => (endpoint === undefined ? submetric(metric, tag, value) : submetric(metric, 'endpoint', endpoint, tag, value));
+  const sel = (metric: string, tag: string, value: string) =>
+    endpoint === undefined ? submetric(metric, tag, value) : submetric(metric, 'endpoint', endpoint, tag, value);
   return {
     success: sel(REQUESTS, 'outcome', 'success'),
     failure: sel(REQUESTS, 'outcome', 'failure'),
@@ -180,12 +181,17 @@ function serverFigures(metrics: K6Metrics, endpoint: string | undefined): Server
   if (requests === 0) return null;
   const out = { requests, time_ms_p95: trendStat(metrics, name(time.metric), 'p(95)') ?? 0 } as Record<string, number>;
   for (const m of SERVER_METRICS) out[`${m.summary}_mean`] = trendStat(metrics, name(m.metric), 'avg') ?? 0;
-  for (const m of SERVER_METRICS) if (m.summary === 'db_reads' || m.summary === 'db_writes') out[`${m.summary}_median`] = trendStat(metrics, name(m.metric), 'med') ?? 0;
+  for (const m of SERVER_METRICS)
+    if (m.summary === 'db_reads' || m.summary === 'db_writes') out[`${m.summary}_median`] = trendStat(metrics, name(m.metric), 'med') ?? 0;
   return out as unknown as ServerFigures;
 }
 
 function latencies(metrics: K6Metrics, name: string): LatencyFigures {
-  return { latency_ms_p50: trendStat(metrics, name, 'p(50)'), latency_ms_p95: trendStat(metrics, name, 'p(95)'), latency_ms_p99: trendStat(metrics, name, 'p(99)') };
+  return {
+    latency_ms_p50: trendStat(metrics, name, 'p(50)'),
+    latency_ms_p95: trendStat(metrics, name, 'p(95)'),
+    latency_ms_p99: trendStat(metrics, name, 'p(99)'),
+  };
 }
 
 type Selectors = ReturnType<typeof selectors>;
@@ -259,14 +265,21 @@ function summaryWarnings(input: SummaryInput, dropped: number, noFooter: boolean
   const warnings: string[] = [];
   const { login, segment } = input;
   if (dropped > 0) {
-    warnings.push(`k6 dropped ${dropped} iterations because all ${input.concurrency} VUs were busy: raise --concurrency; the observed rate and the percentiles are flattered`);
+    warnings.push(
+      `k6 dropped ${dropped} iterations because all ${input.concurrency} VUs were busy: raise --concurrency; the observed rate and the percentiles are flattered`,
+    );
   }
-  if (login && login.loggedIn < login.attempted) warnings.push(`only ${login.loggedIn} of ${login.attempted} sessions logged in; see sessions.failed_users`);
+  if (login && login.loggedIn < login.attempted)
+    warnings.push(`only ${login.loggedIn} of ${login.attempted} sessions logged in; see sessions.failed_users`);
   if (noFooter) {
-    warnings.push("no Moodle performance footer in the responses, so no server-side figures (DB reads, server time): add define('MDL_PERF_TEST', true); to the site's config.php to get them");
+    warnings.push(
+      "no Moodle performance footer in the responses, so no server-side figures (DB reads, server time): add define('MDL_PERF_TEST', true); to the site's config.php to get them",
+    );
   }
   if (segment) {
-    warnings.push(`this instance ran execution segment ${segment}: its figures cover its share (${instanceTargetRpm(input.targetRpm, segment)} of ${input.targetRpm} rpm); add the instances up (in Prometheus, or as make segments does)`);
+    warnings.push(
+      `this instance ran execution segment ${segment}: its figures cover its share (${instanceTargetRpm(input.targetRpm, segment)} of ${input.targetRpm} rpm); add the instances up (in Prometheus, or as make segments does)`,
+    );
   }
   return warnings;
 }
@@ -274,7 +287,12 @@ function summaryWarnings(input: SummaryInput, dropped: number, noFooter: boolean
 /** The keys only some runs have: --stream-stats, --emulate-browser, one segment of a split test. */
 function addOptionalParts(summary: Summary, input: SummaryInput): void {
   if (input.streamStats) summary.stream_stats = { percentile_relative_error: PERCENTILE_RELATIVE_ERROR };
-  if (input.emulateBrowser) summary.page_views = buildViewSummary(input.metrics, input.endpoints.map((e) => e.name), summary.attempts);
+  if (input.emulateBrowser)
+    summary.page_views = buildViewSummary(
+      input.metrics,
+      input.endpoints.map((e) => e.name),
+      summary.attempts,
+    );
   if (input.segment) {
     summary.execution_segment = input.segment;
     summary.instance_target_rpm = instanceTargetRpm(input.targetRpm, input.segment);
@@ -307,7 +325,10 @@ export function buildSummary(input: SummaryInput): Summary {
     failure_reasons: reasonCounts(metrics, undefined),
     attempts: c.total + c.retries,
     retries: c.retries,
-    relogins: { success: count(metrics, submetric(RELOGINS, 'outcome', 'success')), failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')) },
+    relogins: {
+      success: count(metrics, submetric(RELOGINS, 'outcome', 'success')),
+      failure: count(metrics, submetric(RELOGINS, 'outcome', 'failure')),
+    },
     latency_ms_mean: trendStat(metrics, all.latency, 'avg'),
     latency_ms_max: trendStat(metrics, all.latency, 'max'),
     server,

@@ -35,7 +35,14 @@ const browser = ctx.settings.emulateBrowser
   : undefined;
 
 // The thresholds list grows with users and endpoints: built where k6 reads it only.
-export const options = control !== undefined ? control.buildK6Options(ctx.settings, ctx.endpoints.map((e) => e.name), ctx.config.users.length) : {};
+export const options =
+  control !== undefined
+    ? control.buildK6Options(
+        ctx.settings,
+        ctx.endpoints.map((e) => e.name),
+        ctx.config.users.length,
+      )
+    : {};
 
 const ZERO_SESSION_HINTS = [
   'check the usernames and passwords in the config (users)',
@@ -61,10 +68,20 @@ export function setup(): SetupData {
   }
   const loginSec = loginWindowSec(ctx.settings);
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
-  console.log(`logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`);
+  console.log(
+    `logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`,
+  );
   const segment = exec.test.options.executionSegment ? String(exec.test.options.executionSegment) : null;
   const now = Date.now();
-  const data: SetupData = { seed, segment, loginStartMs: now, loadStartMs: now + (loginSec + ctx.settings.warmupSec) * 1000, sessions, goodUser: probe.goodUser, rejected: probe.rejected };
+  const data: SetupData = {
+    seed,
+    segment,
+    loginStartMs: now,
+    loadStartMs: now + (loginSec + ctx.settings.warmupSec) * 1000,
+    sessions,
+    goodUser: probe.goodUser,
+    rejected: probe.rejected,
+  };
   vuStats.report();
   if (ctx.settings.channel) writeRecord('setup', data);
   return data;
@@ -132,8 +149,16 @@ function usernames(): string[] {
 
 export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData }): Record<string, string> {
   // With --stream-stats the CLI runs k6 without its summary and builds this document itself.
-  if (control === undefined) throw new Error('handleSummary runs in k6\'s __VU 0 context, where scenario-control.js is loaded');
-  const { files, end } = control.summaryFiles({ metrics: data.metrics, setupData: data.setup_data, settings: ctx.settings, endpoints: ctx.endpoints, usernames: usernames(), nowMs: Date.now(), warn: (line) => console.warn(line) });
+  if (control === undefined) throw new Error("handleSummary runs in k6's __VU 0 context, where scenario-control.js is loaded");
+  const { files, end } = control.summaryFiles({
+    metrics: data.metrics,
+    setupData: data.setup_data,
+    settings: ctx.settings,
+    endpoints: ctx.endpoints,
+    usernames: usernames(),
+    nowMs: Date.now(),
+    warn: (line) => console.warn(line),
+  });
   if (ctx.settings.channel) writeRecord('end', end);
   return files;
 }

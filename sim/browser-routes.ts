@@ -11,7 +11,12 @@ const ASSET_LIFETIME_SEC = 60 * 60 * 24 * 90;
 const ASSET_PATHS = /^\/(?:theme\/styles\.php|theme\/yui_combo\.php|theme\/image\.php|lib\/javascript\.php|lib\/requirejs\.php)(?:\/|$)/;
 const ASSET_ETAG = '"sim-asset-1"';
 /** Methods the simulator knows; any other answers Moodle's "no such function" exception. */
-const KNOWN_METHODS = new Set(['core_calendar_get_action_events_by_timesort', 'block_recentlyaccesseditems_get_recent_items', 'tool_usertours_fetch_and_start_tour', 'media_videojs_get_language']);
+const KNOWN_METHODS = new Set([
+  'core_calendar_get_action_events_by_timesort',
+  'block_recentlyaccesseditems_get_recent_items',
+  'tool_usertours_fetch_and_start_tour',
+  'media_videojs_get_language',
+]);
 
 /** Methods answered with a Moodle exception, for tests of failed calls (failAjaxMethods). */
 const failing = new Set<string>();
@@ -27,18 +32,32 @@ export interface BrowserSession {
   readonly sesskey: string;
 }
 
-function exception(message: string, errorcode: string): { error: true; exception: { message: string; errorcode: string; link: string; moreinfourl: string } } {
+function exception(
+  message: string,
+  errorcode: string,
+): { error: true; exception: { message: string; errorcode: string; link: string; moreinfourl: string } } {
   return { error: true, exception: { message, errorcode, link: '', moreinfourl: '' } };
 }
 
 /** Answers the request and returns true when it is an asset or an AJAX call; false otherwise. */
-export async function serveBrowserPart(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, session: BrowserSession): Promise<boolean> {
+export async function serveBrowserPart(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  session: BrowserSession,
+): Promise<boolean> {
   if (ASSET_PATHS.test(path)) {
     if (req.headers['if-none-match'] === ASSET_ETAG) {
       res.writeHead(304, { ETag: ASSET_ETAG, 'Cache-Control': `public, max-age=${ASSET_LIFETIME_SEC}, immutable` }).end();
       return true;
     }
-    const type = path.includes('styles.php') || path.endsWith('.css') ? 'text/css' : path.includes('image.php') ? 'image/svg+xml' : 'application/javascript';
+    const type =
+      path.includes('styles.php') || path.endsWith('.css')
+        ? 'text/css'
+        : path.includes('image.php')
+          ? 'image/svg+xml'
+          : 'application/javascript';
     res.writeHead(200, {
       'Content-Type': type,
       'Cache-Control': `public, max-age=${ASSET_LIFETIME_SEC}, immutable`,
@@ -57,7 +76,12 @@ export async function serveBrowserPart(req: IncomingMessage, res: ServerResponse
     if (!Array.isArray(calls)) throw new Error('not an array');
   } catch {
     res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ error: 'Coding error detected, it must be fixed by a programmer: Invalid json in request: Syntax error', errorcode: 'codingerror' }));
+    res.end(
+      JSON.stringify({
+        error: 'Coding error detected, it must be fixed by a programmer: Invalid json in request: Syntax error',
+        errorcode: 'codingerror',
+      }),
+    );
     return true;
   }
   const out: unknown[] = [];

@@ -47,11 +47,14 @@ if (values.help) {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number, not ${JSON.stringify(values.port)}`);
 const seed = Number(values.seed);
-if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail(`--seed must be a whole number from 0 to 4294967295, not ${JSON.stringify(values.seed)}`);
+if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+  fail(`--seed must be a whole number from 0 to 4294967295, not ${JSON.stringify(values.seed)}`);
 const medianMs = Number(values.latency);
-if (values.latency.trim() === '' || !Number.isFinite(medianMs) || medianMs < 0) fail(`--latency must be milliseconds >= 0, not ${JSON.stringify(values.latency)}`);
+if (values.latency.trim() === '' || !Number.isFinite(medianMs) || medianMs < 0)
+  fail(`--latency must be milliseconds >= 0, not ${JSON.stringify(values.latency)}`);
 const sigma = Number(values['latency-sigma']);
-if (values['latency-sigma'].trim() === '' || !Number.isFinite(sigma) || sigma < 0 || sigma > 3) fail(`--latency-sigma must be a number from 0 to 3, not ${JSON.stringify(values['latency-sigma'])}`);
+if (values['latency-sigma'].trim() === '' || !Number.isFinite(sigma) || sigma < 0 || sigma > 3)
+  fail(`--latency-sigma must be a number from 0 to 3, not ${JSON.stringify(values['latency-sigma'])}`);
 const regressions: Partial<Record<PageType, Regression>> = {};
 for (const spec of values.regress) {
   try {
@@ -67,9 +70,13 @@ startSimulator({ port, seed, baseLatency: { medianMs, sigma }, exact: values.exa
   (sim) => {
     process.stdout.write(`Moodle simulator listening on ${sim.url}\n`);
     process.stdout.write(`users: ${sim.users.map((u) => `${u.username} / ${u.password}`).join(', ')}\n`);
-    process.stdout.write(`pages: /login/index.php /my/ /course/view.php?id=2..500 /mod/forum/view.php?id=10..2000 /mod/page/view.php?id=10..2000 /user/profile.php?id=1..10000\n`);
+    process.stdout.write(
+      `pages: /login/index.php /my/ /course/view.php?id=2..500 /mod/forum/view.php?id=10..2000 /mod/page/view.php?id=10..2000 /user/profile.php?id=1..10000\n`,
+    );
     const planted = Object.entries(regressions).map(([p, r]) => `${p} +${r.reads} reads +${r.ms} ms`);
-    process.stdout.write(`noise: ${values.exact ? 'off (--exact)' : `seed ${seed}`}, server time median ${medianMs} ms (sigma ${sigma}), performance footer ${values['perf-footer'] ? 'on' : 'off'}${planted.length ? `, regression: ${planted.join('; ')}` : ''}\n`);
+    process.stdout.write(
+      `noise: ${values.exact ? 'off (--exact)' : `seed ${seed}`}, server time median ${medianMs} ms (sigma ${sigma}), performance footer ${values['perf-footer'] ? 'on' : 'off'}${planted.length ? `, regression: ${planted.join('; ')}` : ''}\n`,
+    );
     process.stdout.write(`counters: GET ${sim.url}/__sim/stats   kill all sessions: POST ${sim.url}/__sim/kill-sessions\n`);
     const stop = () => void sim.close().then(() => process.exit(0));
     process.on('SIGINT', stop);

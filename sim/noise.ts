@@ -154,7 +154,9 @@ export class NoiseModel {
   /** This request's server time before it answers: the drawn base, the fixed extra, a planted regression. */
   delayFor(path: string): number {
     const type = pageTypeOfPath(path);
-    const drawn = this.exact ? this.base.medianMs : drawLogNormal(this.rng(`latency:${type ?? 'other'}`), this.base.medianMs, this.base.sigma);
+    const drawn = this.exact
+      ? this.base.medianMs
+      : drawLogNormal(this.rng(`latency:${type ?? 'other'}`), this.base.medianMs, this.base.sigma);
     return drawn + (this.latencyMs[path] ?? this.latencyMs['*'] ?? 0) + (type ? (this.regressions[type]?.ms ?? 0) : 0);
   }
 
@@ -168,7 +170,17 @@ export class NoiseModel {
     const [lo, hi] = DB_TIME_SHARE;
     const share = this.exact ? (lo + hi) / 2 : lo + (hi - lo) * this.rng(`db-time:${kind}`).next();
     const dbSecs = Math.max(0, secs - req.lockWaitMs / 1000) * share;
-    return { secs, ramMb: f.ramMb, ramPeakMb: f.ramPeakMb, files: f.files, strings: f.strings, reads, writes, dbSecs, sessionWaitSecs: req.lockWaitMs / 1000 };
+    return {
+      secs,
+      ramMb: f.ramMb,
+      ramPeakMb: f.ramPeakMb,
+      files: f.files,
+      strings: f.strings,
+      reads,
+      writes,
+      dbSecs,
+      sessionWaitSecs: req.lockWaitMs / 1000,
+    };
   }
 
   /** A "regression" by path: this page does `reads` more DB reads, its planted extra time kept. */

@@ -148,7 +148,12 @@ function localSite(root: string): LocalSite {
   // split/join: replaceAll is ES2021, past the project's lib setting.
   const swap = (text: string, from: string, to: string) => text.split(from).join(to);
   const jsonSlashes = (url: string) => url.split('/').join('\\/');
-  return { root, hostClass, local: (text) => swap(swap(swap(text, CAPTURED_ROOT, root), jsonSlashes(CAPTURED_ROOT), jsonSlashes(root)), CAPTURED_HOST_CLASS, hostClass) };
+  return {
+    root,
+    hostClass,
+    local: (text) =>
+      swap(swap(swap(text, CAPTURED_ROOT, root), jsonSlashes(CAPTURED_ROOT), jsonSlashes(root)), CAPTURED_HOST_CLASS, hostClass),
+  };
 }
 
 function sesskeyOf(raw: string): string {
@@ -184,13 +189,20 @@ function compileCaptures(site: LocalSite): Captures {
     const text = site.local(raw);
     return compileTemplate(text, [...specs(text), footerSlot(text)]);
   };
-  const loginSpecs = (raw: string) => (): SlotSpec[] => [{ slot: 'token', literal: tokenOf(raw) }, { slot: 'sesskey', literal: sesskeyOf(raw) }];
-  const layoutSpecs = (raw: string) => (text: string): SlotSpec[] => [
+  const loginSpecs = (raw: string) => (): SlotSpec[] => [
+    { slot: 'token', literal: tokenOf(raw) },
     { slot: 'sesskey', literal: sesskeyOf(raw) },
-    { slot: 'title', literal: titleTag(text) },
-    { slot: 'body', literal: bodyTag(text) },
   ];
-  const withMain = (raw: string, start: string, closeAfter: string) => (text: string): SlotSpec[] => [...layoutSpecs(raw)(text), { slot: 'main', literal: mainLiteral(text, start, closeAfter) }];
+  const layoutSpecs =
+    (raw: string) =>
+    (text: string): SlotSpec[] => [
+      { slot: 'sesskey', literal: sesskeyOf(raw) },
+      { slot: 'title', literal: titleTag(text) },
+      { slot: 'body', literal: bodyTag(text) },
+    ];
+  const withMain =
+    (raw: string, start: string, closeAfter: string) =>
+    (text: string): SlotSpec[] => [...layoutSpecs(raw)(text), { slot: 'main', literal: mainLiteral(text, start, closeAfter) }];
 
   const loginRaw = readFixture('login-page.html');
   const failedRaw = readFixture('login-failed_page.html');
@@ -211,7 +223,11 @@ function compileCaptures(site: LocalSite): Captures {
     errorIn: compile(errorInRaw, withMain(errorInRaw, FATAL_ERROR_START, '<p class="errorcode">')),
     errorOut: compile(errorOutRaw, withMain(errorOutRaw, FATAL_ERROR_START, '<p class="errorcode">')),
     redirect: compileRedirect(site),
-    invalidUser: { title: titleTag(profileText), body: bodyTag(profileText), main: mainLiteral(profileText, INVALID_USER_ALERT_START, '</button>') },
+    invalidUser: {
+      title: titleTag(profileText),
+      body: bodyTag(profileText),
+      main: mainLiteral(profileText, INVALID_USER_ALERT_START, '</button>'),
+    },
     errorTitle: titleTag(site.local(errorInRaw)),
     errorInBody: bodyTag(site.local(errorInRaw)),
     errorOutBody: bodyTag(site.local(errorOutRaw)),
@@ -246,21 +262,30 @@ function coursePages(c: Captures, hostClass: string): Pick<Pages, 'course' | 'fo
         sesskey,
         footer,
         title: title(`Course: Test course ${id}`),
-        body: inCourse('page-course-view-topics', `format-topics limitedwidth  path-course path-course-view dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-course course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`),
+        body: inCourse(
+          'page-course-view-topics',
+          `format-topics limitedwidth  path-course path-course-view dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-course course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`,
+        ),
       }),
     forum: (id, sesskey, footer) =>
       c.courseXs.render({
         sesskey,
         footer,
         title: title(`Forum ${id} | Test course`),
-        body: inCourse('page-mod-forum-view', `format-topics limitedwidth  path-mod path-mod-forum dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`),
+        body: inCourse(
+          'page-mod-forum-view',
+          `format-topics limitedwidth  path-mod path-mod-forum dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`,
+        ),
       }),
     modPage: (id, sesskey, footer) =>
       c.courseXs.render({
         sesskey,
         footer,
         title: title(`Page ${id} | Test course`),
-        body: inCourse('page-mod-page-view', `format-topics limitedwidth  path-mod path-mod-page dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`),
+        body: inCourse(
+          'page-mod-page-view',
+          `format-topics limitedwidth  path-mod path-mod-page dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-2 context-${id + 100} cmid-${id} category-1 theme uses-drawers drawer-open-index`,
+        ),
       }),
   };
 }
@@ -274,16 +299,23 @@ function sitePages(c: Captures, hostClass: string): Pick<Pages, 'profile' | 'inv
         sesskey,
         footer,
         title: title(`User ${id}: Public profile`),
-        body: inCourse('page-user-profile', 'format-site  path-user dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-mypublic course-1 context-1 theme uses-drawers drawer-open-index'),
+        body: inCourse(
+          'page-user-profile',
+          'format-site  path-user dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-mypublic course-1 context-1 theme uses-drawers drawer-open-index',
+        ),
         main: `<div class="userprofile"><div class="profile_tree"><section class="node_category card d-inline-block w-100 mb-3"><div class="card-body"><h3 class="lead">User details</h3><ul><li class="contentnode"><dl><dt>User ${id}</dt></dl></li></ul></div></section></div></div>`,
       }),
-    invalidUser: (sesskey, footer) => c.profile.render({ sesskey, footer, title: c.invalidUser.title, body: c.invalidUser.body, main: c.invalidUser.main }),
+    invalidUser: (sesskey, footer) =>
+      c.profile.render({ sesskey, footer, title: c.invalidUser.title, body: c.invalidUser.body, main: c.invalidUser.main }),
     enrol: (id, sesskey, footer) =>
       c.errorIn.render({
         sesskey,
         footer,
         title: title('Enrolment options'),
-        body: inCourse('page-enrol-index', `format-topics  path-enrol dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`),
+        body: inCourse(
+          'page-enrol-index',
+          `format-topics  path-enrol dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-incourse course-${id} context-${id + 9} category-1 theme uses-drawers drawer-open-index`,
+        ),
         main: `<h2>Enrolment options</h2><div class="box py-3 generalbox info">You cannot enrol yourself in this course.</div>`,
       }),
     front: (sesskey, footer) =>
@@ -291,7 +323,10 @@ function sitePages(c: Captures, hostClass: string): Pick<Pages, 'profile' | 'inv
         sesskey,
         footer,
         title: title('Home'),
-        body: inCourse('page-site-index', 'format-site course path-site dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-frontpage course-1 context-1 notloggedin theme uses-drawers'),
+        body: inCourse(
+          'page-site-index',
+          'format-site course path-site dir-ltr lang-en yui-skin-sam yui3-skin-sam HOST pagelayout-frontpage course-1 context-1 notloggedin theme uses-drawers',
+        ),
         main: `<h2>${SITE_NAME}</h2>`,
       }),
     error: (message, errorcode, loggedIn, sesskey, footer) =>

@@ -23,7 +23,12 @@ export interface Reply {
 const NO_STORE = { 'Cache-Control': 'no-store, no-cache, must-revalidate, no-transform', Expires: 'Mon, 20 Aug 1969 09:23:00 GMT' };
 const PRIVATE = { 'Cache-Control': 'private, pre-check=0, post-check=0, max-age=0, no-transform', Expires: '' };
 const PAGE_HEADERS = { 'Content-Language': 'en', 'X-UA-Compatible': 'IE=edge', 'Accept-Ranges': 'none', 'X-Frame-Options': 'sameorigin' };
-const REDIRECT_HEADERS = { 'Cache-Control': 'no-store, no-cache, must-revalidate', Expires: 'Thu, 19 Nov 1981 08:52:00 GMT', 'X-Redirect-By': 'Moodle', 'Content-Language': 'en' };
+const REDIRECT_HEADERS = {
+  'Cache-Control': 'no-store, no-cache, must-revalidate',
+  Expires: 'Thu, 19 Nov 1981 08:52:00 GMT',
+  'X-Redirect-By': 'Moodle',
+  'Content-Language': 'en',
+};
 const HEADERS: Record<PageType, Record<string, string>> = {
   login: { ...NO_STORE, ...PAGE_HEADERS },
   course: { ...NO_STORE, ...PAGE_HEADERS },
@@ -52,12 +57,22 @@ export function pageReply(kind: PageType, build: (footer: string) => Buffer, hea
 /** A 303 to a path of this site or to a full URL. */
 export function redirectReply(site: Site, to: string, headers: ExtraHeaders = {}): Reply {
   const location = to.startsWith('http') ? to : site.root + to;
-  return { status: 303, kind: 'redirect', build: (footer) => site.pages.redirect(location, footer), headers: { ...headers, Location: location } };
+  return {
+    status: 303,
+    kind: 'redirect',
+    build: (footer) => site.pages.redirect(location, footer),
+    headers: { ...headers, Location: location },
+  };
 }
 
 /** Moodle's error page, with the chrome of a logged-in user or of a visitor. */
 export function errorReply(site: Site, status: number, message: string, errorcode: string, session: Session, headers: ExtraHeaders): Reply {
-  return pageReply('error', (footer) => site.pages.error(message, errorcode, session.userId !== null, session.sesskey, footer), headers, status);
+  return pageReply(
+    'error',
+    (footer) => site.pages.error(message, errorcode, session.userId !== null, session.sesskey, footer),
+    headers,
+    status,
+  );
 }
 
 /** Moodle's require_login: back to this URL after logging in. */

@@ -20,7 +20,15 @@ export interface Exchange extends ServedRequest {
 }
 
 /** `cookie` sets the session cookie when the request opened a new session (empty otherwise). */
-export async function route(site: Site, req: IncomingMessage, res: ServerResponse, ex: Exchange, url: string, query: URLSearchParams, cookie: ExtraHeaders): Promise<void> {
+export async function route(
+  site: Site,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ex: Exchange,
+  url: string,
+  query: URLSearchParams,
+  cookie: ExtraHeaders,
+): Promise<void> {
   const { path, session } = ex;
   const rawId = query.get('id');
   const id = Number(rawId ?? NaN);
@@ -34,32 +42,92 @@ export async function route(site: Site, req: IncomingMessage, res: ServerRespons
       session.userId = null;
       return sendReply(site, res, ex, redirectReply(site, '/', cookie));
     case '/':
-      return sendReply(site, res, ex, loggedIn ? redirectReply(site, '/my/', cookie) : pageReply('front', (f) => pages.front(sesskey, f), cookie));
+      return sendReply(
+        site,
+        res,
+        ex,
+        loggedIn ? redirectReply(site, '/my/', cookie) : pageReply('front', (f) => pages.front(sesskey, f), cookie),
+      );
     case '/my/':
     case '/my/index.php':
       if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      return sendReply(site, res, ex, pageReply('dashboard', (f) => pages.dashboard(sesskey, f), cookie));
+      return sendReply(
+        site,
+        res,
+        ex,
+        pageReply('dashboard', (f) => pages.dashboard(sesskey, f), cookie),
+      );
     case '/course/view.php':
-      if (!(id >= 2 && id <= site.maxCourseId)) return sendReply(site, res, ex, errorReply(site, 404, 'Can&#039;t find data record in database table course.', 'invalidrecord', session, cookie));
+      if (!(id >= 2 && id <= site.maxCourseId))
+        return sendReply(
+          site,
+          res,
+          ex,
+          errorReply(site, 404, 'Can&#039;t find data record in database table course.', 'invalidrecord', session, cookie),
+        );
       if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
       if (site.notEnrolled.has(id)) return sendReply(site, res, ex, redirectReply(site, `/enrol/index.php?id=${id}`, cookie));
-      return sendReply(site, res, ex, pageReply('course', (f) => pages.course(id, sesskey, f), cookie), id);
+      return sendReply(
+        site,
+        res,
+        ex,
+        pageReply('course', (f) => pages.course(id, sesskey, f), cookie),
+        id,
+      );
     case '/mod/forum/view.php':
     case '/mod/page/view.php': {
       const forum = path === '/mod/forum/view.php';
       // Moodle's own message, with the id as given, in the error code link too.
-      if (!(id >= 10 && id <= site.maxCmId)) return sendReply(site, res, ex, forum ? errorReply(site, 404, `error/Unable to find forum with cmid ${rawId}`, `Unable to find forum with cmid ${rawId}`, session, cookie) : errorReply(site, 404, 'Invalid course module ID', 'invalidcoursemodule', session, cookie));
+      if (!(id >= 10 && id <= site.maxCmId))
+        return sendReply(
+          site,
+          res,
+          ex,
+          forum
+            ? errorReply(
+                site,
+                404,
+                `error/Unable to find forum with cmid ${rawId}`,
+                `Unable to find forum with cmid ${rawId}`,
+                session,
+                cookie,
+              )
+            : errorReply(site, 404, 'Invalid course module ID', 'invalidcoursemodule', session, cookie),
+        );
       if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      return sendReply(site, res, ex, forum ? pageReply('forum', (f) => pages.forum(id, sesskey, f), cookie) : pageReply('page', (f) => pages.modPage(id, sesskey, f), cookie));
+      return sendReply(
+        site,
+        res,
+        ex,
+        forum
+          ? pageReply('forum', (f) => pages.forum(id, sesskey, f), cookie)
+          : pageReply('page', (f) => pages.modPage(id, sesskey, f), cookie),
+      );
     }
     case '/user/profile.php':
       if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
       // Moodle answers an unknown user id with status 200 and an "Invalid user" alert.
-      if (!(id >= 1 && id <= site.maxUserId)) return sendReply(site, res, ex, pageReply('error', (f) => pages.invalidUser(sesskey, f), cookie));
-      return sendReply(site, res, ex, pageReply('profile', (f) => pages.profile(id, sesskey, f), cookie));
+      if (!(id >= 1 && id <= site.maxUserId))
+        return sendReply(
+          site,
+          res,
+          ex,
+          pageReply('error', (f) => pages.invalidUser(sesskey, f), cookie),
+        );
+      return sendReply(
+        site,
+        res,
+        ex,
+        pageReply('profile', (f) => pages.profile(id, sesskey, f), cookie),
+      );
     case '/enrol/index.php':
       if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      return sendReply(site, res, ex, pageReply('enrol', (f) => pages.enrol(id, sesskey, f), cookie));
+      return sendReply(
+        site,
+        res,
+        ex,
+        pageReply('enrol', (f) => pages.enrol(id, sesskey, f), cookie),
+      );
     default:
       if (await serveBrowserPart(req, res, path, query, { loggedIn, sesskey })) return;
       return sendReply(site, res, ex, errorReply(site, 404, 'Page not found', 'invalidurl', session, cookie));
@@ -67,13 +135,23 @@ export async function route(site: Site, req: IncomingMessage, res: ServerRespons
 }
 
 /** /login/index.php: the form (GET), a login attempt (POST), or the testsession check after one. */
-async function loginRoute(site: Site, req: IncomingMessage, session: Session, query: URLSearchParams, cookie: ExtraHeaders): Promise<Reply> {
+async function loginRoute(
+  site: Site,
+  req: IncomingMessage,
+  session: Session,
+  query: URLSearchParams,
+  cookie: ExtraHeaders,
+): Promise<Reply> {
   if (req.method === 'POST') return logIn(site, session, new URLSearchParams(await readBody(req)), cookie);
   const testsession = query.get('testsession');
   if (testsession !== null) return checkTestSession(site, session, testsession, cookie);
   const token = (session.token = site.sessions.newSecret(16));
   const failed = query.get('loginredirect') === '1';
-  return pageReply('login', (f) => (failed ? site.pages.loginFailed(token, session.sesskey, f) : site.pages.login(token, session.sesskey, f)), cookie);
+  return pageReply(
+    'login',
+    (f) => (failed ? site.pages.loginFailed(token, session.sesskey, f) : site.pages.login(token, session.sesskey, f)),
+    cookie,
+  );
 }
 
 function logIn(site: Site, session: Session, form: URLSearchParams, cookie: ExtraHeaders): Reply {

@@ -36,7 +36,8 @@ export async function serveRequest(site: Site, req: IncomingMessage, res: Server
   try {
     const delay = site.noise.delayFor(path);
     if (delay > 0) await site.delays.sleep(delay);
-    if (site.faults.take(path)) return sendReply(site, res, ex, errorReply(site, site.faults.status, 'Service unavailable', 'fault', session, site.faults.headers()));
+    if (site.faults.take(path))
+      return sendReply(site, res, ex, errorReply(site, site.faults.status, 'Service unavailable', 'fault', session, site.faults.headers()));
     await route(site, req, res, ex, url, query, cookie);
   } finally {
     leaveSession(ex);

@@ -32,7 +32,15 @@ export class SessionStore {
 
   /** A new session with fresh ids; its id and sesskey are secrets. */
   open(): Session {
-    const s: Session = { id: newId(13), userId: null, token: null, sesskey: newId(5), wantsUrl: null, inflight: 0, lock: Promise.resolve() };
+    const s: Session = {
+      id: newId(13),
+      userId: null,
+      token: null,
+      sesskey: newId(5),
+      wantsUrl: null,
+      inflight: 0,
+      lock: Promise.resolve(),
+    };
     this.sessions.set(s.id, s);
     this.secrets?.push(s.id, s.sesskey);
     return s;

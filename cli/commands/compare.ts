@@ -12,10 +12,30 @@ import { addFlags, CliContext, configureCommand, FlagValues, numberAtLeast, oneO
 const REGRESSION = 1;
 
 const FLAGS = {
-  format: valueFlag('--format', { placeholder: 'table|json', help: 'table on stderr, or JSON on stdout', parse: oneOf('table', 'json'), defaultValue: 'table' as const }),
-  p95Increase: valueFlag('--p95-increase', { placeholder: 'PCT', help: 'p95 may grow by this many percent', parse: numberAtLeast(0), defaultValue: DEFAULT_THRESHOLDS.p95IncreasePct }),
-  dbReadsIncrease: valueFlag('--db-reads-increase', { placeholder: 'N', help: 'the median of DB reads per request may grow by N, per endpoint', parse: numberAtLeast(0), defaultValue: DEFAULT_THRESHOLDS.dbReadsIncrease }),
-  failureRateIncrease: valueFlag('--failure-rate-increase', { placeholder: 'PTS', help: 'failure rate may grow by this many points', parse: numberAtLeast(0), defaultValue: DEFAULT_THRESHOLDS.failureRateIncreasePts }),
+  format: valueFlag('--format', {
+    placeholder: 'table|json',
+    help: 'table on stderr, or JSON on stdout',
+    parse: oneOf('table', 'json'),
+    defaultValue: 'table' as const,
+  }),
+  p95Increase: valueFlag('--p95-increase', {
+    placeholder: 'PCT',
+    help: 'p95 may grow by this many percent',
+    parse: numberAtLeast(0),
+    defaultValue: DEFAULT_THRESHOLDS.p95IncreasePct,
+  }),
+  dbReadsIncrease: valueFlag('--db-reads-increase', {
+    placeholder: 'N',
+    help: 'the median of DB reads per request may grow by N, per endpoint',
+    parse: numberAtLeast(0),
+    defaultValue: DEFAULT_THRESHOLDS.dbReadsIncrease,
+  }),
+  failureRateIncrease: valueFlag('--failure-rate-increase', {
+    placeholder: 'PTS',
+    help: 'failure rate may grow by this many points',
+    parse: numberAtLeast(0),
+    defaultValue: DEFAULT_THRESHOLDS.failureRateIncreasePts,
+  }),
 };
 
 function readSummary(path: string): Summary {
@@ -35,7 +55,11 @@ function readSummary(path: string): Summary {
 }
 
 function compare(basePath: string, newPath: string, flags: FlagValues<typeof FLAGS>, ctx: CliContext): number {
-  const thresholds: Thresholds = { p95IncreasePct: flags.p95Increase, dbReadsIncrease: flags.dbReadsIncrease, failureRateIncreasePts: flags.failureRateIncrease };
+  const thresholds: Thresholds = {
+    p95IncreasePct: flags.p95Increase,
+    dbReadsIncrease: flags.dbReadsIncrease,
+    failureRateIncreasePts: flags.failureRateIncrease,
+  };
   let comparison;
   try {
     comparison = compareSummaries(readSummary(basePath), readSummary(newPath), thresholds);
@@ -43,7 +67,8 @@ function compare(basePath: string, newPath: string, flags: FlagValues<typeof FLA
     if (e instanceof IncomparableError) throw new SettingsError(e.message);
     throw e;
   }
-  if (flags.format === 'json') ctx.io.stdout(JSON.stringify({ regressions: comparison.regressions.length, thresholds, rows: comparison.rows }, null, 2) + '\n');
+  if (flags.format === 'json')
+    ctx.io.stdout(JSON.stringify({ regressions: comparison.regressions.length, thresholds, rows: comparison.rows }, null, 2) + '\n');
   else ctx.io.stderr(comparisonTable(comparison));
   return comparison.regressions.length > 0 ? REGRESSION : EXIT.ok;
 }
@@ -53,7 +78,10 @@ export function compareCommand(ctx: CliContext): Command {
     .description('Two run summaries side by side, per endpoint and overall, with the regressions the thresholds find.')
     .argument('<BASE.json>', 'summary of the run before')
     .argument('<NEW.json>', 'summary of the run after')
-    .addHelpText('after', `\nExit: ${EXIT.ok} no regression, ${REGRESSION} regression, ${EXIT.badInput} bad input or runs that cannot be compared.`);
+    .addHelpText(
+      'after',
+      `\nExit: ${EXIT.ok} no regression, ${REGRESSION} regression, ${EXIT.badInput} bad input or runs that cannot be compared.`,
+    );
   addFlags(cmd, FLAGS);
   return setAction(cmd, ctx, () => compare(cmd.processedArgs[0] as string, cmd.processedArgs[1] as string, readFlags(cmd, FLAGS), ctx));
 }

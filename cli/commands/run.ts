@@ -10,7 +10,10 @@ import { SettingsError } from '../../lib/run-settings';
 const STYLE: CommandStyle = { prefix: 'moodle-load', badInput: EXIT.badInput };
 
 /** The run command; `run` does the run (runLoad), or only takes the options (parseCliArgs). */
-export function runCommand(ctx: CliContext, run: (options: CliOptions) => number | Promise<number> = (options) => runLoad(ctx.projectRoot, options, ctx.io)): Command {
+export function runCommand(
+  ctx: CliContext,
+  run: (options: CliOptions) => number | Promise<number> = (options) => runLoad(ctx.projectRoot, options, ctx.io),
+): Command {
   const cmd = configureCommand(new Command('moodle-load'), STYLE, ctx)
     .usage('--config FILE --rpm N --duration SECONDS [options]\n       moodle-load <command> [options] (see moodle-load <command> --help)')
     .description('Runs a Moodle load with k6.')

@@ -11,7 +11,14 @@ import { EXIT } from '../exit-codes';
 import { addFlags, CliContext, configureCommand, givenFlag, numberAtLeast, readFlags, setAction, valueFlag } from '../flags';
 import { runSegments } from '../segments';
 
-const FLAGS = { instances: valueFlag('--instances', { placeholder: 'N', help: 'k6 instances, each one execution segment', parse: numberAtLeast(1, true), defaultValue: 2 }) };
+const FLAGS = {
+  instances: valueFlag('--instances', {
+    placeholder: 'N',
+    help: 'k6 instances, each one execution segment',
+    parse: numberAtLeast(1, true),
+    defaultValue: 2,
+  }),
+};
 
 /** Run flags that mean one file or stream per run: each instance has its own, so they are refused. */
 const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress', '--stream-stats'];
@@ -19,8 +26,12 @@ const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress', '--stream
 /** The run's options and the instances, the config checked here (the instances would each fail on it). */
 function segmentsOptions(cmd: Command): { options: CliOptions; instances: number } {
   const refused = givenFlag(cmd, PER_RUN_FLAGS);
-  if (refused === '--stream-stats') throw new SettingsError("--stream-stats is not for segments: each instance writes its summary with k6's own figures");
-  if (refused) throw new SettingsError(`${refused} is not for segments: each instance writes its own summary (listed in per_instance) and logs to stderr`);
+  if (refused === '--stream-stats')
+    throw new SettingsError("--stream-stats is not for segments: each instance writes its summary with k6's own figures");
+  if (refused)
+    throw new SettingsError(
+      `${refused} is not for segments: each instance writes its own summary (listed in per_instance) and logs to stderr`,
+    );
   const options = readRunFlags(cmd);
   const { instances } = readFlags(cmd, FLAGS);
   const configPath = resolve(options.settings.configPath);
@@ -38,7 +49,9 @@ function segmentsOptions(cmd: Command): { options: CliOptions; instances: number
 export function segmentsCommand(ctx: CliContext): Command {
   const cmd = configureCommand(new Command('segments'), { prefix: 'segments', badInput: EXIT.badInput }, ctx)
     .usage('--instances N --config FILE --rpm N --duration SECONDS [run options]')
-    .description('One test split across N local k6 instances with execution segments, one seed for all; prints the combined counts as JSON on stdout.');
+    .description(
+      'One test split across N local k6 instances with execution segments, one seed for all; prints the combined counts as JSON on stdout.',
+    );
   addFlags(addRunFlags(cmd, PER_RUN_FLAGS), FLAGS);
   return setAction(cmd, ctx, () => {
     const { options, instances } = segmentsOptions(cmd);

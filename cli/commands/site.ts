@@ -15,12 +15,18 @@ const STYLE: CommandStyle = { prefix: 'moodle-load site', badInput: EXIT.badInpu
 
 /** The database flags of snapshot and restore (--db-host HOST...), keyed as TargetFlags. */
 const TARGET_FLAGS = Object.fromEntries(
-  Object.entries(TARGET_FLAG_HELP).map(([name, help]) => [name, valueFlag(`--${name}`, { placeholder: name === 'dataroot' ? 'DIR' : (name.split('-').pop() as string).toUpperCase(), help })]),
+  Object.entries(TARGET_FLAG_HELP).map(([name, help]) => [
+    name,
+    valueFlag(`--${name}`, { placeholder: name === 'dataroot' ? 'DIR' : (name.split('-').pop() as string).toUpperCase(), help }),
+  ]),
 ) as Readonly<Record<keyof TargetFlags, CliFlag<string | undefined>>>;
 
 const SNAPSHOT_FLAGS = {
   out: valueFlag('--out', { placeholder: 'FILE', help: 'the snapshot: a pg_dump custom-format FILE and its record FILE.meta.json' }),
-  withDataroot: switchFlag('--with-dataroot', 'also the moodledata folders a run changes (sessions, cache, localcache), in FILE.dataroot.tar.gz'),
+  withDataroot: switchFlag(
+    '--with-dataroot',
+    'also the moodledata folders a run changes (sessions, cache, localcache), in FILE.dataroot.tar.gz',
+  ),
 };
 
 const RESTORE_FLAGS = { dryRun: switchFlag('--dry-run', 'only say what the restore would drop and replace') };
@@ -44,14 +50,19 @@ async function siteWork(ctx: CliContext, work: () => Promise<void>): Promise<num
 }
 
 function snapshotCommand(ctx: CliContext, say: (line: string) => void): Command {
-  const cmd = configureCommand(new Command('snapshot'), STYLE, ctx).description('Saves the Moodle database (and with --with-dataroot the moodledata folders a run changes).');
+  const cmd = configureCommand(new Command('snapshot'), STYLE, ctx).description(
+    'Saves the Moodle database (and with --with-dataroot the moodledata folders a run changes).',
+  );
   addFlags(addFlags(cmd, SNAPSHOT_FLAGS), TARGET_FLAGS).addHelpText('after', DATABASE_HELP);
   return setAction(cmd, ctx, () => {
     const f = readFlags(cmd, SNAPSHOT_FLAGS);
     const target: TargetFlags = readFlags(cmd, TARGET_FLAGS);
     if (!f.out) throw new SettingsError('site snapshot needs --out FILE');
-    if (!target['moodle-dir'] && !target['db-name']) throw new SettingsError('site snapshot needs --moodle-dir (the folder of config.php) or --db-name');
-    return siteWork(ctx, () => takeSnapshot(resolveTarget(target, process.env), f.out as string, f.withDataroot, target['moodle-dir'], say).then(() => undefined));
+    if (!target['moodle-dir'] && !target['db-name'])
+      throw new SettingsError('site snapshot needs --moodle-dir (the folder of config.php) or --db-name');
+    return siteWork(ctx, () =>
+      takeSnapshot(resolveTarget(target, process.env), f.out as string, f.withDataroot, target['moodle-dir'], say).then(() => undefined),
+    );
   });
 }
 
@@ -62,7 +73,11 @@ function restoreCommand(ctx: CliContext, say: (line: string) => void): Command {
     )
     .argument('<FILE>', 'a snapshot made by site snapshot');
   addFlags(addFlags(cmd, RESTORE_FLAGS), TARGET_FLAGS).addHelpText('after', DATABASE_HELP);
-  return setAction(cmd, ctx, () => siteWork(ctx, () => restoreSnapshot(cmd.processedArgs[0] as string, readFlags(cmd, TARGET_FLAGS), readFlags(cmd, RESTORE_FLAGS).dryRun, say)));
+  return setAction(cmd, ctx, () =>
+    siteWork(ctx, () =>
+      restoreSnapshot(cmd.processedArgs[0] as string, readFlags(cmd, TARGET_FLAGS), readFlags(cmd, RESTORE_FLAGS).dryRun, say),
+    ),
+  );
 }
 
 export function siteCommand(ctx: CliContext): Command {

@@ -17,12 +17,18 @@ export function findK6(projectRoot: string, env: NodeJS.ProcessEnv): string {
   }
   let version: string;
   try {
-    version = execFileSync(path, ['version'], { encoding: 'utf8', timeout: 10_000, env: { ...env, K6_AUTO_EXTENSION_RESOLUTION: 'false' } });
+    version = execFileSync(path, ['version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...env, K6_AUTO_EXTENSION_RESOLUTION: 'false' },
+    });
   } catch (e) {
     throw new K6MissingError(`k6 at ${path} does not run (${(e as Error).message.split('\n')[0]}): run \`make k6\` to reinstall it`);
   }
   if (!version.includes(`k6 ${PINNED_K6_VERSION} `)) {
-    throw new K6MissingError(`k6 at ${path} is "${version.trim().split('\n')[0]}", not ${PINNED_K6_VERSION}: run \`make k6\` to install the pinned version`);
+    throw new K6MissingError(
+      `k6 at ${path} is "${version.trim().split('\n')[0]}", not ${PINNED_K6_VERSION}: run \`make k6\` to install the pinned version`,
+    );
   }
   return path;
 }

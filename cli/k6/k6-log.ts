@@ -55,7 +55,9 @@ export class RepeatLimiter {
   /** A line per kind of k6 line that was held back. */
   held(): string[] {
     const out: string[] = [];
-    for (const [message, n] of this.seen) if (n > this.most) out.push(`k6: ${n - this.most} more "${message}" lines not shown (failed requests are counted in the summary by reason)`);
+    for (const [message, n] of this.seen)
+      if (n > this.most)
+        out.push(`k6: ${n - this.most} more "${message}" lines not shown (failed requests are counted in the summary by reason)`);
     return out;
   }
 }

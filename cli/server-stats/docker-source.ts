@@ -93,7 +93,10 @@ export class DockerSource implements ResourceSource {
     // (the sampler takes deltas between its own readings).
     return Promise.all(
       running.map(async (c) => {
-        const stats = (await engineGet(this.socketPath, `/containers/${encodeURIComponent(c.Id)}/stats?stream=false&one-shot=true`)) as ContainerStats;
+        const stats = (await engineGet(
+          this.socketPath,
+          `/containers/${encodeURIComponent(c.Id)}/stats?stream=false&one-shot=true`,
+        )) as ContainerStats;
         const name = (c.Names?.[0] ?? stats.name ?? c.Id.slice(0, 12)).replace(/^\//, '');
         return readingFromStats(name, stats, Date.now());
       }),

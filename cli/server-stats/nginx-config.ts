@@ -65,7 +65,8 @@ export function listenPort(arg: string): number | null {
   return 80;
 }
 
-export type FastcgiTarget = { readonly kind: 'unix'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+export type FastcgiTarget =
+  { readonly kind: 'unix'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 function targetOf(address: string): FastcgiTarget | null {
   if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice('unix:'.length).replace(/:$/, '') };
@@ -86,7 +87,11 @@ export function fastcgiTargets(config: readonly Directive[], port: number): Fast
   };
   const chosen = servers.filter(listensOn);
   const passes = [...walk(chosen.length > 0 ? chosen : servers)].filter((d) => d.name === 'fastcgi_pass').map((d) => d.args[0] ?? '');
-  const upstreams = new Map(all.filter((d) => d.name === 'upstream' && d.block).map((u) => [u.args[0], (u.block ?? []).filter((d) => d.name === 'server').map((d) => d.args[0] ?? '')]));
+  const upstreams = new Map(
+    all
+      .filter((d) => d.name === 'upstream' && d.block)
+      .map((u) => [u.args[0], (u.block ?? []).filter((d) => d.name === 'server').map((d) => d.args[0] ?? '')]),
+  );
   const targets: FastcgiTarget[] = [];
   for (const pass of passes) {
     for (const address of upstreams.get(pass) ?? [pass]) {

@@ -50,7 +50,14 @@ export function parseTcpTable(text: string, littleEndian = true): TcpRow[] {
     const remoteAddress = decodeProcAddress(remoteHex ?? '', littleEndian);
     const inode = Number(f[9]);
     if (localAddress === null || remoteAddress === null || !Number.isInteger(inode)) continue;
-    rows.push({ localAddress, localPort: parseInt(localPortHex ?? '', 16), remoteAddress, remotePort: parseInt(remotePortHex ?? '', 16), state: f[3] as string, inode });
+    rows.push({
+      localAddress,
+      localPort: parseInt(localPortHex ?? '', 16),
+      remoteAddress,
+      remotePort: parseInt(remotePortHex ?? '', 16),
+      state: f[3] as string,
+      inode,
+    });
   }
   return rows;
 }
@@ -100,7 +107,9 @@ export function isWildcard(address: Address): boolean {
 
 /** The listening rows a connection to one of `addresses` at `port` reaches. */
 export function listenersFor(rows: readonly TcpRow[], addresses: readonly Address[], port: number): TcpRow[] {
-  return rows.filter((r) => r.state === TCP_LISTEN && r.localPort === port && (isWildcard(r.localAddress) || addresses.includes(r.localAddress)));
+  return rows.filter(
+    (r) => r.state === TCP_LISTEN && r.localPort === port && (isWildcard(r.localAddress) || addresses.includes(r.localAddress)),
+  );
 }
 
 /** Host and port of a base URL (the scheme's default port when it names none). */

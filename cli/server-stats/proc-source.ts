@@ -99,7 +99,16 @@ export class ProcSource implements ResourceSource {
     this.lastIo = io;
     return [...acc].map(([group, a]) => {
       const ended = this.endedIo.get(group) ?? { readBytes: 0, writeBytes: 0 };
-      return { group, source: 'proc', atMs, processes: a.processes, cpuSeconds: a.ticks / this.clkTck, rssBytes: a.rssBytes, readBytes: a.readBytes + ended.readBytes, writeBytes: a.writeBytes + ended.writeBytes };
+      return {
+        group,
+        source: 'proc',
+        atMs,
+        processes: a.processes,
+        cpuSeconds: a.ticks / this.clkTck,
+        rssBytes: a.rssBytes,
+        readBytes: a.readBytes + ended.readBytes,
+        writeBytes: a.writeBytes + ended.writeBytes,
+      };
     });
   }
 }

@@ -25,7 +25,10 @@ export function parseProcStat(text: string): ProcStat | null {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state).
   const field = (n: number) => Number(rest[n - 3]);
   const [ppid, utime, stime, cutime, cstime] = [field(4), field(14), field(15), field(16), field(17)];

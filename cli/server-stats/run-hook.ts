@@ -51,16 +51,29 @@ export async function siteAddressOf(baseUrl: string): Promise<SiteAddress | null
   return mine.length === 0 ? null : { addresses: mine, port, label: `${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
 
-export async function startServerStats(options: ServerStatsOptions, baseUrl: string, summaryPath: string, say: (line: string) => void): Promise<ResourceSampler> {
+export async function startServerStats(
+  options: ServerStatsOptions,
+  baseUrl: string,
+  summaryPath: string,
+  say: (line: string) => void,
+): Promise<ResourceSampler> {
   const sources: ResourceSource[] = [];
   const said: string[] = [];
   let site: SiteProcesses | undefined;
-  if (options.pids) sources.push(new ProcSource(`local processes ${options.pids.join(',')} and their children`, givenPids(new Set(options.pids))));
+  if (options.pids)
+    sources.push(new ProcSource(`local processes ${options.pids.join(',')} and their children`, givenPids(new Set(options.pids))));
   else {
     const address = await siteAddressOf(baseUrl);
     if (address) {
       const found = (site = new SiteProcesses(liveProcView(), address));
-      sources.push(new ProcSource(`the local processes serving ${address.label}`, (stats) => found.choose(stats), '/proc', () => found.notes()));
+      sources.push(
+        new ProcSource(
+          `the local processes serving ${address.label}`,
+          (stats) => found.choose(stats),
+          '/proc',
+          () => found.notes(),
+        ),
+      );
     } else said.push(`server stats: ${new URL(baseUrl).host} is not this machine: no local process is sampled`);
   }
   const socket = options.dockerSocket ?? dockerSocketPath(process.env);
@@ -78,12 +91,20 @@ export async function startServerStats(options: ServerStatsOptions, baseUrl: str
  * The summary text with `server_resources` added (and written back to its file): means and
  * peaks over the samples inside the load phase's window (epoch ms, from the run's end record).
  */
-export function addServerResources(summaryText: string, summaryPath: string, sampler: ResourceSampler, window: { readonly fromMs: number; readonly toMs: number }): string {
+export function addServerResources(
+  summaryText: string,
+  summaryPath: string,
+  sampler: ResourceSampler,
+  window: { readonly fromMs: number; readonly toMs: number },
+): string {
   const summary = JSON.parse(summaryText) as { server_resources?: ServerResources };
   const { fromMs, toMs } = window;
   const groups = summarizeResources(sampler.samples, window);
   const warnings = [...sampler.warnings];
-  if (Object.keys(groups).length === 0) warnings.push('server stats: no sample of any server process falls in the load phase (none found, or the run was shorter than a second)');
+  if (Object.keys(groups).length === 0)
+    warnings.push(
+      'server stats: no sample of any server process falls in the load phase (none found, or the run was shorter than a second)',
+    );
   summary.server_resources = {
     file: basename(sampler.file),
     covers: `load phase, ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}; CPU 100% = one core`,

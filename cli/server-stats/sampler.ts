@@ -60,7 +60,9 @@ export class ResourceSampler {
         // Say it once per source; the other sources go on.
         if (!this.failedSources.has(source.label)) {
           this.failedSources.add(source.label);
-          this.failures.push(`server stats: ${source.label} could not be read (${(e as Error).message}); its figures are missing from then on`);
+          this.failures.push(
+            `server stats: ${source.label} could not be read (${(e as Error).message}); its figures are missing from then on`,
+          );
         }
       }
     }

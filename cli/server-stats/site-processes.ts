@@ -77,7 +77,10 @@ export class SiteProcesses {
     const found = holdersOf(this.view, stats, new Set(tier.listeners.keys()));
     tier.unresolved.clear();
     tier.holders = found;
-    if (found.size === 0) this.warn(`server stats: cannot tell which process holds ${[...tier.listeners.values()].join(', ')}: reading other users' /proc/<pid>/fd needs root (or --server-pids)`);
+    if (found.size === 0)
+      this.warn(
+        `server stats: cannot tell which process holds ${[...tier.listeners.values()].join(', ')}: reading other users' /proc/<pid>/fd needs root (or --server-pids)`,
+      );
   }
 
   private findWebServer(stats: readonly ProcStat[]): void {
@@ -99,12 +102,21 @@ export class SiteProcesses {
     const path = nginxConfigPath(this.view.cmdline(top.pid));
     const text = this.view.readFile(path);
     if (text === null) return this.warn(`server stats: nginx's config ${path} cannot be read: a PHP pool on a unix socket is not found`);
-    const targets = fastcgiTargets(parseConfig(text, (p) => this.view.includeFiles(p, path)), this.site.port);
+    const targets = fastcgiTargets(
+      parseConfig(text, (p) => this.view.includeFiles(p, path)),
+      this.site.port,
+    );
     const unix = this.view.unixListeners();
     const rows = this.view.tcpRows(top.pid);
     for (const target of targets) {
-      const found = target.kind === 'unix' ? unix.filter((u) => u.path === target.path).map((u) => ({ inode: u.inode, how: `unix:${u.path}` })) : this.tcpTarget(rows, target.host, target.port);
-      if (found.length === 0) this.warn(`server stats: nginx passes PHP requests to ${target.kind === 'unix' ? `unix:${target.path}` : `${target.host}:${target.port}`}, where nothing listens on this machine`);
+      const found =
+        target.kind === 'unix'
+          ? unix.filter((u) => u.path === target.path).map((u) => ({ inode: u.inode, how: `unix:${u.path}` }))
+          : this.tcpTarget(rows, target.host, target.port);
+      if (found.length === 0)
+        this.warn(
+          `server stats: nginx passes PHP requests to ${target.kind === 'unix' ? `unix:${target.path}` : `${target.host}:${target.port}`}, where nothing listens on this machine`,
+        );
       for (const f of found) this.addListener(1, f.inode, f.how);
     }
   }
@@ -135,7 +147,9 @@ export class SiteProcesses {
 
   /** What the run found (for the start line): "nginx, php-fpm (unix:/run/php.sock)". */
   describe(): string {
-    const parts = this.tiers.filter((t) => t.names.size > 0).map((t) => `${[...t.names].join('+')} (${[...t.listeners.values()].join(', ')})`);
+    const parts = this.tiers
+      .filter((t) => t.names.size > 0)
+      .map((t) => `${[...t.names].join('+')} (${[...t.listeners.values()].join(', ')})`);
     return parts.length === 0 ? 'no process found yet' : parts.join(' -> ');
   }
 
@@ -144,8 +158,16 @@ export class SiteProcesses {
     const [web, pool, db] = this.tiers as [Tier, Tier, Tier];
     if (web.names.size === 0) return this.warnings;
     const served = `${this.site.label} is served by ${[...web.names].join(', ')}`;
-    if (pool.names.size === 0) return [...this.warnings, `server stats: ${served}, with no PHP pool or database behind it that /proc shows: only ${web.names.size === 1 ? 'it is' : 'they are'} sampled`];
-    if (db.names.size === 0) return [...this.warnings, `server stats: ${served}; no TCP connection from ${[...pool.names].join(', ')} to a local database was seen during the run (a database reached over a unix socket is not followed): no database is sampled`];
+    if (pool.names.size === 0)
+      return [
+        ...this.warnings,
+        `server stats: ${served}, with no PHP pool or database behind it that /proc shows: only ${web.names.size === 1 ? 'it is' : 'they are'} sampled`,
+      ];
+    if (db.names.size === 0)
+      return [
+        ...this.warnings,
+        `server stats: ${served}; no TCP connection from ${[...pool.names].join(', ')} to a local database was seen during the run (a database reached over a unix socket is not followed): no database is sampled`,
+      ];
     return this.warnings;
   }
 }

@@ -59,26 +59,39 @@ export function readMoodleDir(dir: string): ReturnType<typeof parseMoodleConfig>
 
 /** Refuses what is not PostgreSQL, with one line. */
 export function checkDbType(dbtype: string): void {
-  if (MYSQL_TYPES.has(dbtype)) throw new SettingsError(`MySQL/MariaDB sites (dbtype '${dbtype}') are not supported yet: site snapshot and restore work with PostgreSQL (dbtype 'pgsql') only`);
-  if (dbtype !== 'pgsql') throw new SettingsError(`dbtype '${dbtype}' is not supported: site snapshot and restore work with PostgreSQL (dbtype 'pgsql') only`);
+  if (MYSQL_TYPES.has(dbtype))
+    throw new SettingsError(
+      `MySQL/MariaDB sites (dbtype '${dbtype}') are not supported yet: site snapshot and restore work with PostgreSQL (dbtype 'pgsql') only`,
+    );
+  if (dbtype !== 'pgsql')
+    throw new SettingsError(`dbtype '${dbtype}' is not supported: site snapshot and restore work with PostgreSQL (dbtype 'pgsql') only`);
 }
 
 /** Flags first, then config.php, then the fallback (a snapshot's record). */
-export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, fallback: Partial<DbTarget> & { moodleDir?: string } = {}): DbTarget {
+export function resolveTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv,
+  fallback: Partial<DbTarget> & { moodleDir?: string } = {},
+): DbTarget {
   const dir = flags['moodle-dir'] ?? fallback.moodleDir;
   const cfg = dir === undefined ? undefined : readMoodleDir(dir);
   if (cfg) checkDbType(cfg.dbtype);
   const portRaw = flags['db-port'];
   const port = portRaw === undefined ? (cfg?.dbport ?? fallback.port) : Number(portRaw);
-  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) throw new SettingsError(`--db-port must be a port number, not ${JSON.stringify(portRaw)}`);
-  const host = flags['db-host'] ?? (cfg ? (cfg.dbsocket && cfg.dbsocket.startsWith('/') ? cfg.dbsocket : cfg.dbsocket ? '' : cfg.dbhost) : fallback.host) ?? '';
+  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535))
+    throw new SettingsError(`--db-port must be a port number, not ${JSON.stringify(portRaw)}`);
+  const host =
+    flags['db-host'] ??
+    (cfg ? (cfg.dbsocket && cfg.dbsocket.startsWith('/') ? cfg.dbsocket : cfg.dbsocket ? '' : cfg.dbhost) : fallback.host) ??
+    '';
   const dbname = flags['db-name'] ?? cfg?.dbname ?? fallback.dbname;
   const user = flags['db-user'] ?? cfg?.dbuser ?? fallback.user;
   if (!dbname) throw new SettingsError('no database named: give --moodle-dir (the folder of config.php) or --db-name');
   if (!user) throw new SettingsError('no database user: give --moodle-dir (the folder of config.php) or --db-user');
   const prefix = flags['db-prefix'] ?? cfg?.prefix ?? fallback.prefix ?? 'mdl_';
   // The prefix is put into SQL identifiers: letters, digits and underscores only.
-  if (!/^[A-Za-z0-9_]*$/.test(prefix)) throw new SettingsError(`--db-prefix must hold letters, digits and underscores only, not ${JSON.stringify(prefix)}`);
+  if (!/^[A-Za-z0-9_]*$/.test(prefix))
+    throw new SettingsError(`--db-prefix must hold letters, digits and underscores only, not ${JSON.stringify(prefix)}`);
   // A user named by flag whose password config.php does not hold (another user) needs PGPASSWORD.
   const password = env.PGPASSWORD ?? (cfg && cfg.dbuser === user ? cfg.dbpass : undefined);
   return { host, port, dbname, user, password, prefix, dataroot: flags.dataroot ?? cfg?.dataroot ?? fallback.dataroot };

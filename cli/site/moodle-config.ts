@@ -84,7 +84,10 @@ export function parseMoodleConfig(php: string, file = 'config.php'): MoodleDbCon
     }
     const v = phpLiteral(src);
     // The password's value is never shown, not even when it cannot be read.
-    if (v === undefined || typeof v === 'boolean') throw new MoodleConfigError(`${file}: $CFG->${name} is not a plain string literal${name === 'dbpass' ? '' : ` (${src.trim().slice(0, 40)})`}; give the database settings as flags instead`);
+    if (v === undefined || typeof v === 'boolean')
+      throw new MoodleConfigError(
+        `${file}: $CFG->${name} is not a plain string literal${name === 'dbpass' ? '' : ` (${src.trim().slice(0, 40)})`}; give the database settings as flags instead`,
+      );
     return String(v);
   };
   const options = phpArray(found.get('dboptions') ?? '');

@@ -13,7 +13,13 @@ export function runTool(command: string, args: readonly string[], env: NodeJS.Pr
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new SettingsError(`${command} is not installed (PostgreSQL's client tools are needed: apt-get install postgresql-client)`) : e));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new SettingsError(`${command} is not installed (PostgreSQL's client tools are needed: apt-get install postgresql-client)`)
+          : e,
+      ),
+    );
     child.on('close', (code) => {
       if (code === 0) resolve(out);
       else reject(new ToolError(`${command} failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
@@ -37,7 +43,10 @@ export async function moodleVersion(t: DbTarget): Promise<string | null> {
 
 /** Tables of the current schema whose name starts with the prefix. */
 export async function prefixTables(t: DbTarget): Promise<string[]> {
-  const rows = await psql(t, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND left(tablename, ${t.prefix.length}) = '${t.prefix}' ORDER BY 1`);
+  const rows = await psql(
+    t,
+    `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND left(tablename, ${t.prefix.length}) = '${t.prefix}' ORDER BY 1`,
+  );
   return rows.split('\n').filter((l) => l !== '');
 }
 

@@ -14,7 +14,13 @@ export interface SnapshotMeta {
   readonly format: 'moodle-load-snapshot/1';
   readonly taken_at: string;
   readonly moodle_version: string;
-  readonly database: { readonly host: string; readonly port: number | null; readonly dbname: string; readonly user: string; readonly prefix: string };
+  readonly database: {
+    readonly host: string;
+    readonly port: number | null;
+    readonly dbname: string;
+    readonly user: string;
+    readonly prefix: string;
+  };
   readonly tables: number;
   /** The Moodle folder whose config.php named the database, for restores without flags. */
   readonly moodle_dir: string | null;
@@ -29,11 +35,20 @@ export const datarootPathOf = (file: string) => `${file}.dataroot.tar.gz`;
 /** Refuses a database without Moodle's config table and version row. */
 export async function requireMoodle(t: DbTarget): Promise<string> {
   const version = await moodleVersion(t);
-  if (version === null) throw new SettingsError(`${describeTarget(t)} does not look like a Moodle database (no table ${t.prefix}config with a version row); check --db-name and --db-prefix`);
+  if (version === null)
+    throw new SettingsError(
+      `${describeTarget(t)} does not look like a Moodle database (no table ${t.prefix}config with a version row); check --db-name and --db-prefix`,
+    );
   return version;
 }
 
-export async function takeSnapshot(t: DbTarget, out: string, withDataroot: boolean, moodleDir: string | undefined, say: (line: string) => void): Promise<SnapshotMeta> {
+export async function takeSnapshot(
+  t: DbTarget,
+  out: string,
+  withDataroot: boolean,
+  moodleDir: string | undefined,
+  say: (line: string) => void,
+): Promise<SnapshotMeta> {
   const version = await requireMoodle(t);
   const tables = await prefixTables(t);
   let dirs: string[] = [];

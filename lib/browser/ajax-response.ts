@@ -3,7 +3,17 @@
 // that fails, so later calls get no entry), or, when the whole request failed before any
 // call ran (bad JSON, an exception in setup), one object {error: "message", errorcode}.
 
-export const AJAX_FAILURE_REASONS = ['moodle_exception', 'session_lost', 'not_run', 'bad_response', 'http_4xx', 'http_5xx', 'http_other', 'timeout', 'transport'] as const;
+export const AJAX_FAILURE_REASONS = [
+  'moodle_exception',
+  'session_lost',
+  'not_run',
+  'bad_response',
+  'http_4xx',
+  'http_5xx',
+  'http_other',
+  'timeout',
+  'transport',
+] as const;
 export type AjaxFailureReason = (typeof AJAX_FAILURE_REASONS)[number];
 
 export type CallOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: AjaxFailureReason; readonly error: string };
@@ -22,7 +32,11 @@ interface MoodleException {
 function exceptionFailure(e: MoodleException | undefined, fallback: string): CallOutcome {
   const code = typeof e?.errorcode === 'string' ? e.errorcode : '';
   const message = typeof e?.message === 'string' ? e.message : fallback;
-  return { ok: false, reason: SESSION_ERRORCODES.has(code) ? 'session_lost' : 'moodle_exception', error: code === '' ? message : `${code}: ${message}` };
+  return {
+    ok: false,
+    reason: SESSION_ERRORCODES.has(code) ? 'session_lost' : 'moodle_exception',
+    error: code === '' ? message : `${code}: ${message}`,
+  };
 }
 
 function httpReason(status: number): AjaxFailureReason {
@@ -35,7 +49,13 @@ function httpReason(status: number): AjaxFailureReason {
  * One outcome per call of the request (`calls` of them, in index order). `transportError`:
  * k6's error text when there was no response (status 0); `timedOut` tells a timeout apart.
  */
-export function parseAjaxResponse(status: number, body: string | null, calls: number, transportError: string, timedOut: boolean): CallOutcome[] {
+export function parseAjaxResponse(
+  status: number,
+  body: string | null,
+  calls: number,
+  transportError: string,
+  timedOut: boolean,
+): CallOutcome[] {
   const all = (o: CallOutcome) => Array.from({ length: calls }, () => o);
   if (status === 0) return all({ ok: false, reason: timedOut ? 'timeout' : 'transport', error: transportError });
   if (status !== 200) return all({ ok: false, reason: httpReason(status), error: `HTTP ${status}` });
@@ -48,7 +68,9 @@ export function parseAjaxResponse(status: number, body: string | null, calls: nu
   if (!Array.isArray(parsed)) {
     const o = parsed as { error?: unknown; errorcode?: unknown } | null;
     if (o !== null && typeof o === 'object' && o.error !== undefined && o.error !== false) {
-      return all(exceptionFailure({ message: typeof o.error === 'string' ? o.error : undefined, errorcode: o.errorcode }, 'request failed'));
+      return all(
+        exceptionFailure({ message: typeof o.error === 'string' ? o.error : undefined, errorcode: o.errorcode }, 'request failed'),
+      );
     }
     return all({ ok: false, reason: 'bad_response', error: 'not a JSON array' });
   }

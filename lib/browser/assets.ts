@@ -30,7 +30,8 @@ export function sameOriginUrl(ref: string, origin: string): string | null {
   if (clean === '') return null;
   if (clean.startsWith('//')) return sameOriginUrl(origin.slice(0, origin.indexOf('//')) + clean, origin);
   if (clean.startsWith('/')) return origin + clean;
-  if (clean.startsWith(origin) && (clean.length === origin.length || clean[origin.length] === '/' || clean[origin.length] === '?')) return clean;
+  if (clean.startsWith(origin) && (clean.length === origin.length || clean[origin.length] === '/' || clean[origin.length] === '?'))
+    return clean;
   return null;
 }
 

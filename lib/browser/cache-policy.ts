@@ -60,14 +60,16 @@ export function cacheEntryFor(status: number, h: CacheHeaders, nowMs: number): C
       const expires = parseDate(h.expires);
       const date = parseDate(h.date) ?? nowMs;
       if (h.expires !== undefined) freshUntilMs = expires === null ? nowMs : nowMs + Math.max(0, expires - date);
-      else if (lastModified !== null) freshUntilMs = nowMs + Math.min(HEURISTIC_MAX_MS, Math.max(0, (date - (parseDate(lastModified) as number)) * HEURISTIC_FRACTION));
+      else if (lastModified !== null)
+        freshUntilMs = nowMs + Math.min(HEURISTIC_MAX_MS, Math.max(0, (date - (parseDate(lastModified) as number)) * HEURISTIC_FRACTION));
     }
   }
   if (freshUntilMs <= nowMs && etag === null && lastModified === null) return null;
   return { freshUntilMs, etag, lastModified };
 }
 
-export type CacheDecision = { readonly kind: 'hit' } | { readonly kind: 'fetch' } | { readonly kind: 'revalidate'; readonly headers: Record<string, string> };
+export type CacheDecision =
+  { readonly kind: 'hit' } | { readonly kind: 'fetch' } | { readonly kind: 'revalidate'; readonly headers: Record<string, string> };
 
 const HIT: CacheDecision = { kind: 'hit' };
 const FETCH: CacheDecision = { kind: 'fetch' };
@@ -84,6 +86,10 @@ export function decide(entry: CacheEntry | undefined, nowMs: number): CacheDecis
 
 /** The entry after a 304: freshness from the 304's headers, validators kept unless renewed. */
 export function refreshedEntry(old: CacheEntry, h: CacheHeaders, nowMs: number): CacheEntry {
-  const fresh = cacheEntryFor(200, { ...h, etag: h.etag ?? old.etag ?? undefined, lastModified: h.lastModified ?? old.lastModified ?? undefined }, nowMs);
+  const fresh = cacheEntryFor(
+    200,
+    { ...h, etag: h.etag ?? old.etag ?? undefined, lastModified: h.lastModified ?? old.lastModified ?? undefined },
+    nowMs,
+  );
   return fresh ?? { freshUntilMs: nowMs, etag: old.etag, lastModified: old.lastModified };
 }

@@ -4,7 +4,18 @@
 import { submetric } from '../metric-names';
 import { AJAX_METHODS } from './ajax-calls';
 import { AJAX_FAILURE_REASONS, AjaxFailureReason } from './ajax-response';
-import { AJAX_CALLS, AJAX_DURATION, AJAX_FAILURES, ASSET_FAILURE_REASONS, ASSET_FAILURES, CACHE_HITS, VIEW_DURATION, VIEW_REQUEST_KINDS, VIEW_REQUESTS, VIEWS } from './view-metric-names';
+import {
+  AJAX_CALLS,
+  AJAX_DURATION,
+  AJAX_FAILURES,
+  ASSET_FAILURE_REASONS,
+  ASSET_FAILURES,
+  CACHE_HITS,
+  VIEW_DURATION,
+  VIEW_REQUEST_KINDS,
+  VIEW_REQUESTS,
+  VIEWS,
+} from './view-metric-names';
 
 type Metrics = Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>;
 
@@ -63,7 +74,12 @@ export function buildViewSummary(m: Metrics, endpointNames: readonly string[], p
   for (const e of endpointNames) {
     const ok = count(m, submetric(VIEWS, 'endpoint', e, 'outcome', 'success'));
     const failed = count(m, submetric(VIEWS, 'endpoint', e, 'outcome', 'failure'));
-    endpoints[e] = { total: ok + failed, success: ok, failures: failed, ...latency(m, submetric(VIEW_DURATION, 'endpoint', e, 'outcome', 'success')) };
+    endpoints[e] = {
+      total: ok + failed,
+      success: ok,
+      failures: failed,
+      ...latency(m, submetric(VIEW_DURATION, 'endpoint', e, 'outcome', 'success')),
+    };
   }
   const ajaxFigures: ViewSummary['ajax'] = {};
   let ajaxCalls = 0;
@@ -74,7 +90,13 @@ export function buildViewSummary(m: Metrics, endpointNames: readonly string[], p
     if (ok + failed === 0) continue;
     const reasons = {} as Record<AjaxFailureReason, number>;
     for (const r of AJAX_FAILURE_REASONS) reasons[r] = count(m, submetric(AJAX_FAILURES, 'method', method, 'reason', r));
-    ajaxFigures[method] = { calls: ok + failed, success: ok, failures: failed, failure_reasons: reasons, ...latency(m, submetric(AJAX_DURATION, 'method', method, 'outcome', 'success')) };
+    ajaxFigures[method] = {
+      calls: ok + failed,
+      success: ok,
+      failures: failed,
+      failure_reasons: reasons,
+      ...latency(m, submetric(AJAX_DURATION, 'method', method, 'outcome', 'success')),
+    };
   }
   const assetFailures: Record<string, number> = {};
   for (const r of ASSET_FAILURE_REASONS) assetFailures[r] = count(m, submetric(ASSET_FAILURES, 'reason', r));
@@ -98,14 +120,27 @@ export function buildViewSummary(m: Metrics, endpointNames: readonly string[], p
 export function viewSubmetrics(endpointNames: readonly string[]): { name: string; trend: boolean }[] {
   const c = (name: string) => ({ name, trend: false });
   const t = (name: string) => ({ name, trend: true });
-  const out = [c(submetric(VIEWS, 'outcome', 'success')), c(submetric(VIEWS, 'outcome', 'failure')), t(submetric(VIEW_DURATION, 'outcome', 'success')), c(CACHE_HITS)];
+  const out = [
+    c(submetric(VIEWS, 'outcome', 'success')),
+    c(submetric(VIEWS, 'outcome', 'failure')),
+    t(submetric(VIEW_DURATION, 'outcome', 'success')),
+    c(CACHE_HITS),
+  ];
   for (const k of VIEW_REQUEST_KINDS) out.push(c(submetric(VIEW_REQUESTS, 'kind', k)));
   for (const r of ASSET_FAILURE_REASONS) out.push(c(submetric(ASSET_FAILURES, 'reason', r)));
   for (const e of endpointNames) {
-    out.push(c(submetric(VIEWS, 'endpoint', e, 'outcome', 'success')), c(submetric(VIEWS, 'endpoint', e, 'outcome', 'failure')), t(submetric(VIEW_DURATION, 'endpoint', e, 'outcome', 'success')));
+    out.push(
+      c(submetric(VIEWS, 'endpoint', e, 'outcome', 'success')),
+      c(submetric(VIEWS, 'endpoint', e, 'outcome', 'failure')),
+      t(submetric(VIEW_DURATION, 'endpoint', e, 'outcome', 'success')),
+    );
   }
   for (const method of AJAX_METHODS) {
-    out.push(c(submetric(AJAX_CALLS, 'method', method, 'outcome', 'success')), c(submetric(AJAX_CALLS, 'method', method, 'outcome', 'failure')), t(submetric(AJAX_DURATION, 'method', method, 'outcome', 'success')));
+    out.push(
+      c(submetric(AJAX_CALLS, 'method', method, 'outcome', 'success')),
+      c(submetric(AJAX_CALLS, 'method', method, 'outcome', 'failure')),
+      t(submetric(AJAX_DURATION, 'method', method, 'outcome', 'success')),
+    );
     for (const r of AJAX_FAILURE_REASONS) out.push(c(submetric(AJAX_FAILURES, 'method', method, 'reason', r)));
   }
   return out;

@@ -12,7 +12,8 @@ import { LOGIN_FAILURE_KINDS } from '../../lib/metric-names';
 import * as metrics from './metrics';
 import type { RunContext } from './run-context';
 
-export type LoginResult = { readonly ok: true; readonly footer: boolean } | { readonly ok: false; readonly failure: LoginFailureKind; readonly detail: string };
+export type LoginResult =
+  { readonly ok: true; readonly footer: boolean } | { readonly ok: false; readonly failure: LoginFailureKind; readonly detail: string };
 
 const LOGIN_TAGS = { phase: 'login', name: 'moodle login' };
 

@@ -27,7 +27,12 @@ const KIND_ASSET = { kind: 'asset' };
 const KIND_REVALIDATION = { kind: 'revalidation' };
 const KIND_AJAX = { kind: 'ajax' };
 /** What jQuery's $.ajax sends for core/ajax's POST. */
-const AJAX_HEADERS = { 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json, text/javascript, */*; q=0.01', 'Accept-Encoding': ACCEPT_ENCODING };
+const AJAX_HEADERS = {
+  'Content-Type': 'application/json',
+  'X-Requested-With': 'XMLHttpRequest',
+  Accept: 'application/json, text/javascript, */*; q=0.01',
+  'Accept-Encoding': ACCEPT_ENCODING,
+};
 
 function present(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
@@ -36,7 +41,14 @@ function present(v: string | undefined): string | undefined {
 function cacheHeaders(res: Res): CacheHeaders {
   // res.headers converts the whole Go map on each read: once.
   const h = res.headers;
-  return { cacheControl: present(h['Cache-Control']), expires: h.Expires, date: present(h.Date), lastModified: present(h['Last-Modified']), etag: present(h.Etag), pragma: present(h.Pragma) };
+  return {
+    cacheControl: present(h['Cache-Control']),
+    expires: h.Expires,
+    date: present(h.Date),
+    lastModified: present(h['Last-Modified']),
+    etag: present(h.Etag),
+    pragma: present(h.Pragma),
+  };
 }
 
 function httpReason(status: number, errorCode: number): string {
@@ -64,7 +76,10 @@ export class PageViewEmulator {
   ) {
     this.origin = originOf(ctx.baseUrl);
     this.exclude = ctx.settings.excludeUrlPattern === undefined ? null : new RegExp(ctx.settings.excludeUrlPattern);
-    this.viewTags = ctx.endpoints.map((e) => ({ success: { endpoint: e.name, outcome: 'success' }, failure: { endpoint: e.name, outcome: 'failure' } }));
+    this.viewTags = ctx.endpoints.map((e) => ({
+      success: { endpoint: e.name, outcome: 'success' },
+      failure: { endpoint: e.name, outcome: 'failure' },
+    }));
     this.ajaxParams = { headers: AJAX_HEADERS, tags: { name: 'ajax' } };
   }
 
@@ -102,7 +117,12 @@ export class PageViewEmulator {
         hits++;
         continue;
       }
-      batch.push({ method: 'GET', url, body: null, params: d.kind === 'revalidate' ? { ...ASSET_TAGS, headers: { ...ASSET_TAGS.headers, ...d.headers } } : ASSET_TAGS });
+      batch.push({
+        method: 'GET',
+        url,
+        body: null,
+        params: d.kind === 'revalidate' ? { ...ASSET_TAGS, headers: { ...ASSET_TAGS.headers, ...d.headers } } : ASSET_TAGS,
+      });
       revalidating.push(d.kind === 'revalidate');
       batchUrls.push(url);
     }
@@ -153,7 +173,13 @@ export class PageViewEmulator {
       const res = responses[i] as Res;
       const request = sent[i] as AjaxRequest;
       const status = res.status;
-      const outcomes = parseAjaxResponse(status, status === 0 ? null : (res.body as string | null), request.methods.length, res.error, res.error_code === K6_TIMEOUT_ERROR_CODE);
+      const outcomes = parseAjaxResponse(
+        status,
+        status === 0 ? null : (res.body as string | null),
+        request.methods.length,
+        res.error,
+        res.error_code === K6_TIMEOUT_ERROR_CODE,
+      );
       if (record) this.vm.viewRequests.add(1, KIND_AJAX);
       for (let j = 0; j < outcomes.length; j++) {
         const o = outcomes[j] as ReturnType<typeof parseAjaxResponse>[number];
@@ -177,7 +203,8 @@ export class PageViewEmulator {
 
   private methodTags(method: string): { success: Record<string, string>; failure: Record<string, string> } {
     let t = this.ajaxTags.get(method);
-    if (t === undefined) this.ajaxTags.set(method, (t = { success: { method, outcome: 'success' }, failure: { method, outcome: 'failure' } }));
+    if (t === undefined)
+      this.ajaxTags.set(method, (t = { success: { method, outcome: 'success' }, failure: { method, outcome: 'failure' } }));
     return t;
   }
 

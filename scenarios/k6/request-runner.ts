@@ -119,7 +119,17 @@ export class RequestRunner {
       if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
       if (!outcome.ok && this.ctx.settings.errorLog) {
-        logFailure({ t: Date.now(), vu: exec.vu.idInTest, user: session.username, endpoint: tags.attempt.endpoint as string, part: 'page', url: stripSesskey(url), status, reason: outcome.reason, error: status === 0 ? res.error : `HTTP ${status}${location === null ? '' : ` to ${stripSesskey(location)}`}` });
+        logFailure({
+          t: Date.now(),
+          vu: exec.vu.idInTest,
+          user: session.username,
+          endpoint: tags.attempt.endpoint as string,
+          part: 'page',
+          url: stripSesskey(url),
+          status,
+          reason: outcome.reason,
+          error: status === 0 ? res.error : `HTTP ${status}${location === null ? '' : ` to ${stripSesskey(location)}`}`,
+        });
       }
       if (outcome.ok || attempt >= this.policy.retries || !isTransient(outcome, status)) {
         this.finish(m, tags, i, outcome);
@@ -148,7 +158,18 @@ export class RequestRunner {
     m.failures.add(1, { endpoint: this.ctx.endpoints[endpointIndex]?.name ?? '', reason: outcome.reason });
   }
 
-  private log(phase: Phase, endpointIndex: number, path: string, status: number, latencyMs: number, outcome: Outcome, attempt: number, iteration: number, started: number, perf: PerfInfo | null): void {
+  private log(
+    phase: Phase,
+    endpointIndex: number,
+    path: string,
+    status: number,
+    latencyMs: number,
+    outcome: Outcome,
+    attempt: number,
+    iteration: number,
+    started: number,
+    perf: PerfInfo | null,
+  ): void {
     const record: RequestLogRecord = {
       t: started,
       phase,

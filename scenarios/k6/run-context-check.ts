@@ -26,7 +26,8 @@ export function checkRunContext(env: Record<string, string | undefined>): Checke
   const defaulted = Object.keys(PLAIN_K6_DEFAULTS).filter((name) => env[name] === undefined);
   const settings = readRunSettings({ ...PLAIN_K6_DEFAULTS, ...env }, 'env');
   // The VUs' figures would go to records that only the CLI adds up (it also sets CHANNEL).
-  if (settings.streamStats && !settings.channel) throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');
+  if (settings.streamStats && !settings.channel)
+    throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');
   let text: string;
   const path = env.CONFIG === undefined ? SHIPPED_CONFIG : resolveFromCwd(settings.configPath, env.PWD);
   try {
@@ -42,6 +43,10 @@ export function checkRunContext(env: Record<string, string | undefined>): Checke
   }
   const baseUrl = settings.baseUrl === undefined ? config.baseUrl : validateBaseUrl(settings.baseUrl, 'BASE_URL');
   const { users, ...rest } = config;
-  const defaultsUsed = defaulted.map((name) => (name === 'CONFIG' ? `CONFIG=${PLAIN_K6_DEFAULTS[name]} (the shipped one: base_url ${config.baseUrl}, the simulator of \`make sim\`)` : `${name}=${PLAIN_K6_DEFAULTS[name]}`));
+  const defaultsUsed = defaulted.map((name) =>
+    name === 'CONFIG'
+      ? `CONFIG=${PLAIN_K6_DEFAULTS[name]} (the shipped one: base_url ${config.baseUrl}, the simulator of \`make sim\`)`
+      : `${name}=${PLAIN_K6_DEFAULTS[name]}`,
+  );
   return { context: { settings, config: rest, baseUrl, defaultsUsed }, users };
 }

@@ -29,7 +29,10 @@ export interface RunContext {
  * the checked result from k6's SharedArray instead: doing it in each of 1,000 VUs cost ~0.45 MB
  * a VU while they start, ~0.1 MB of live heap a VU in a run (BENCHMARKS.md, "Hot path and memory").
  */
-export function loadRunContext(env: Record<string, string | undefined>, checkRunContext: typeof import('./run-context-check').checkRunContext | undefined): RunContext {
+export function loadRunContext(
+  env: Record<string, string | undefined>,
+  checkRunContext: typeof import('./run-context-check').checkRunContext | undefined,
+): RunContext {
   let checked: CheckedRun | undefined;
   // Only the VU whose SharedArray callbacks run (the first, __VU 0) calls this; the checks come
   // from dist/scenario-control.js, which only that VU loads (scenario.ts).

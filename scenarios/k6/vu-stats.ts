@@ -59,7 +59,8 @@ class Series {
   take(): SeriesDelta {
     let out: SeriesDelta;
     if (this.kind === 'counter') out = { m: this.metric, t: this.tags, k: 'counter', n: this.n };
-    else if (this.kind === 'gauge') out = { m: this.metric, t: this.tags, k: 'gauge', n: this.n, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt };
+    else if (this.kind === 'gauge')
+      out = { m: this.metric, t: this.tags, k: 'gauge', n: this.n, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt };
     else {
       out = { m: this.metric, t: this.tags, k: 'trend', n: this.samples.length, s: this.samples };
       this.samples = [];
@@ -89,7 +90,8 @@ class StreamedMetric implements Metric {
   ) {}
 
   add(value: number, tags?: Tags): void {
-    const s = tags === undefined ? (this.untagged ??= new Series(this.name, this.kind, null)) : (this.byObject?.get(tags) ?? this.lookUp(tags));
+    const s =
+      tags === undefined ? (this.untagged ??= new Series(this.name, this.kind, null)) : (this.byObject?.get(tags) ?? this.lookUp(tags));
     if (this.kind === 'trend') s.samples.push(value);
     else if (this.kind === 'counter') s.n += value;
     else {

@@ -37,29 +37,93 @@ const CONFIG_CASES: ConfigCase[] = [
   { name: 'not JSON', config: '{"base_url": ', message: /config: file is not valid JSON/ },
   { name: 'not an object', config: '[1, 2]', message: /config: file must hold a JSON object, not a list/ },
   { name: 'base_url missing', config: (c) => delete c.base_url, message: /config: base_url is missing/ },
-  { name: 'base_url not a string', config: (c) => (c.base_url = 8081), message: /config: base_url must be an http:\/\/ or https:\/\/ URL without query or fragment, not number 8081/ },
-  { name: 'base_url not http(s)', config: (c) => (c.base_url = 'ftp://127.0.0.1'), message: /config: base_url must be an http:\/\/ or https:\/\/ URL/ },
-  { name: 'base_url with a query', config: (c) => (c.base_url = `${sim.url}/?x=1`), message: /config: base_url must be an http:\/\/ or https:\/\/ URL without query or fragment, not string ".*\?x=1"/ },
-  { name: 'base_url with a fragment', config: (c) => (c.base_url = `${sim.url}/#top`), message: /config: base_url must be .* without query or fragment, not string ".*#top"/ },
-  { name: 'login_path without /', config: (c) => (c.login_path = 'login/index.php'), message: /config: login_path must be a path starting with "\/"/ },
+  {
+    name: 'base_url not a string',
+    config: (c) => (c.base_url = 8081),
+    message: /config: base_url must be an http:\/\/ or https:\/\/ URL without query or fragment, not number 8081/,
+  },
+  {
+    name: 'base_url not http(s)',
+    config: (c) => (c.base_url = 'ftp://127.0.0.1'),
+    message: /config: base_url must be an http:\/\/ or https:\/\/ URL/,
+  },
+  {
+    name: 'base_url with a query',
+    config: (c) => (c.base_url = `${sim.url}/?x=1`),
+    message: /config: base_url must be an http:\/\/ or https:\/\/ URL without query or fragment, not string ".*\?x=1"/,
+  },
+  {
+    name: 'base_url with a fragment',
+    config: (c) => (c.base_url = `${sim.url}/#top`),
+    message: /config: base_url must be .* without query or fragment, not string ".*#top"/,
+  },
+  {
+    name: 'login_path without /',
+    config: (c) => (c.login_path = 'login/index.php'),
+    message: /config: login_path must be a path starting with "\/"/,
+  },
   { name: 'users missing', config: (c) => delete c.users, message: /config: users is missing/ },
   { name: 'users empty', config: (c) => (c.users = []), message: /config: users is empty/ },
-  { name: 'users not a list', config: (c) => (c.users = { username: 'u' }), message: /config: users must be a list of \{"username", "password"\}, not an object/ },
+  {
+    name: 'users not a list',
+    config: (c) => (c.users = { username: 'u' }),
+    message: /config: users must be a list of \{"username", "password"\}, not an object/,
+  },
   { name: 'user without username', config: (c) => (c.users = [{ password: 'p' }]), message: /config: users\[0\]\.username is missing/ },
   { name: 'user without password', config: (c) => (c.users = [{ username: 'u' }]), message: /config: users\[0\]\.password is missing/ },
-  { name: 'user with a non-string', config: (c) => (c.users = [{ username: 7, password: 'p' }]), message: /config: users\[0\]\.username must be a non-empty string, not number/ },
+  {
+    name: 'user with a non-string',
+    config: (c) => (c.users = [{ username: 7, password: 'p' }]),
+    message: /config: users\[0\]\.username must be a non-empty string, not number/,
+  },
   { name: 'parameters not an object', config: (c) => (c.parameters = [1]), message: /config: parameters must be an object/ },
-  { name: 'range without max', config: (c) => (c.parameters.courseid = { min: 2 }), message: /config: parameters\.courseid\.max is missing/ },
-  { name: 'range without min', config: (c) => (c.parameters.courseid = { max: 2 }), message: /config: parameters\.courseid\.min is missing/ },
-  { name: 'non-integer range', config: (c) => (c.parameters.courseid = { min: 2.5, max: 9 }), message: /config: parameters\.courseid\.min must be an integer/ },
-  { name: 'min > max', config: (c) => (c.parameters.courseid = { min: 9, max: 2 }), message: /config: parameters\.courseid has min \(9\) greater than max \(2\)/ },
+  {
+    name: 'range without max',
+    config: (c) => (c.parameters.courseid = { min: 2 }),
+    message: /config: parameters\.courseid\.max is missing/,
+  },
+  {
+    name: 'range without min',
+    config: (c) => (c.parameters.courseid = { max: 2 }),
+    message: /config: parameters\.courseid\.min is missing/,
+  },
+  {
+    name: 'non-integer range',
+    config: (c) => (c.parameters.courseid = { min: 2.5, max: 9 }),
+    message: /config: parameters\.courseid\.min must be an integer/,
+  },
+  {
+    name: 'min > max',
+    config: (c) => (c.parameters.courseid = { min: 9, max: 2 }),
+    message: /config: parameters\.courseid has min \(9\) greater than max \(2\)/,
+  },
   { name: 'urls missing', config: (c) => delete c.urls, message: /config: urls is missing/ },
   { name: 'urls empty', config: (c) => (c.urls = []), message: /config: urls is empty/ },
-  { name: 'path without /', config: (c) => (c.urls = [{ path: 'my/' }]), message: /config: urls\[0\]\.path must be a path starting with "\/"/ },
-  { name: 'placeholder without range', config: (c) => c.urls.push({ path: '/user/profile.php?id={userid}' }), message: /config: urls\[2\]\.path uses \{userid\} but parameters has no range for it/ },
-  { name: 'unclosed brace', config: (c) => c.urls.push({ path: '/course/view.php?id={courseid' }), message: /config: urls\[2\]\.path unclosed "\{" at character 21/ },
-  { name: 'weight not positive', config: (c) => (c.urls[0].weight = 0), message: /config: urls\[0\]\.weight must be a positive number, not number 0/ },
-  { name: 'users file missing', config: (c) => (c.users_file = 'no-such-users.csv'), message: /config: users_file "no-such-users\.csv" cannot be read/ },
+  {
+    name: 'path without /',
+    config: (c) => (c.urls = [{ path: 'my/' }]),
+    message: /config: urls\[0\]\.path must be a path starting with "\/"/,
+  },
+  {
+    name: 'placeholder without range',
+    config: (c) => c.urls.push({ path: '/user/profile.php?id={userid}' }),
+    message: /config: urls\[2\]\.path uses \{userid\} but parameters has no range for it/,
+  },
+  {
+    name: 'unclosed brace',
+    config: (c) => c.urls.push({ path: '/course/view.php?id={courseid' }),
+    message: /config: urls\[2\]\.path unclosed "\{" at character 21/,
+  },
+  {
+    name: 'weight not positive',
+    config: (c) => (c.urls[0].weight = 0),
+    message: /config: urls\[0\]\.weight must be a positive number, not number 0/,
+  },
+  {
+    name: 'users file missing',
+    config: (c) => (c.users_file = 'no-such-users.csv'),
+    message: /config: users_file "no-such-users\.csv" cannot be read/,
+  },
   {
     name: 'users file with a malformed line',
     config: (c) => (c.users_file = 'users.csv'),
@@ -116,10 +180,14 @@ test('plain `k6 run` reports the same messages from the same validator and sends
   assert.equal(cases.length, K6_RUN_CASES.length, 'every named case exists');
   for (const [c, i] of cases) {
     const path = writeCase(c, i);
-    const { code, stderr } = await start(K6, ['run', '--quiet', '--address', '', '-e', `CONFIG=${path}`, '-e', 'RPM=60', '-e', 'DURATION=1', SCENARIO], {
-      timeoutMs: 20_000,
-      env: { ...process.env, K6_NO_USAGE_REPORT: 'true' },
-    }).done;
+    const { code, stderr } = await start(
+      K6,
+      ['run', '--quiet', '--address', '', '-e', `CONFIG=${path}`, '-e', 'RPM=60', '-e', 'DURATION=1', SCENARIO],
+      {
+        timeoutMs: 20_000,
+        env: { ...process.env, K6_NO_USAGE_REPORT: 'true' },
+      },
+    ).done;
     assert.notEqual(code, 0, c.name);
     // k6 logs in logfmt: the message is a Go-quoted string.
     const quoted = /msg="((?:[^"\\]|\\.)*)"/.exec(stderr)?.[1] ?? '';
@@ -143,14 +211,42 @@ const FLAG_CASES: [string, string[], RegExp][] = [
   ['--config missing', ['--rpm', '60', '--duration', '1'], /^moodle-load: --config is required/],
   ['--rpm missing', ['--config', 'CONFIG', '--duration', '1'], /^moodle-load: --rpm is required/],
   ['--duration missing', ['--config', 'CONFIG', '--rpm', '60'], /^moodle-load: --duration is required/],
-  ['--rpm not a number', ['--config', 'CONFIG', '--rpm', 'fast', '--duration', '1'], /^moodle-load: --rpm must be a positive whole number, not "fast"$/],
+  [
+    '--rpm not a number',
+    ['--config', 'CONFIG', '--rpm', 'fast', '--duration', '1'],
+    /^moodle-load: --rpm must be a positive whole number, not "fast"$/,
+  ],
   ['--rpm zero', ['--config', 'CONFIG', '--rpm', '0', '--duration', '1'], /^moodle-load: --rpm must be a positive whole number, not "0"$/],
-  ['--duration negative', ['--config', 'CONFIG', '--rpm', '60', '--duration=-5'], /^moodle-load: --duration must be a positive whole number, not "-5"$/],
-  ['--concurrency zero', ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--concurrency', '0'], /^moodle-load: --concurrency must be a positive whole number/],
-  ['--login-timeout not a number', ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--login-timeout', 'soon'], /^moodle-load: --login-timeout must be a positive number of seconds/],
-  ['--progress zero', ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--progress', '0'], /^moodle-load: --progress must be a positive whole number/],
-  ['unknown flag', ['--config', 'CONFIG', '--rpm', '60', '--duraton', '1'], /^moodle-load: unknown flag --duraton \(did you mean --duration\?\); see --help$/],
-  ['--log not jsonl/csv', ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--log', 'x.txt'], /^moodle-load: --log must name a \.jsonl or \.csv file/],
+  [
+    '--duration negative',
+    ['--config', 'CONFIG', '--rpm', '60', '--duration=-5'],
+    /^moodle-load: --duration must be a positive whole number, not "-5"$/,
+  ],
+  [
+    '--concurrency zero',
+    ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--concurrency', '0'],
+    /^moodle-load: --concurrency must be a positive whole number/,
+  ],
+  [
+    '--login-timeout not a number',
+    ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--login-timeout', 'soon'],
+    /^moodle-load: --login-timeout must be a positive number of seconds/,
+  ],
+  [
+    '--progress zero',
+    ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--progress', '0'],
+    /^moodle-load: --progress must be a positive whole number/,
+  ],
+  [
+    'unknown flag',
+    ['--config', 'CONFIG', '--rpm', '60', '--duraton', '1'],
+    /^moodle-load: unknown flag --duraton \(did you mean --duration\?\); see --help$/,
+  ],
+  [
+    '--log not jsonl/csv',
+    ['--config', 'CONFIG', '--rpm', '60', '--duration', '1', '--log', 'x.txt'],
+    /^moodle-load: --log must name a \.jsonl or \.csv file/,
+  ],
 ];
 
 test('every bad flag is one line naming the flag, exit 2, nothing sent', { timeout: 30_000 }, async () => {

@@ -19,13 +19,42 @@ before(async () => {
   const dir = tempDir();
   // A URL entry that always fails (not enrolled), so failure series exist in Prometheus.
   const config = writeConfig(dir, sim, sim.users, {
-    parameters: { courseid: { min: 4, max: 500 }, cmid: { min: 10, max: 2000 }, userid: { min: 5, max: 10000 }, closed: { min: 2, max: 3 } },
-    urls: [{ path: '/my/' }, { path: '/course/view.php?id={courseid}' }, { path: '/mod/forum/view.php?id={cmid}' }, { path: '/user/profile.php?id={userid}' }, { path: '/course/view.php?id={closed}', name: 'course not enrolled' }],
+    parameters: {
+      courseid: { min: 4, max: 500 },
+      cmid: { min: 10, max: 2000 },
+      userid: { min: 5, max: 10000 },
+      closed: { min: 2, max: 3 },
+    },
+    urls: [
+      { path: '/my/' },
+      { path: '/course/view.php?id={courseid}' },
+      { path: '/mod/forum/view.php?id={cmid}' },
+      { path: '/user/profile.php?id={userid}' },
+      { path: '/course/view.php?id={closed}', name: 'course not enrolled' },
+    ],
   });
-  const run = start(process.execPath, [CLI, '--config', config, '--rpm', '1200', '--duration', '8', '--concurrency', '5', '--summary', join(dir, 's.json'), '--out', 'experimental-prometheus-rw'], {
-    timeoutMs: 40_000,
-    env: { ...process.env, K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write`, K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s' },
-  });
+  const run = start(
+    process.execPath,
+    [
+      CLI,
+      '--config',
+      config,
+      '--rpm',
+      '1200',
+      '--duration',
+      '8',
+      '--concurrency',
+      '5',
+      '--summary',
+      join(dir, 's.json'),
+      '--out',
+      'experimental-prometheus-rw',
+    ],
+    {
+      timeoutMs: 40_000,
+      env: { ...process.env, K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write`, K6_PROMETHEUS_RW_PUSH_INTERVAL: '1s' },
+    },
+  );
   const { code, stdout, stderr } = await run.done;
   assert.equal(code, 0, stderr);
   summary = JSON.parse(stdout);
@@ -42,7 +71,9 @@ test('Prometheus remote write: per-endpoint request counts agree with the summar
   assert.deepEqual(counts, expected);
   const failures = await prom.query('sum by (reason) (max_over_time(k6_moodle_failures_total{scenario="load"}[1h]))');
   assert.ok(summary.failure_reasons.not_enrolled > 0);
-  assert.deepEqual(Object.fromEntries(failures.map((r) => [r.metric.reason, Number(r.value[1])])), { not_enrolled: summary.failure_reasons.not_enrolled });
+  assert.deepEqual(Object.fromEntries(failures.map((r) => [r.metric.reason, Number(r.value[1])])), {
+    not_enrolled: summary.failure_reasons.not_enrolled,
+  });
 });
 
 test('the endpoint name is a label; no label holds a rendered URL', { timeout: 30_000 }, async () => {
@@ -70,20 +101,49 @@ test('every panel of the Grafana dashboard returns data from that Prometheus', {
   assert.equal(Number(target[0]?.value[1]), 1200);
 });
 
-test('--report writes k6\'s HTML report, and Chromium renders its charts with this run\'s data', { timeout: 60_000 }, async () => {
+test("--report writes k6's HTML report, and Chromium renders its charts with this run's data", { timeout: 60_000 }, async () => {
   const dir = tempDir();
   const report = join(dir, 'report.html');
-  const { code, stderr } = await start(process.execPath, [CLI, '--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '4', '--progress', '2', '--summary', join(dir, 's.json'), '--report', report], { timeoutMs: 30_000 }).done;
+  const { code, stderr } = await start(
+    process.execPath,
+    [
+      CLI,
+      '--config',
+      writeConfig(dir, sim),
+      '--rpm',
+      '1200',
+      '--duration',
+      '4',
+      '--progress',
+      '2',
+      '--summary',
+      join(dir, 's.json'),
+      '--report',
+      report,
+    ],
+    { timeoutMs: 30_000 },
+  ).done;
   assert.equal(code, 0, stderr);
   assert.match(stderr, /HTML report saved to/);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`file://${report}`);
     await page.waitForSelector('.uplot canvas', { timeout: 20_000 });
     assert.ok((await page.locator('.uplot canvas').count()) >= 5, 'charts rendered');
     const text = await page.locator('body').innerText();
-    for (const metric of ['moodle_reqs', 'moodle_req_duration', 'http_reqs']) assert.ok(text.includes(metric), `the report shows ${metric}`);
+    for (const metric of ['moodle_reqs', 'moodle_req_duration', 'http_reqs'])
+      assert.ok(text.includes(metric), `the report shows ${metric}`);
   } finally {
     await browser.close();
   }

@@ -36,7 +36,12 @@ function readJsonl(path: string): any[] {
 test('weights 1:3 over 3,000 requests: the simulator sees shares within 3 points', { timeout: 60_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const config = writeConfig(dir, sim, sim.users, { urls: [{ path: '/my/', weight: 1, name: 'dashboard' }, { path: '/course/view.php?id={courseid}', weight: 3, name: 'course' }] });
+  const config = writeConfig(dir, sim, sim.users, {
+    urls: [
+      { path: '/my/', weight: 1, name: 'dashboard' },
+      { path: '/course/view.php?id={courseid}', weight: 3, name: 'course' },
+    ],
+  });
   // A fixed seed: the URL draws are then the same on every run (only the count served varies a
   // little), so this checks the weighting, not the luck of one run (3 points is 3.8 sd by chance).
   const { summary } = await run(dir, config, ['--rpm', '12000', '--duration', '15', '--concurrency', '20', '--seed', '1']);
@@ -54,7 +59,12 @@ test('per-endpoint results name why pages fail: not enrolled, "Invalid user" wit
   fresh();
   const dir = tempDir();
   const config = writeConfig(dir, sim, sim.users, {
-    parameters: { enrolled: { min: 2, max: 6 }, notenrolled: { min: 7, max: 7 }, missing: { min: 9000, max: 9999 }, baduser: { min: 20000, max: 30000 } },
+    parameters: {
+      enrolled: { min: 2, max: 6 },
+      notenrolled: { min: 7, max: 7 },
+      missing: { min: 9000, max: 9999 },
+      baduser: { min: 20000, max: 30000 },
+    },
     urls: [
       { path: '/course/view.php?id={enrolled}', name: 'course ok' },
       { path: '/course/view.php?id={notenrolled}', name: 'course not enrolled' },
@@ -74,7 +84,10 @@ test('per-endpoint results name why pages fail: not enrolled, "Invalid user" wit
   const statuses = sim.stats().statuses;
   assert.equal(statuses['/user/profile.php']?.['200'], e['profile unknown'].total);
   assert.equal(statuses['/course/view.php']?.['404'], e['course missing'].total);
-  assert.equal(summary.failure_reasons.not_enrolled + summary.failure_reasons.http_4xx + summary.failure_reasons.moodle_error, summary.failures);
+  assert.equal(
+    summary.failure_reasons.not_enrolled + summary.failure_reasons.http_4xx + summary.failure_reasons.moodle_error,
+    summary.failures,
+  );
   assert.equal(summary.total, servedLoad(sim));
   for (const name of Object.keys(e)) assert.ok(stderr.includes(name), `end table lists ${name}`);
   assert.match(stderr, /endpoint +total +ok +failed +rpm +p50 ms +p95 ms +p99 ms +failures by reason/);
@@ -90,12 +103,31 @@ test('request log: one JSONL line per attempt, counts match the simulator, no se
   assert.equal(lines.length, summary.attempts);
   assert.equal(lines.length, servedLoad(sim));
   const first = lines[0];
-  assert.deepEqual(Object.keys(first), ['time', 'phase', 'endpoint', 'path', 'status', 'latency_ms', 'outcome', 'reason', 'attempt', 'vu', 'iteration', 'db_reads', 'db_writes', 'server_ms']);
+  assert.deepEqual(Object.keys(first), [
+    'time',
+    'phase',
+    'endpoint',
+    'path',
+    'status',
+    'latency_ms',
+    'outcome',
+    'reason',
+    'attempt',
+    'vu',
+    'iteration',
+    'db_reads',
+    'db_writes',
+    'server_ms',
+  ]);
   assert.match(first.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  assert.ok(lines.every((l) => l.phase === 'load' && l.vu >= 1 && l.vu <= 5 && l.attempt === 0), JSON.stringify(lines[0]));
+  assert.ok(
+    lines.every((l) => l.phase === 'load' && l.vu >= 1 && l.vu <= 5 && l.attempt === 0),
+    JSON.stringify(lines[0]),
+  );
   assert.equal(lines.filter((l) => l.outcome === 'success').length, summary.success);
   assert.ok(lines.every((l) => (l.outcome === 'success') === (l.reason === '')));
-  for (const secret of [...sim.users.map((u) => u.password), ...sim.secretsIssued()]) assert.ok(!text.includes(secret), 'secret in the request log');
+  for (const secret of [...sim.users.map((u) => u.password), ...sim.secretsIssued()])
+    assert.ok(!text.includes(secret), 'secret in the request log');
 });
 
 test('--seed: same seed, same (iteration, URL) list; another seed, another list', { timeout: 60_000 }, async () => {
@@ -103,7 +135,18 @@ test('--seed: same seed, same (iteration, URL) list; another seed, another list'
     fresh();
     const dir = tempDir();
     const log = join(dir, 'r.csv');
-    const { summary } = await run(dir, writeConfig(dir, sim), ['--rpm', '1200', '--duration', '3', '--concurrency', '4', '--seed', seed, '--log', log]);
+    const { summary } = await run(dir, writeConfig(dir, sim), [
+      '--rpm',
+      '1200',
+      '--duration',
+      '3',
+      '--concurrency',
+      '4',
+      '--seed',
+      seed,
+      '--log',
+      log,
+    ]);
     assert.equal(summary.seed, Number(seed));
     const rows = readFileSync(log, 'utf8').trim().split('\n').slice(1);
     return rows
@@ -123,34 +166,66 @@ test('--seed: same seed, same (iteration, URL) list; another seed, another list'
 });
 
 // A burst no longer than --retries: even a request whose every retry lands in it gets through.
-test('retries: a burst of 503 is retried with backoff, requests and attempts counted apart; without retries it fails', { timeout: 60_000 }, async () => {
-  fresh();
-  let dir = tempDir();
-  sim.failNext(3, 503);
-  const without = (await run(dir, writeConfig(dir, sim), ['--rpm', '600', '--duration', '3', '--concurrency', '4'])).summary;
-  assert.equal(without.failure_reasons.http_5xx, 3);
-  assert.equal(without.attempts, without.total);
+test(
+  'retries: a burst of 503 is retried with backoff, requests and attempts counted apart; without retries it fails',
+  { timeout: 60_000 },
+  async () => {
+    fresh();
+    let dir = tempDir();
+    sim.failNext(3, 503);
+    const without = (await run(dir, writeConfig(dir, sim), ['--rpm', '600', '--duration', '3', '--concurrency', '4'])).summary;
+    assert.equal(without.failure_reasons.http_5xx, 3);
+    assert.equal(without.attempts, without.total);
 
-  fresh();
-  dir = tempDir();
-  sim.failNext(3, 503);
-  const log = join(dir, 'r.jsonl');
-  const withRetries = (await run(dir, writeConfig(dir, sim), ['--rpm', '600', '--duration', '3', '--concurrency', '4', '--retries', '3', '--retry-base-ms', '50', '--log', log])).summary;
-  assert.equal(withRetries.failures, 0, `failure reasons ${JSON.stringify(withRetries.failure_reasons)}`);
-  assert.equal(withRetries.retries, 3);
-  assert.equal(withRetries.attempts, withRetries.total + 3);
-  assert.equal(withRetries.attempts, servedLoad(sim), 'every attempt reached the server');
-  const retried = readJsonl(log).filter((l) => l.attempt > 0);
-  assert.equal(retried.length, 3);
-  assert.equal(readJsonl(log).filter((l) => l.status === 503).length, 3);
-});
+    fresh();
+    dir = tempDir();
+    sim.failNext(3, 503);
+    const log = join(dir, 'r.jsonl');
+    const withRetries = (
+      await run(dir, writeConfig(dir, sim), [
+        '--rpm',
+        '600',
+        '--duration',
+        '3',
+        '--concurrency',
+        '4',
+        '--retries',
+        '3',
+        '--retry-base-ms',
+        '50',
+        '--log',
+        log,
+      ])
+    ).summary;
+    assert.equal(withRetries.failures, 0, `failure reasons ${JSON.stringify(withRetries.failure_reasons)}`);
+    assert.equal(withRetries.retries, 3);
+    assert.equal(withRetries.attempts, withRetries.total + 3);
+    assert.equal(withRetries.attempts, servedLoad(sim), 'every attempt reached the server');
+    const retried = readJsonl(log).filter((l) => l.attempt > 0);
+    assert.equal(retried.length, 3);
+    assert.equal(readJsonl(log).filter((l) => l.status === 503).length, 3);
+  },
+);
 
 test('retries honour Retry-After on 429', { timeout: 40_000 }, async () => {
   fresh();
   const dir = tempDir();
   sim.failNext(1, 429, 1);
   const log = join(dir, 'r.jsonl');
-  const { summary } = await run(dir, writeConfig(dir, sim), ['--rpm', '600', '--duration', '3', '--concurrency', '4', '--retries', '1', '--retry-base-ms', '10', '--log', log]);
+  const { summary } = await run(dir, writeConfig(dir, sim), [
+    '--rpm',
+    '600',
+    '--duration',
+    '3',
+    '--concurrency',
+    '4',
+    '--retries',
+    '1',
+    '--retry-base-ms',
+    '10',
+    '--log',
+    log,
+  ]);
   assert.equal(summary.failures, 0);
   const lines = readJsonl(log);
   const first = lines.find((l) => l.status === 429);
@@ -163,7 +238,18 @@ test('--warmup: ramp-up requests are sent but excluded from every figure; progre
   fresh();
   const dir = tempDir();
   const log = join(dir, 'r.jsonl');
-  const { summary, stderr } = await run(dir, writeConfig(dir, sim), ['--rpm', '1200', '--duration', '4', '--warmup', '3', '--concurrency', '5', '--log', log]);
+  const { summary, stderr } = await run(dir, writeConfig(dir, sim), [
+    '--rpm',
+    '1200',
+    '--duration',
+    '4',
+    '--warmup',
+    '3',
+    '--concurrency',
+    '5',
+    '--log',
+    log,
+  ]);
   const lines = readJsonl(log);
   const warm = lines.filter((l) => l.phase === 'warmup').length;
   const load = lines.filter((l) => l.phase === 'load').length;

@@ -7,7 +7,16 @@ import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
 import { CLI, K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 
-const PREDECESSOR_KEYS = ['elapsed_sec', 'total', 'success', 'failures', 'req_per_min_observed', 'latency_ms_p50', 'latency_ms_p95', 'latency_ms_p99'];
+const PREDECESSOR_KEYS = [
+  'elapsed_sec',
+  'total',
+  'success',
+  'failures',
+  'req_per_min_observed',
+  'latency_ms_p50',
+  'latency_ms_p95',
+  'latency_ms_p99',
+];
 
 let sim: Simulator;
 before(async () => {
@@ -20,40 +29,65 @@ function fresh(): void {
   sim.killSessions();
 }
 
-test('20 s at 600 rpm: eight keys, total = what the simulator served, rate within 2%, nothing secret printed', { timeout: 60_000 }, async () => {
-  fresh();
-  const dir = tempDir();
-  const summaryPath = join(dir, 'summary.json');
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '20', '--concurrency', '10', '--progress', '5', '--summary', summaryPath], 50_000);
-  const { code, stdout, stderr } = await run.done;
-  assert.equal(code, 0, stderr);
-  const summary = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(summary).slice(0, 8), PREDECESSOR_KEYS);
-  const served = servedLoad(sim);
-  assert.equal(summary.total, served, `summary total ${summary.total} vs served ${served}`);
-  assert.equal(summary.success, served);
-  assert.equal(summary.failures, 0);
-  assert.ok(Math.abs(summary.req_per_min_observed / 600 - 1) < 0.02, `observed ${summary.req_per_min_observed}`);
-  assert.ok(Math.abs(summary.elapsed_sec - 20) < 1, `elapsed ${summary.elapsed_sec}`);
-  assert.ok(summary.latency_ms_p50 > 0 && summary.latency_ms_p50 <= summary.latency_ms_p95 && summary.latency_ms_p95 <= summary.latency_ms_p99);
-  assert.equal(summary.target_rpm, 600);
-  assert.equal(summary.dropped_iterations, 0);
-  assert.deepEqual({ ...summary.sessions, login_sec: 0 }, { logged_in: 10, attempted: 10, login_sec: 0, failed_users: [] });
-  assert.equal(readFileSync(summaryPath, 'utf8'), stdout, 'the summary file holds the same JSON');
-  // Every URL template was requested, one session per VU and never two requests at once in one.
-  for (const page of LOAD_PAGES) assert.ok((sim.stats().pages[page] ?? 0) > 0, page);
-  assert.equal(sim.stats().maxConcurrentPerSession, 1);
-  assert.ok((stderr.match(/^progress: load/gm) ?? []).length >= 3, stderr);
-  for (const secret of [...sim.users.map((u) => u.password), ...sim.secretsIssued()]) {
-    assert.ok(!stdout.includes(secret) && !stderr.includes(secret), 'a password, session id, sesskey or login token was printed');
-  }
-});
+test(
+  '20 s at 600 rpm: eight keys, total = what the simulator served, rate within 2%, nothing secret printed',
+  { timeout: 60_000 },
+  async () => {
+    fresh();
+    const dir = tempDir();
+    const summaryPath = join(dir, 'summary.json');
+    const run = runCli(
+      [
+        '--config',
+        writeConfig(dir, sim),
+        '--rpm',
+        '600',
+        '--duration',
+        '20',
+        '--concurrency',
+        '10',
+        '--progress',
+        '5',
+        '--summary',
+        summaryPath,
+      ],
+      50_000,
+    );
+    const { code, stdout, stderr } = await run.done;
+    assert.equal(code, 0, stderr);
+    const summary = JSON.parse(stdout);
+    assert.deepEqual(Object.keys(summary).slice(0, 8), PREDECESSOR_KEYS);
+    const served = servedLoad(sim);
+    assert.equal(summary.total, served, `summary total ${summary.total} vs served ${served}`);
+    assert.equal(summary.success, served);
+    assert.equal(summary.failures, 0);
+    assert.ok(Math.abs(summary.req_per_min_observed / 600 - 1) < 0.02, `observed ${summary.req_per_min_observed}`);
+    assert.ok(Math.abs(summary.elapsed_sec - 20) < 1, `elapsed ${summary.elapsed_sec}`);
+    assert.ok(
+      summary.latency_ms_p50 > 0 && summary.latency_ms_p50 <= summary.latency_ms_p95 && summary.latency_ms_p95 <= summary.latency_ms_p99,
+    );
+    assert.equal(summary.target_rpm, 600);
+    assert.equal(summary.dropped_iterations, 0);
+    assert.deepEqual({ ...summary.sessions, login_sec: 0 }, { logged_in: 10, attempted: 10, login_sec: 0, failed_users: [] });
+    assert.equal(readFileSync(summaryPath, 'utf8'), stdout, 'the summary file holds the same JSON');
+    // Every URL template was requested, one session per VU and never two requests at once in one.
+    for (const page of LOAD_PAGES) assert.ok((sim.stats().pages[page] ?? 0) > 0, page);
+    assert.equal(sim.stats().maxConcurrentPerSession, 1);
+    assert.ok((stderr.match(/^progress: load/gm) ?? []).length >= 3, stderr);
+    for (const secret of [...sim.users.map((u) => u.password), ...sim.secretsIssued()]) {
+      assert.ok(!stdout.includes(secret) && !stderr.includes(secret), 'a password, session id, sesskey or login token was printed');
+    }
+  },
+);
 
 test('a wrong password is reported per user, never retried, and its sessions go to users that work', { timeout: 30_000 }, async () => {
   fresh();
   const dir = tempDir();
   const users = [sim.users[0]!, { username: 'perfuser02', password: 'wrong-password' }];
-  const run = runCli(['--config', writeConfig(dir, sim, users), '--rpm', '600', '--duration', '3', '--concurrency', '4', '--summary', join(dir, 's.json')], 25_000);
+  const run = runCli(
+    ['--config', writeConfig(dir, sim, users), '--rpm', '600', '--duration', '3', '--concurrency', '4', '--summary', join(dir, 's.json')],
+    25_000,
+  );
   const { code, stdout, stderr } = await run.done;
   assert.equal(code, 0, stderr);
   const summary = JSON.parse(stdout);
@@ -72,7 +106,23 @@ test('a wrong password is reported per user, never retried, and its sessions go 
 test('killed sessions show up as failures (session_lost), VUs log in again and carry on', { timeout: 40_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '8', '--concurrency', '5', '--progress', '1', '--summary', join(dir, 's.json')], 35_000);
+  const run = runCli(
+    [
+      '--config',
+      writeConfig(dir, sim),
+      '--rpm',
+      '1200',
+      '--duration',
+      '8',
+      '--concurrency',
+      '5',
+      '--progress',
+      '1',
+      '--summary',
+      join(dir, 's.json'),
+    ],
+    35_000,
+  );
   await run.waitForStderr(/progress: load [3-9]\//);
   sim.killSessions();
   const { code, stdout, stderr } = await run.done;
@@ -93,7 +143,23 @@ test('Ctrl-C stops the run early and still prints and saves the summary', { time
   fresh();
   const dir = tempDir();
   const summaryPath = join(dir, 's.json');
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '120', '--concurrency', '5', '--progress', '1', '--summary', summaryPath], 35_000);
+  const run = runCli(
+    [
+      '--config',
+      writeConfig(dir, sim),
+      '--rpm',
+      '600',
+      '--duration',
+      '120',
+      '--concurrency',
+      '5',
+      '--progress',
+      '1',
+      '--summary',
+      summaryPath,
+    ],
+    35_000,
+  );
   await run.waitForStderr(/progress: load [2-9]\//);
   run.child.kill('SIGINT');
   const { code, stdout, stderr } = await run.done;
@@ -102,7 +168,10 @@ test('Ctrl-C stops the run early and still prints and saves the summary', { time
   assert.equal(summary.stopped_early, true);
   assert.ok(summary.total > 0 && summary.elapsed_sec < 30, JSON.stringify(summary));
   const served = servedLoad(sim);
-  assert.ok(summary.total <= served && served - summary.total <= 5, `total ${summary.total}, served ${served} (in-flight requests at the stop are not counted)`);
+  assert.ok(
+    summary.total <= served && served - summary.total <= 5,
+    `total ${summary.total}, served ${served} (in-flight requests at the stop are not counted)`,
+  );
   assert.equal(readFileSync(summaryPath, 'utf8'), stdout);
 });
 
@@ -110,7 +179,10 @@ test('no session logged in: exit 3 with hints, and no load sent', { timeout: 30_
   fresh();
   const dir = tempDir();
   const users = sim.users.map((u) => ({ username: u.username, password: 'nope' }));
-  const run = runCli(['--config', writeConfig(dir, sim, users), '--rpm', '600', '--duration', '5', '--concurrency', '3', '--summary', join(dir, 's.json')], 25_000);
+  const run = runCli(
+    ['--config', writeConfig(dir, sim, users), '--rpm', '600', '--duration', '5', '--concurrency', '3', '--summary', join(dir, 's.json')],
+    25_000,
+  );
   const { code, stdout, stderr } = await run.done;
   assert.equal(code, 3, stderr);
   assert.match(stderr, /no session logged in \(0 of 3\)/);
@@ -122,7 +194,9 @@ test('no session logged in: exit 3 with hints, and no load sent', { timeout: 30_
 test('a bad config: exit 2, one line naming the field, no request sent', { timeout: 20_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const config = writeConfig(dir, sim, sim.users, { parameters: { courseid: { min: 9, max: 2 }, cmid: { min: 1, max: 2 }, userid: { min: 1, max: 2 } } });
+  const config = writeConfig(dir, sim, sim.users, {
+    parameters: { courseid: { min: 9, max: 2 }, cmid: { min: 1, max: 2 }, userid: { min: 1, max: 2 } },
+  });
   const { code, stdout, stderr } = await runCli(['--config', config, '--rpm', '600', '--duration', '5'], 15_000).done;
   assert.equal(code, 2);
   assert.equal(stdout, '');
@@ -134,11 +208,31 @@ test('plain `k6 run -e CONFIG=<relative path>` works and prints the summary JSON
   fresh();
   const dir = tempDir();
   writeConfig(dir, sim);
-  const run = start(K6, ['run', '--quiet', '--address', '', '-e', 'CONFIG=config.json', '-e', 'RPM=600', '-e', 'DURATION=3', '-e', 'CONCURRENCY=2', '-e', 'SUMMARY=out.json', SCENARIO], {
-    cwd: dir,
-    timeoutMs: 25_000,
-    env: { ...process.env, PWD: dir, K6_NO_USAGE_REPORT: 'true' },
-  });
+  const run = start(
+    K6,
+    [
+      'run',
+      '--quiet',
+      '--address',
+      '',
+      '-e',
+      'CONFIG=config.json',
+      '-e',
+      'RPM=600',
+      '-e',
+      'DURATION=3',
+      '-e',
+      'CONCURRENCY=2',
+      '-e',
+      'SUMMARY=out.json',
+      SCENARIO,
+    ],
+    {
+      cwd: dir,
+      timeoutMs: 25_000,
+      env: { ...process.env, PWD: dir, K6_NO_USAGE_REPORT: 'true' },
+    },
+  );
   const { code, stdout, stderr } = await run.done;
   assert.equal(code, 0, stderr);
   const summary = JSON.parse(stdout);

@@ -28,7 +28,24 @@ test('with every output on, no password, session id, login token or sesskey appe
   const users = [...sim.users, { username: 'perfuser09', password: 'Sup3r-Secret-Wrong!' }];
   const files = { summary: join(dir, 'summary.json'), jsonl: join(dir, 'requests.jsonl'), k6json: join(dir, 'k6.json') };
   const run = runCli(
-    ['--config', writeConfig(dir, sim, users), '--rpm', '1200', '--duration', '6', '--concurrency', '6', '--progress', '1', '--summary', files.summary, '--log', files.jsonl, '--out', `json=${files.k6json}`],
+    [
+      '--config',
+      writeConfig(dir, sim, users),
+      '--rpm',
+      '1200',
+      '--duration',
+      '6',
+      '--concurrency',
+      '6',
+      '--progress',
+      '1',
+      '--summary',
+      files.summary,
+      '--log',
+      files.jsonl,
+      '--out',
+      `json=${files.k6json}`,
+    ],
     50_000,
   );
   // Kill sessions mid-run so that VUs log in again during the load, with fresh tokens and ids.
@@ -54,10 +71,30 @@ test('with every output on, no password, session id, login token or sesskey appe
 
 test('k6 and the CLI listen on 127.0.0.1 only; k6 REST API (which serves setup data) is off', { timeout: 40_000 }, async () => {
   const dir = tempDir();
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '4', '--concurrency', '2', '--progress', '1', '--summary', join(dir, 's.json')], 35_000);
+  const run = runCli(
+    [
+      '--config',
+      writeConfig(dir, sim),
+      '--rpm',
+      '600',
+      '--duration',
+      '4',
+      '--concurrency',
+      '2',
+      '--progress',
+      '1',
+      '--summary',
+      join(dir, 's.json'),
+    ],
+    35_000,
+  );
   await run.waitForStderr(/progress: load [1-9]\//);
   const cliPid = run.child.pid as number;
-  const k6Pid = Number(execFileSync('pgrep', ['-P', String(cliPid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const k6Pid = Number(
+    execFileSync('pgrep', ['-P', String(cliPid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0],
+  );
   const sockets = [...listening(cliPid), ...listening(k6Pid)];
   await run.done;
   assert.ok(sockets.length >= 1, 'the dashboard stream the progress lines come from');
@@ -65,34 +102,63 @@ test('k6 and the CLI listen on 127.0.0.1 only; k6 REST API (which serves setup d
   assert.ok(!sockets.some((s) => s.endsWith(':6565')), 'no REST API on its default port');
 });
 
-test("setup() data, which k6's REST API serves, holds no session cookie: each VU logs in itself and keeps its session", { timeout: 60_000 }, async () => {
-  sim.resetStats();
-  const dir = tempDir();
-  writeConfig(dir, sim);
-  const port = 20000 + (process.pid % 20000);
-  const run = start(K6, ['run', '--quiet', '--address', `127.0.0.1:${port}`, '-e', 'CONFIG=config.json', '-e', 'RPM=600', '-e', 'DURATION=4', '-e', 'CONCURRENCY=6', '-e', 'SUMMARY=out.json', '-e', 'SUMMARY_STDOUT=0', SCENARIO], {
-    cwd: dir,
-    timeoutMs: 50_000,
-    env: { ...process.env, PWD: dir, K6_NO_USAGE_REPORT: 'true' },
-  });
-  // The login phase has logged the VUs in by the time the load starts; read what the REST API gives anyone who asks.
-  await run.waitForStderr(/logging in 6 sessions/);
-  let setup = '';
-  for (let i = 0; i < 50 && !setup.includes('loadStartMs'); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    setup = await fetch(`http://127.0.0.1:${port}/v1/setup`).then((r) => r.text(), () => '');
-  }
-  const { code, stderr } = await run.done;
-  assert.equal(code, 0, stderr);
-  assert.match(setup, /"loadStartMs"/, `the REST API served the setup data: ${setup}`);
-  const secrets = sim.secretsIssued();
-  assert.ok(secrets.length >= 7 * 2, `6 VU sessions and the probe's were issued: ${secrets.length} secrets`);
-  for (const secret of secrets) assert.ok(!setup.includes(secret), 'a session id, sesskey or token in setup data');
-  assert.doesNotMatch(setup, /MoodleSession|cookie|pass0/i);
-  const summary = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
-  assert.equal(summary.sessions.logged_in, 6);
-  assert.equal(summary.failures, 0, 'every VU kept its own session from the login phase into the load');
-  assert.equal(summary.relogins.success + summary.relogins.failure, 0);
-  assert.equal(summary.total, summary.success);
-  assert.equal(sim.stats().maxConcurrentPerSession, 1);
-});
+test(
+  "setup() data, which k6's REST API serves, holds no session cookie: each VU logs in itself and keeps its session",
+  { timeout: 60_000 },
+  async () => {
+    sim.resetStats();
+    const dir = tempDir();
+    writeConfig(dir, sim);
+    const port = 20000 + (process.pid % 20000);
+    const run = start(
+      K6,
+      [
+        'run',
+        '--quiet',
+        '--address',
+        `127.0.0.1:${port}`,
+        '-e',
+        'CONFIG=config.json',
+        '-e',
+        'RPM=600',
+        '-e',
+        'DURATION=4',
+        '-e',
+        'CONCURRENCY=6',
+        '-e',
+        'SUMMARY=out.json',
+        '-e',
+        'SUMMARY_STDOUT=0',
+        SCENARIO,
+      ],
+      {
+        cwd: dir,
+        timeoutMs: 50_000,
+        env: { ...process.env, PWD: dir, K6_NO_USAGE_REPORT: 'true' },
+      },
+    );
+    // The login phase has logged the VUs in by the time the load starts; read what the REST API gives anyone who asks.
+    await run.waitForStderr(/logging in 6 sessions/);
+    let setup = '';
+    for (let i = 0; i < 50 && !setup.includes('loadStartMs'); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      setup = await fetch(`http://127.0.0.1:${port}/v1/setup`).then(
+        (r) => r.text(),
+        () => '',
+      );
+    }
+    const { code, stderr } = await run.done;
+    assert.equal(code, 0, stderr);
+    assert.match(setup, /"loadStartMs"/, `the REST API served the setup data: ${setup}`);
+    const secrets = sim.secretsIssued();
+    assert.ok(secrets.length >= 7 * 2, `6 VU sessions and the probe's were issued: ${secrets.length} secrets`);
+    for (const secret of secrets) assert.ok(!setup.includes(secret), 'a session id, sesskey or token in setup data');
+    assert.doesNotMatch(setup, /MoodleSession|cookie|pass0/i);
+    const summary = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+    assert.equal(summary.sessions.logged_in, 6);
+    assert.equal(summary.failures, 0, 'every VU kept its own session from the login phase into the load');
+    assert.equal(summary.relogins.success + summary.relogins.failure, 0);
+    assert.equal(summary.total, summary.success);
+    assert.equal(sim.stats().maxConcurrentPerSession, 1);
+  },
+);

@@ -82,7 +82,12 @@ test('the token is single-use: replaying it fails even with the right password',
   const cookie = sessionCookie(page);
   const token = extractLoginToken(await page.text()) ?? '';
   const post = (password: string) =>
-    fetch(sim.url + '/login/index.php', { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'perfuser01', password, logintoken: token }) });
+    fetch(sim.url + '/login/index.php', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'perfuser01', password, logintoken: token }),
+    });
   assert.match((await post('wrong')).headers.get('location') ?? '', /loginredirect=1/);
   assert.match((await post('pass01')).headers.get('location') ?? '', /loginredirect=1/);
 });
@@ -93,7 +98,11 @@ test('pages: anonymous 303 to login; missing ids 404 error pages; unknown user 2
   assert.match(anon.headers.get('location') ?? '', /\/login\/index\.php$/);
   const missing = await get('/course/view.php?id=9999');
   assert.equal(missing.status, 404);
-  assert.ok((await missing.text()).includes('<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger"><p class="errormessage">Can&#039;t find data record in database table course.</p>'));
+  assert.ok(
+    (await missing.text()).includes(
+      '<div data-rel="fatalerror" class="box py-3 errorbox alert alert-danger"><p class="errormessage">Can&#039;t find data record in database table course.</p>',
+    ),
+  );
   assert.equal((await get('/mod/forum/view.php?id=99999')).status, 404);
 
   const { post } = await login('pass01');
@@ -157,38 +166,76 @@ async function footers(options: SimOptions, path: string, count: number): Promis
   }
 }
 
-test('real-site noise: single requests vary, the per-page median is the measured one, and a seed repeats a run exactly', { timeout: 60_000 }, async () => {
-  const N = 150;
-  for (const [path, page] of [['/course/view.php?id=3', 'course'], ['/mod/forum/view.php?id=12', 'forum']] as const) {
-    const a = await footers({ seed: 7 }, path, N);
-    const b = await footers({ seed: 7 }, path, N);
-    const reads = a.map((f) => f.dbReads);
-    assert.deepEqual(b.map((f) => f.dbReads), reads, `${page}: same seed, same reads request by request`);
-    assert.equal(median(reads), PAGE_FIGURES[page].reads, `${page}: median reads`);
-    assert.ok(new Set(reads).size >= 4, `${page}: single requests vary (${[...new Set(reads)].sort()})`);
-    assert.ok(reads.every((r) => r >= PAGE_FIGURES[page].reads - 3 && r <= PAGE_FIGURES[page].reads + 11), `${page}: within -3..+11`);
-    const writes = a.map((f) => f.dbWrites);
-    assert.ok(writes.every((w) => w >= 0 && w <= 3), `${page}: writes 0..3`);
-    assert.equal(median(writes), PAGE_FIGURES[page].writes, `${page}: median writes`);
-    assert.ok(writes[0] as number > PAGE_FIGURES[page].writes, `${page}: the first request after login updates lastaccess`);
-    // Server time: drawn per request (log-normal around 1 ms by default), so it varies too.
-    assert.ok(new Set(a.map((f) => f.timeMs.toFixed(1))).size > 5, `${page}: server time varies`);
-  }
-  const other = (await footers({ seed: 8 }, '/course/view.php?id=3', N)).map((f) => f.dbReads);
-  assert.notDeepEqual(other, (await footers({ seed: 7 }, '/course/view.php?id=3', N)).map((f) => f.dbReads), 'another seed, other draws');
-  assert.equal(median(other), PAGE_FIGURES.course.reads, 'and the same median');
-});
+test(
+  'real-site noise: single requests vary, the per-page median is the measured one, and a seed repeats a run exactly',
+  { timeout: 60_000 },
+  async () => {
+    const N = 150;
+    for (const [path, page] of [
+      ['/course/view.php?id=3', 'course'],
+      ['/mod/forum/view.php?id=12', 'forum'],
+    ] as const) {
+      const a = await footers({ seed: 7 }, path, N);
+      const b = await footers({ seed: 7 }, path, N);
+      const reads = a.map((f) => f.dbReads);
+      assert.deepEqual(
+        b.map((f) => f.dbReads),
+        reads,
+        `${page}: same seed, same reads request by request`,
+      );
+      assert.equal(median(reads), PAGE_FIGURES[page].reads, `${page}: median reads`);
+      assert.ok(new Set(reads).size >= 4, `${page}: single requests vary (${[...new Set(reads)].sort()})`);
+      assert.ok(
+        reads.every((r) => r >= PAGE_FIGURES[page].reads - 3 && r <= PAGE_FIGURES[page].reads + 11),
+        `${page}: within -3..+11`,
+      );
+      const writes = a.map((f) => f.dbWrites);
+      assert.ok(
+        writes.every((w) => w >= 0 && w <= 3),
+        `${page}: writes 0..3`,
+      );
+      assert.equal(median(writes), PAGE_FIGURES[page].writes, `${page}: median writes`);
+      assert.ok((writes[0] as number) > PAGE_FIGURES[page].writes, `${page}: the first request after login updates lastaccess`);
+      // Server time: drawn per request (log-normal around 1 ms by default), so it varies too.
+      assert.ok(new Set(a.map((f) => f.timeMs.toFixed(1))).size > 5, `${page}: server time varies`);
+    }
+    const other = (await footers({ seed: 8 }, '/course/view.php?id=3', N)).map((f) => f.dbReads);
+    assert.notDeepEqual(
+      other,
+      (await footers({ seed: 7 }, '/course/view.php?id=3', N)).map((f) => f.dbReads),
+      'another seed, other draws',
+    );
+    assert.equal(median(other), PAGE_FIGURES.course.reads, 'and the same median');
+  },
+);
 
-test('--exact: every request does the median; a planted regression adds its reads and time to that page only', { timeout: 30_000 }, async () => {
-  const exact = await footers({ exact: true }, '/course/view.php?id=3', 5);
-  assert.deepEqual(exact.map((f) => [f.dbReads, f.dbWrites]), Array(5).fill([PAGE_FIGURES.course.reads, PAGE_FIGURES.course.writes]));
-  const slow = await footers({ exact: true, regressions: { course: { reads: 2, ms: 40 } } }, '/course/view.php?id=3', 5);
-  assert.deepEqual(slow.map((f) => f.dbReads), Array(5).fill(PAGE_FIGURES.course.reads + 2));
-  assert.ok(slow.every((f) => f.timeMs >= 40), 'the extra time is in the server time');
-  const forum = await footers({ exact: true, regressions: { course: { reads: 2, ms: 40 } } }, '/mod/forum/view.php?id=12', 3);
-  assert.deepEqual(forum.map((f) => f.dbReads), Array(3).fill(PAGE_FIGURES.forum.reads), 'other pages unchanged');
-  assert.ok(forum.every((f) => f.timeMs < 40));
-});
+test(
+  '--exact: every request does the median; a planted regression adds its reads and time to that page only',
+  { timeout: 30_000 },
+  async () => {
+    const exact = await footers({ exact: true }, '/course/view.php?id=3', 5);
+    assert.deepEqual(
+      exact.map((f) => [f.dbReads, f.dbWrites]),
+      Array(5).fill([PAGE_FIGURES.course.reads, PAGE_FIGURES.course.writes]),
+    );
+    const slow = await footers({ exact: true, regressions: { course: { reads: 2, ms: 40 } } }, '/course/view.php?id=3', 5);
+    assert.deepEqual(
+      slow.map((f) => f.dbReads),
+      Array(5).fill(PAGE_FIGURES.course.reads + 2),
+    );
+    assert.ok(
+      slow.every((f) => f.timeMs >= 40),
+      'the extra time is in the server time',
+    );
+    const forum = await footers({ exact: true, regressions: { course: { reads: 2, ms: 40 } } }, '/mod/forum/view.php?id=12', 3);
+    assert.deepEqual(
+      forum.map((f) => f.dbReads),
+      Array(3).fill(PAGE_FIGURES.forum.reads),
+      'other pages unchanged',
+    );
+    assert.ok(forum.every((f) => f.timeMs < 40));
+  },
+);
 
 test("Moodle's session lock: concurrent requests in one session queue; other sessions do not wait", { timeout: 30_000 }, async () => {
   const DELAY_MS = 60;
@@ -197,7 +244,9 @@ test("Moodle's session lock: concurrent requests in one session queue; other ses
     const [one, two] = [await loginOn(target), await loginOn(target)];
     target.resetStats();
     const t0 = performance.now();
-    const pagesOfOne = await Promise.all(Array.from({ length: 4 }, () => fetch(target.url + '/my/', { headers: { cookie: one } }).then((r) => r.text())));
+    const pagesOfOne = await Promise.all(
+      Array.from({ length: 4 }, () => fetch(target.url + '/my/', { headers: { cookie: one } }).then((r) => r.text())),
+    );
     const serial = performance.now() - t0;
     // Four requests of DELAY_MS each, one after the other (a lower bound: timers never fire early).
     assert.ok(serial >= 4 * DELAY_MS, `one session: ${serial.toFixed(0)} ms for 4 requests`);

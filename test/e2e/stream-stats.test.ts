@@ -13,7 +13,11 @@ let sim: Simulator;
 before(async () => {
   // Noisy server times and DB counts, the footer on every page, and one course the users are
   // not enrolled in, so some requests fail with a reason.
-  sim = await startSimulator({ perfFooter: true, baseLatency: { medianMs: 3, sigma: 0.6 }, notEnrolledCourses: Array.from({ length: 30 }, (_, i) => i + 2) });
+  sim = await startSimulator({
+    perfFooter: true,
+    baseLatency: { medianMs: 3, sigma: 0.6 },
+    notEnrolledCourses: Array.from({ length: 30 }, (_, i) => i + 2),
+  });
 });
 after(() => sim.close());
 
@@ -47,73 +51,152 @@ function near(actual: number | null, expected: number, label: string): void {
   assert.ok(Math.abs(actual - expected) <= expected * 0.005 + 0.011, `${label}: ${actual} vs exact ${expected.toFixed(3)}`);
 }
 
-test('--stream-stats: counts = what the simulator served, percentiles within 0.5% of the request log, DB medians exact', { timeout: 90_000 }, async () => {
-  fresh();
-  const dir = tempDir();
-  const logPath = join(dir, 'requests.jsonl');
-  const summaryPath = join(dir, 's.json');
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '3000', '--duration', '20', '--concurrency', '20', '--progress', '5', '--stream-stats', '--log', logPath, '--summary', summaryPath], 80_000);
-  const { code, stdout, stderr } = await run.done;
-  assert.equal(code, 0, stderr);
-  const summary = JSON.parse(stdout);
-  assertValidSummary(summary);
-  assert.equal(readFileSync(summaryPath, 'utf8'), stdout);
-  const served = servedLoad(sim);
-  assert.equal(summary.total, served, `summary total ${summary.total} vs served ${served}`);
-  assert.equal(summary.dropped_iterations, 0);
-  assert.ok(Math.abs(summary.req_per_min_observed / 3000 - 1) < 0.02, `observed ${summary.req_per_min_observed}`);
-  // The simulator's 303s to the enrolment page, counted by reason.
-  const notEnrolled = sim.stats().statuses['/course/view.php']?.['303'] ?? 0;
-  assert.ok(notEnrolled > 0, 'some courses were not enrolled');
-  assert.equal(summary.failure_reasons.not_enrolled, notEnrolled);
-  assert.equal(summary.failures, notEnrolled);
-  for (const page of LOAD_PAGES) {
-    const name = Object.keys(summary.endpoints).find((e) => e.startsWith(page)) as string;
-    assert.equal(summary.endpoints[name].total, sim.stats().pages[page], page);
-  }
-  assert.deepEqual({ ...summary.sessions, login_sec: 0 }, { logged_in: 20, attempted: 20, login_sec: 0, failed_users: [] });
-  assert.ok((stderr.match(/^progress: load/gm) ?? []).length >= 3, stderr);
-
-  const rows = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogRow).filter((r) => r.phase === 'load');
-  const ok = rows.filter((r) => r.outcome === 'success');
-  assert.equal(ok.length, summary.success);
-  const latencies = ok.map((r) => r.latency_ms);
-  near(summary.latency_ms_p50, exactPercentile(latencies, 0.5), 'p50');
-  near(summary.latency_ms_p95, exactPercentile(latencies, 0.95), 'p95');
-  near(summary.latency_ms_p99, exactPercentile(latencies, 0.99), 'p99');
-  near(summary.latency_ms_max, Math.max(...latencies), 'max');
-  for (const [name, e] of Object.entries<{ latency_ms_p95: number; server: { db_reads_median: number; requests: number } }>(summary.endpoints)) {
-    const mine = ok.filter((r) => r.endpoint === name);
-    near(e.latency_ms_p95, exactPercentile(mine.map((r) => r.latency_ms), 0.95), `${name} p95`);
-    assert.equal(e.server.requests, mine.length, `${name}: footers read`);
-    assert.equal(e.server.db_reads_median, exactPercentile(mine.map((r) => r.db_reads as number), 0.5), `${name}: DB reads median`);
-  }
-});
-
-test('--stream-stats: dropped iterations are the schedule\'s minus those started, as the simulator saw them', { timeout: 60_000 }, async () => {
-  fresh();
-  sim.setLatency('*', 200);
-  try {
+test(
+  '--stream-stats: counts = what the simulator served, percentiles within 0.5% of the request log, DB medians exact',
+  { timeout: 90_000 },
+  async () => {
+    fresh();
     const dir = tempDir();
-    // 1200 rpm for 5 s is 100 iterations; one VU busy 200 ms a page can start about 25.
-    const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '5', '--concurrency', '1', '--stream-stats', '--summary', join(dir, 's.json')], 50_000);
+    const logPath = join(dir, 'requests.jsonl');
+    const summaryPath = join(dir, 's.json');
+    const run = runCli(
+      [
+        '--config',
+        writeConfig(dir, sim),
+        '--rpm',
+        '3000',
+        '--duration',
+        '20',
+        '--concurrency',
+        '20',
+        '--progress',
+        '5',
+        '--stream-stats',
+        '--log',
+        logPath,
+        '--summary',
+        summaryPath,
+      ],
+      80_000,
+    );
     const { code, stdout, stderr } = await run.done;
     assert.equal(code, 0, stderr);
     const summary = JSON.parse(stdout);
+    assertValidSummary(summary);
+    assert.equal(readFileSync(summaryPath, 'utf8'), stdout);
     const served = servedLoad(sim);
-    assert.equal(summary.total, served);
-    assert.ok(served >= 15 && served <= 30, `served ${served}`);
-    assert.equal(summary.dropped_iterations, 100 - served);
-    assert.match(summary.warnings.join('\n'), /dropped \d+ iterations/);
-  } finally {
-    sim.setLatency('*', 0);
-  }
-});
+    assert.equal(summary.total, served, `summary total ${summary.total} vs served ${served}`);
+    assert.equal(summary.dropped_iterations, 0);
+    assert.ok(Math.abs(summary.req_per_min_observed / 3000 - 1) < 0.02, `observed ${summary.req_per_min_observed}`);
+    // The simulator's 303s to the enrolment page, counted by reason.
+    const notEnrolled = sim.stats().statuses['/course/view.php']?.['303'] ?? 0;
+    assert.ok(notEnrolled > 0, 'some courses were not enrolled');
+    assert.equal(summary.failure_reasons.not_enrolled, notEnrolled);
+    assert.equal(summary.failures, notEnrolled);
+    for (const page of LOAD_PAGES) {
+      const name = Object.keys(summary.endpoints).find((e) => e.startsWith(page)) as string;
+      assert.equal(summary.endpoints[name].total, sim.stats().pages[page], page);
+    }
+    assert.deepEqual({ ...summary.sessions, login_sec: 0 }, { logged_in: 20, attempted: 20, login_sec: 0, failed_users: [] });
+    assert.ok((stderr.match(/^progress: load/gm) ?? []).length >= 3, stderr);
+
+    const rows = readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LogRow)
+      .filter((r) => r.phase === 'load');
+    const ok = rows.filter((r) => r.outcome === 'success');
+    assert.equal(ok.length, summary.success);
+    const latencies = ok.map((r) => r.latency_ms);
+    near(summary.latency_ms_p50, exactPercentile(latencies, 0.5), 'p50');
+    near(summary.latency_ms_p95, exactPercentile(latencies, 0.95), 'p95');
+    near(summary.latency_ms_p99, exactPercentile(latencies, 0.99), 'p99');
+    near(summary.latency_ms_max, Math.max(...latencies), 'max');
+    for (const [name, e] of Object.entries<{ latency_ms_p95: number; server: { db_reads_median: number; requests: number } }>(
+      summary.endpoints,
+    )) {
+      const mine = ok.filter((r) => r.endpoint === name);
+      near(
+        e.latency_ms_p95,
+        exactPercentile(
+          mine.map((r) => r.latency_ms),
+          0.95,
+        ),
+        `${name} p95`,
+      );
+      assert.equal(e.server.requests, mine.length, `${name}: footers read`);
+      assert.equal(
+        e.server.db_reads_median,
+        exactPercentile(
+          mine.map((r) => r.db_reads as number),
+          0.5,
+        ),
+        `${name}: DB reads median`,
+      );
+    }
+  },
+);
+
+test(
+  "--stream-stats: dropped iterations are the schedule's minus those started, as the simulator saw them",
+  { timeout: 60_000 },
+  async () => {
+    fresh();
+    sim.setLatency('*', 200);
+    try {
+      const dir = tempDir();
+      // 1200 rpm for 5 s is 100 iterations; one VU busy 200 ms a page can start about 25.
+      const run = runCli(
+        [
+          '--config',
+          writeConfig(dir, sim),
+          '--rpm',
+          '1200',
+          '--duration',
+          '5',
+          '--concurrency',
+          '1',
+          '--stream-stats',
+          '--summary',
+          join(dir, 's.json'),
+        ],
+        50_000,
+      );
+      const { code, stdout, stderr } = await run.done;
+      assert.equal(code, 0, stderr);
+      const summary = JSON.parse(stdout);
+      const served = servedLoad(sim);
+      assert.equal(summary.total, served);
+      assert.ok(served >= 15 && served <= 30, `served ${served}`);
+      assert.equal(summary.dropped_iterations, 100 - served);
+      assert.match(summary.warnings.join('\n'), /dropped \d+ iterations/);
+    } finally {
+      sim.setLatency('*', 0);
+    }
+  },
+);
 
 test('--stream-stats: Ctrl-C still prints the summary, says what may be missing, and exits 130', { timeout: 60_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '120', '--concurrency', '5', '--progress', '1', '--stream-stats', '--summary', join(dir, 's.json')], 50_000);
+  const run = runCli(
+    [
+      '--config',
+      writeConfig(dir, sim),
+      '--rpm',
+      '1200',
+      '--duration',
+      '120',
+      '--concurrency',
+      '5',
+      '--progress',
+      '1',
+      '--stream-stats',
+      '--summary',
+      join(dir, 's.json'),
+    ],
+    50_000,
+  );
   await run.waitForStderr(/progress: load [3-9]\//);
   run.child.kill('SIGINT');
   const { code, stdout, stderr } = await run.done;
@@ -129,7 +212,10 @@ test('--stream-stats: Ctrl-C still prints the summary, says what may be missing,
 test('--stream-stats with --report: a one-line error naming both, exit 2, nothing sent', { timeout: 20_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const run = runCli(['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '5', '--stream-stats', '--report', join(dir, 'r.html')], 15_000);
+  const run = runCli(
+    ['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '5', '--stream-stats', '--report', join(dir, 'r.html')],
+    15_000,
+  );
   const { code, stdout, stderr } = await run.done;
   assert.equal(code, 2);
   assert.equal(stdout, '');
@@ -138,11 +224,34 @@ test('--stream-stats with --report: a one-line error naming both, exit 2, nothin
   assert.equal(sim.stats().pages['/login/index.php'] ?? 0, 0);
 });
 
-test('plain `k6 run -e STREAM_STATS=1` is refused in one message: only the CLI adds the lines up; nothing sent', { timeout: 30_000 }, async () => {
-  fresh();
-  const dir = tempDir();
-  const { code, stderr } = await start(K6, ['run', '--quiet', '--no-usage-report', '--address', '', '-e', `CONFIG=${writeConfig(dir, sim)}`, '-e', 'RPM=60', '-e', 'DURATION=5', '-e', 'STREAM_STATS=1', SCENARIO], { cwd: dir, timeoutMs: 25_000 }).done;
-  assert.notEqual(code, 0, stderr);
-  assert.match(stderr, /STREAM_STATS is set by the moodle-load CLI \(--stream-stats\)/);
-  assert.deepEqual(sim.stats().pages, {});
-});
+test(
+  'plain `k6 run -e STREAM_STATS=1` is refused in one message: only the CLI adds the lines up; nothing sent',
+  { timeout: 30_000 },
+  async () => {
+    fresh();
+    const dir = tempDir();
+    const { code, stderr } = await start(
+      K6,
+      [
+        'run',
+        '--quiet',
+        '--no-usage-report',
+        '--address',
+        '',
+        '-e',
+        `CONFIG=${writeConfig(dir, sim)}`,
+        '-e',
+        'RPM=60',
+        '-e',
+        'DURATION=5',
+        '-e',
+        'STREAM_STATS=1',
+        SCENARIO,
+      ],
+      { cwd: dir, timeoutMs: 25_000 },
+    ).done;
+    assert.notEqual(code, 0, stderr);
+    assert.match(stderr, /STREAM_STATS is set by the moodle-load CLI \(--stream-stats\)/);
+    assert.deepEqual(sim.stats().pages, {});
+  },
+);

@@ -51,7 +51,12 @@ async function bisect(...args: string[]) {
 test('the performance footer gives exact per-endpoint DB figures; none gives a warning once', { timeout: 90_000 }, async () => {
   unchanged();
   const summary = JSON.parse(readFileSync(await runTo('footer'), 'utf8'));
-  const expected: Record<string, string> = { '/my/': '/my/', '/course/view.php?id={courseid}': '/course/view.php', '/mod/forum/view.php?id={cmid}': '/mod/forum/view.php', '/user/profile.php?id={userid}': '/user/profile.php' };
+  const expected: Record<string, string> = {
+    '/my/': '/my/',
+    '/course/view.php?id={courseid}': '/course/view.php',
+    '/mod/forum/view.php?id={cmid}': '/mod/forum/view.php',
+    '/user/profile.php?id={userid}': '/user/profile.php',
+  };
   for (const [name, page] of Object.entries(expected)) {
     const server = summary.endpoints[name].server;
     const { reads, writes, files, ramPeakMb } = PAGE_FIGURES[pageTypeOfPath(page) as PageType];
@@ -61,7 +66,10 @@ test('the performance footer gives exact per-endpoint DB figures; none gives a w
     assert.equal(server.included_files_mean, files, name);
     assert.equal(server.ram_peak_mb_mean, ramPeakMb, name);
     // Server time includes the page's delay (Node timers may fire up to 1 ms early by performance.now).
-    assert.ok(server.time_ms_mean >= BASE_LATENCY_MS - 1 && server.time_ms_p95 >= BASE_LATENCY_MS - 1, `${name}: ${JSON.stringify(server)}`);
+    assert.ok(
+      server.time_ms_mean >= BASE_LATENCY_MS - 1 && server.time_ms_p95 >= BASE_LATENCY_MS - 1,
+      `${name}: ${JSON.stringify(server)}`,
+    );
   }
   assert.ok(summary.server.requests === summary.success);
   assert.ok(!summary.warnings.some((w: string) => /performance footer/.test(w)));
@@ -70,12 +78,16 @@ test('the performance footer gives exact per-endpoint DB figures; none gives a w
   const warmed = JSON.parse(readFileSync(await runTo('footer-warm', ['--warmup', '2']), 'utf8'));
   assert.equal(warmed.warmup_sec, 2);
   assert.equal(warmed.server.requests, warmed.success);
-  for (const [name, e] of Object.entries<{ success: number; server: { requests: number } }>(warmed.endpoints)) assert.equal(e.server.requests, e.success, name);
+  for (const [name, e] of Object.entries<{ success: number; server: { requests: number } }>(warmed.endpoints))
+    assert.equal(e.server.requests, e.success, name);
 
   const plain = await startSimulator();
   try {
     const d = tempDir();
-    const { code, stdout, stderr } = await runCli(['--config', writeConfig(d, plain), '--rpm', '600', '--duration', '2', '--summary', join(d, 's.json')], 20_000).done;
+    const { code, stdout, stderr } = await runCli(
+      ['--config', writeConfig(d, plain), '--rpm', '600', '--duration', '2', '--summary', join(d, 's.json')],
+      20_000,
+    ).done;
     assert.equal(code, 0, stderr);
     assert.equal(JSON.parse(stdout).server, null);
     assert.equal((stderr.match(/no Moodle performance footer/g) ?? []).length, 1, 'said once');
@@ -84,106 +96,133 @@ test('the performance footer gives exact per-endpoint DB figures; none gives a w
   }
 });
 
-test('compare: unchanged is no regression (0); a slower page or more DB reads is (1); other settings are refused (2)', { timeout: 90_000 }, async () => {
-  unchanged();
-  const base = await runTo('base');
-  const same = await runTo('same');
-  sim.setLatency('/my/', SLOW_MY_MS);
-  const slow = await runTo('slow');
-  unchanged();
-  // compare's default lets an endpoint's median move by 2 (two runs of the same Moodle code did): 3 is a regression.
-  sim.setExtraDbReads('/course/view.php', 3);
-  const reads = await runTo('reads');
-  unchanged();
-  const otherRate = join(dir, 'other-rate.json');
-  assert.equal((await runCli(['--config', config, '--rpm', '600', '--duration', '3', '--summary', otherRate], 20_000).done).code, 0);
+test(
+  'compare: unchanged is no regression (0); a slower page or more DB reads is (1); other settings are refused (2)',
+  { timeout: 90_000 },
+  async () => {
+    unchanged();
+    const base = await runTo('base');
+    const same = await runTo('same');
+    sim.setLatency('/my/', SLOW_MY_MS);
+    const slow = await runTo('slow');
+    unchanged();
+    // compare's default lets an endpoint's median move by 2 (two runs of the same Moodle code did): 3 is a regression.
+    sim.setExtraDbReads('/course/view.php', 3);
+    const reads = await runTo('reads');
+    unchanged();
+    const otherRate = join(dir, 'other-rate.json');
+    assert.equal((await runCli(['--config', config, '--rpm', '600', '--duration', '3', '--summary', otherRate], 20_000).done).code, 0);
 
-  const ok = await compare(base, same);
-  assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stderr, /no regression/);
-  const bad = await compare(base, slow);
-  assert.equal(bad.code, 1, bad.stderr);
-  assert.match(bad.stderr, /\/my\/ +p95 ms .*REGRESSION: p95 up by more than 10%/);
-  const json = await compare(base, reads, '--format', 'json');
-  assert.equal(json.code, 1);
-  const report = JSON.parse(json.stdout);
-  assert.deepEqual(
-    report.regressions > 0 && report.rows.filter((r: { regression: string | null }) => r.regression).map((r: { scope: string; figure: string; old: number; new: number }) => [r.scope, r.figure, r.old, r.new]),
-    [['/course/view.php?id={courseid}', 'server db_reads_median', PAGE_FIGURES.course.reads, PAGE_FIGURES.course.reads + 3]],
-  );
-  const refused = await compare(base, otherRate);
-  assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /cannot be compared: target rates differ \(6000 and 600 rpm\)/);
-});
+    const ok = await compare(base, same);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /no regression/);
+    const bad = await compare(base, slow);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /\/my\/ +p95 ms .*REGRESSION: p95 up by more than 10%/);
+    const json = await compare(base, reads, '--format', 'json');
+    assert.equal(json.code, 1);
+    const report = JSON.parse(json.stdout);
+    assert.deepEqual(
+      report.regressions > 0 &&
+        report.rows
+          .filter((r: { regression: string | null }) => r.regression)
+          .map((r: { scope: string; figure: string; old: number; new: number }) => [r.scope, r.figure, r.old, r.new]),
+      [['/course/view.php?id={courseid}', 'server db_reads_median', PAGE_FIGURES.course.reads, PAGE_FIGURES.course.reads + 3]],
+    );
+    const refused = await compare(base, otherRate);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /cannot be compared: target rates differ \(6000 and 600 rpm\)/);
+  },
+);
 
-test('bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads (with the effect and evidence), skip when the site is down or no clear answer', { timeout: 300_000 }, async () => {
-  unchanged();
-  const baseline = join(dir, 'baseline.json');
-  const saved = await bisect('--save-baseline', baseline, '--repeat', '2');
-  assert.equal(saved.code, 0, saved.stderr);
-  assert.match(saved.stderr, /baseline of 2 runs saved/);
+test(
+  'bisect-check: good on the unchanged site (twice), bad when slower or with more DB reads (with the effect and evidence), skip when the site is down or no clear answer',
+  { timeout: 300_000 },
+  async () => {
+    unchanged();
+    const baseline = join(dir, 'baseline.json');
+    const saved = await bisect('--save-baseline', baseline, '--repeat', '2');
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(saved.stderr, /baseline of 2 runs saved/);
 
-  for (const attempt of [1, 2]) {
-    const good = await bisect('--baseline', baseline);
-    assert.equal(good.code, 0, `unchanged, check ${attempt}: ${good.stderr}`);
-    const v = JSON.parse(good.stdout);
-    assert.equal(v.verdict, 'good');
-    assert.equal(v.runs.length, 1, `a clear good needs one run: ${good.stderr}`);
-  }
+    for (const attempt of [1, 2]) {
+      const good = await bisect('--baseline', baseline);
+      assert.equal(good.code, 0, `unchanged, check ${attempt}: ${good.stderr}`);
+      const v = JSON.parse(good.stdout);
+      assert.equal(v.verdict, 'good');
+      assert.equal(v.runs.length, 1, `a clear good needs one run: ${good.stderr}`);
+    }
 
-  sim.setLatency('/my/', SLOW_MY_MS);
-  const slow = await bisect('--baseline', baseline);
-  const undecided = await bisect('--baseline', baseline, '--max-repeats', '1');
-  unchanged();
-  assert.equal(slow.code, 1, slow.stderr);
-  assert.match(slow.stderr, /inconclusive after 1 run/, 'one slow run asks for another');
-  assert.match(slow.stderr, /bisect-check: bad: \/my\/: server_ms .*2 of 2 run\(s\) above the threshold: above leads by 2/);
-  const my = JSON.parse(slow.stdout).endpoints['/my/'].server_ms;
-  assert.equal(my.state, 'bad');
-  assert.ok(my.difference >= 20 && my.difference <= 40 && my.old >= BASE_LATENCY_MS && my.new >= SLOW_MY_MS - 5, JSON.stringify(my));
-  assert.equal(undecided.code, 125, undecided.stderr);
-  assert.match(undecided.stderr, /bisect-check: skip: no clear answer after 1 run\(s\) \(--max-repeats 1\)/);
+    sim.setLatency('/my/', SLOW_MY_MS);
+    const slow = await bisect('--baseline', baseline);
+    const undecided = await bisect('--baseline', baseline, '--max-repeats', '1');
+    unchanged();
+    assert.equal(slow.code, 1, slow.stderr);
+    assert.match(slow.stderr, /inconclusive after 1 run/, 'one slow run asks for another');
+    assert.match(slow.stderr, /bisect-check: bad: \/my\/: server_ms .*2 of 2 run\(s\) above the threshold: above leads by 2/);
+    const my = JSON.parse(slow.stdout).endpoints['/my/'].server_ms;
+    assert.equal(my.state, 'bad');
+    assert.ok(my.difference >= 20 && my.difference <= 40 && my.old >= BASE_LATENCY_MS && my.new >= SLOW_MY_MS - 5, JSON.stringify(my));
+    assert.equal(undecided.code, 125, undecided.stderr);
+    assert.match(undecided.stderr, /bisect-check: skip: no clear answer after 1 run\(s\) \(--max-repeats 1\)/);
 
-  sim.setExtraDbReads('/course/view.php', 1);
-  const reads = await bisect('--baseline', baseline);
-  unchanged();
-  assert.equal(reads.code, 1, reads.stderr);
-  const [oldReads, newReads] = [PAGE_FIGURES.course.reads, PAGE_FIGURES.course.reads + 1];
-  assert.match(reads.stderr, new RegExp(`bisect-check: bad: /course/view\\.php\\?id=\\{courseid\\}: db_reads ${oldReads} -> ${newReads} \\(\\+1, p=`));
-  const course = JSON.parse(reads.stdout).endpoints['/course/view.php?id={courseid}'];
-  assert.deepEqual([course.db_reads.state, course.db_reads.old, course.db_reads.new, course.db_reads.difference, course.db_writes.state], ['bad', oldReads, newReads, 1, 'good']);
-  assert.ok(course.db_reads.p < 1e-6);
+    sim.setExtraDbReads('/course/view.php', 1);
+    const reads = await bisect('--baseline', baseline);
+    unchanged();
+    assert.equal(reads.code, 1, reads.stderr);
+    const [oldReads, newReads] = [PAGE_FIGURES.course.reads, PAGE_FIGURES.course.reads + 1];
+    assert.match(
+      reads.stderr,
+      new RegExp(`bisect-check: bad: /course/view\\.php\\?id=\\{courseid\\}: db_reads ${oldReads} -> ${newReads} \\(\\+1, p=`),
+    );
+    const course = JSON.parse(reads.stdout).endpoints['/course/view.php?id={courseid}'];
+    assert.deepEqual(
+      [course.db_reads.state, course.db_reads.old, course.db_reads.new, course.db_reads.difference, course.db_writes.state],
+      ['bad', oldReads, newReads, 1, 'good'],
+    );
+    assert.ok(course.db_reads.p < 1e-6);
 
-  const down = await bisect('--baseline', baseline, '--base-url', 'http://127.0.0.1:1');
-  assert.equal(down.code, 125, down.stderr);
-  assert.match(down.stderr, /bisect-check: skip: run 1: the site was unreachable/);
+    const down = await bisect('--baseline', baseline, '--base-url', 'http://127.0.0.1:1');
+    assert.equal(down.code, 125, down.stderr);
+    assert.match(down.stderr, /bisect-check: skip: run 1: the site was unreachable/);
 
-  const bad = await bisect('--baseline', baseline, '--seed', '77');
-  assert.equal(bad.code, 128, 'a seed other than the baseline\'s cannot be judged: stop the bisect');
-});
+    const bad = await bisect('--baseline', baseline, '--seed', '77');
+    assert.equal(bad.code, 128, "a seed other than the baseline's cannot be judged: stop the bisect");
+  },
+);
 
-test('bisect-check sizes the VUs from the baseline\'s latency (Little\'s law), judges runs that dropped iterations, and never skips a slow build', { timeout: 180_000 }, async () => {
-  unchanged();
-  const base = join(dir, 'baseline-1vu.json');
-  // 1 VU cannot hold 6000 rpm at 20 ms a request (100/s x 0.02 s = 2 busy VUs): the baseline drops iterations.
-  const one = ['--concurrency', '1'];
-  const saved = await bisect('--save-baseline', base, '--repeat', '2', ...one);
-  assert.equal(saved.code, 0, saved.stderr);
-  assert.match(saved.stderr, /run 1: k6 dropped \d+ of \d+ iterations \(too few VUs for the latency: p95 [\d.]+ ms\); judged on the \d+ that ran, next run with (\d+) VUs/);
-  assert.match(saved.stderr, /baseline of 2 runs saved .* \(seed 1, ([4-9]|\d\d) VUs/);
-  const good = await bisect('--baseline', base, ...one);
-  assert.equal(good.code, 0, good.stderr);
-  assert.match(good.stderr, /bisect-check: (\d+) VUs \(the baseline ran \1; its p95 [\d.]+ ms at 6000 rpm needs \d+ by Little's law with x2 headroom\)/);
-  const sized = JSON.parse(good.stdout).runs[0];
-  assert.ok(sized.vus >= 4 && sized.dropped_iterations === 0, JSON.stringify(sized));
+test(
+  "bisect-check sizes the VUs from the baseline's latency (Little's law), judges runs that dropped iterations, and never skips a slow build",
+  { timeout: 180_000 },
+  async () => {
+    unchanged();
+    const base = join(dir, 'baseline-1vu.json');
+    // 1 VU cannot hold 6000 rpm at 20 ms a request (100/s x 0.02 s = 2 busy VUs): the baseline drops iterations.
+    const one = ['--concurrency', '1'];
+    const saved = await bisect('--save-baseline', base, '--repeat', '2', ...one);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(
+      saved.stderr,
+      /run 1: k6 dropped \d+ of \d+ iterations \(too few VUs for the latency: p95 [\d.]+ ms\); judged on the \d+ that ran, next run with (\d+) VUs/,
+    );
+    assert.match(saved.stderr, /baseline of 2 runs saved .* \(seed 1, ([4-9]|\d\d) VUs/);
+    const good = await bisect('--baseline', base, ...one);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(
+      good.stderr,
+      /bisect-check: (\d+) VUs \(the baseline ran \1; its p95 [\d.]+ ms at 6000 rpm needs \d+ by Little's law with x2 headroom\)/,
+    );
+    const sized = JSON.parse(good.stdout).runs[0];
+    assert.ok(sized.vus >= 4 && sized.dropped_iterations === 0, JSON.stringify(sized));
 
-  // Three times slower: the sized VUs fall short; the run is judged on what ran and the next gets more VUs.
-  sim.setLatency('*', 3 * BASE_LATENCY_MS);
-  sim.setLatency('/my/', 3 * BASE_LATENCY_MS);
-  const slow = await bisect('--baseline', base, ...one);
-  unchanged();
-  assert.equal(slow.code, 1, `a slow build is bad, not skipped: ${slow.stderr}`);
-  assert.match(slow.stderr, /run 1: k6 dropped \d+ of \d+ iterations .*judged on the \d+ that ran, next run with (\d+) VUs/);
-  const runs = JSON.parse(slow.stdout).runs;
-  assert.ok(runs.length >= 2 && runs[1].vus > runs[0].vus, JSON.stringify(runs));
-});
+    // Three times slower: the sized VUs fall short; the run is judged on what ran and the next gets more VUs.
+    sim.setLatency('*', 3 * BASE_LATENCY_MS);
+    sim.setLatency('/my/', 3 * BASE_LATENCY_MS);
+    const slow = await bisect('--baseline', base, ...one);
+    unchanged();
+    assert.equal(slow.code, 1, `a slow build is bad, not skipped: ${slow.stderr}`);
+    assert.match(slow.stderr, /run 1: k6 dropped \d+ of \d+ iterations .*judged on the \d+ that ran, next run with (\d+) VUs/);
+    const runs = JSON.parse(slow.stdout).runs;
+    assert.ok(runs.length >= 2 && runs[1].vus > runs[0].vus, JSON.stringify(runs));
+  },
+);

@@ -17,13 +17,23 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'moodle-load-test-'));
 }
 
-export function writeConfig(dir: string, sim: Simulator, users: readonly SimUser[] = sim.users, extra: Record<string, unknown> = {}): string {
+export function writeConfig(
+  dir: string,
+  sim: Simulator,
+  users: readonly SimUser[] = sim.users,
+  extra: Record<string, unknown> = {},
+): string {
   const path = join(dir, 'config.json');
   const config = {
     base_url: sim.url,
     users,
     parameters: { courseid: { min: 2, max: 500 }, cmid: { min: 10, max: 2000 }, userid: { min: 5, max: 10000 } },
-    urls: [{ path: '/my/' }, { path: '/course/view.php?id={courseid}' }, { path: '/mod/forum/view.php?id={cmid}' }, { path: '/user/profile.php?id={userid}' }],
+    urls: [
+      { path: '/my/' },
+      { path: '/course/view.php?id={courseid}' },
+      { path: '/mod/forum/view.php?id={cmid}' },
+      { path: '/user/profile.php?id={userid}' },
+    ],
     ...extra,
   };
   writeFileSync(path, JSON.stringify(config, null, 2));
@@ -49,7 +59,11 @@ export interface Running {
   waitForStderr(pattern: RegExp): Promise<void>;
 }
 
-export function start(command: string, args: readonly string[], options: { cwd?: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Running {
+export function start(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Running {
   const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -29,8 +29,19 @@ export async function startPrometheus(): Promise<Prometheus> {
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver'], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`cannot start prometheus (install it with \`make test-deps\`): ${e.message}`))));
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+    ],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (e) => reject(new Error(`cannot start prometheus (install it with \`make test-deps\`): ${e.message}`))),
+  );
   const ready = (async () => {
     for (let i = 0; i < 100; i++) {
       try {
@@ -51,7 +62,12 @@ export async function startPrometheus(): Promise<Prometheus> {
   return {
     url,
     get,
-    query: async (expr) => ((await get(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as { result: { metric: Record<string, string>; value: [number, string] }[] }).result,
+    query: async (expr) =>
+      (
+        (await get(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as {
+          result: { metric: Record<string, string>; value: [number, string] }[];
+        }
+      ).result,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -51,18 +51,22 @@ export async function startSiteProxy(target: string, options: { prefix?: string;
     if (!path.startsWith(prefix + '/')) return answer(404, 'not under the site path');
     const injected = fault?.({ method, path });
     if (injected != null) return answer(injected, `<html><body>injected ${injected}</body></html>`);
-    const upstream = http.request(target + path.slice(prefix.length), { method, headers: { ...req.headers, host: new URL(target).host }, agent }, (up) => {
-      const chunks: Buffer[] = [];
-      up.on('data', (c: Buffer) => chunks.push(c));
-      up.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8').split(target).join(base);
-        const headers: http.OutgoingHttpHeaders = { ...up.headers };
-        delete headers['content-length'];
-        delete headers['transfer-encoding'];
-        if (typeof headers.location === 'string') headers.location = headers.location.split(target).join(base);
-        answer(up.statusCode ?? 502, text, headers);
-      });
-    });
+    const upstream = http.request(
+      target + path.slice(prefix.length),
+      { method, headers: { ...req.headers, host: new URL(target).host }, agent },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8').split(target).join(base);
+          const headers: http.OutgoingHttpHeaders = { ...up.headers };
+          delete headers['content-length'];
+          delete headers['transfer-encoding'];
+          if (typeof headers.location === 'string') headers.location = headers.location.split(target).join(base);
+          answer(up.statusCode ?? 502, text, headers);
+        });
+      },
+    );
     upstream.on('error', (e) => answer(502, `upstream: ${e.message}`));
     upstream.end(body);
   };

@@ -28,7 +28,12 @@ const CODE = join(SITE, 'code');
 const CONFIG = join(SITE, 'moodle-load.json');
 const LOCK = process.env.HEAVY_LOCK ?? '/tmp/moodle-load-heavy.lock';
 const BRANCH = `moodle-load-bisect-test-${process.pid}`;
-const GIT_ID = { GIT_AUTHOR_NAME: 'moodle-load test', GIT_AUTHOR_EMAIL: 'test@127.0.0.1', GIT_COMMITTER_NAME: 'moodle-load test', GIT_COMMITTER_EMAIL: 'test@127.0.0.1' };
+const GIT_ID = {
+  GIT_AUTHOR_NAME: 'moodle-load test',
+  GIT_AUTHOR_EMAIL: 'test@127.0.0.1',
+  GIT_COMMITTER_NAME: 'moodle-load test',
+  GIT_COMMITTER_EMAIL: 'test@127.0.0.1',
+};
 const MINUTE_MS = 60_000;
 /** Other heavy work may hold the lock first (none does in CI): the timeouts allow for that wait. */
 const LOCK_WAIT_MS = 40 * MINUTE_MS;
@@ -63,7 +68,10 @@ function documentedFlow(): { setup: string; baseline: string; step: string; bise
     .replace(/\$ML\/config\.json/g, CONFIG)
     .replace(/^GOOD=\S+ BAD=\S+/m, 'GOOD=${GOOD:?} BAD=${BAD:?}');
   const [setup, baseline, step, bisect] = text.split(/^# [123]\. .*$/m) as [string, string, string, string];
-  assert.ok(setup.includes('GOOD=${GOOD:?}') && bisect?.includes('git bisect run'), `the documented flow has the expected shape:\n${block}`);
+  assert.ok(
+    setup.includes('GOOD=${GOOD:?}') && bisect?.includes('git bisect run'),
+    `the documented flow has the expected shape:\n${block}`,
+  );
   return { setup, baseline, step, bisect };
 }
 
@@ -77,7 +85,12 @@ interface Shell {
 function shell(script: string, env: Record<string, string>, timeoutMs: number): Promise<Shell> {
   const t0 = Date.now();
   return new Promise((done) => {
-    const child = spawn('flock', [LOCK, 'bash', '-c', script], { cwd: CODE, env: { ...process.env, ...GIT_ID, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('flock', [LOCK, 'bash', '-c', script], {
+      cwd: CODE,
+      env: { ...process.env, ...GIT_ID, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -112,7 +125,12 @@ function plantAfter(file: string, anchor: RegExp, line: string, message: string)
 }
 
 const COMMENT_FILES = ['course/view.php', 'mod/page/view.php', 'mod/forum/view.php', 'my/index.php', 'user/profile.php', 'lib/weblib.php'];
-const comment = (i: number) => commit(COMMENT_FILES[i % COMMENT_FILES.length] as string, `// moodle-load bisect test: comment ${i}, no code change.`, `comment only ${i}`);
+const comment = (i: number) =>
+  commit(
+    COMMENT_FILES[i % COMMENT_FILES.length] as string,
+    `// moodle-load bisect test: comment ${i}, no code change.`,
+    `comment only ${i}`,
+  );
 
 /** A history of `length` commits from the good commit on a throwaway branch; `plant` makes commit number `at`. */
 function history(name: string, length: number, at: number, plant: () => string): { commits: string[]; planted: string } {
@@ -162,7 +180,11 @@ after(async () => {
     // not bisecting
   }
   git('checkout', '-q', '-f', originalRef === 'HEAD' ? original : originalRef);
-  for (const name of git('branch', '--list', `${BRANCH}-*`).split('\n').map((b) => b.replace(/^[*+ ]+/, '').trim()).filter(Boolean)) git('branch', '-q', '-D', name);
+  for (const name of git('branch', '--list', `${BRANCH}-*`)
+    .split('\n')
+    .map((b) => b.replace(/^[*+ ]+/, '').trim())
+    .filter(Boolean))
+    git('branch', '-q', '-D', name);
   await shell('php admin/cli/upgrade.php --non-interactive >/dev/null && php admin/cli/purge_caches.php', {}, LOCK_WAIT_MS + 5 * MINUTE_MS);
   assert.equal(git('rev-parse', 'HEAD'), original);
   process.stderr.write(`bisect on the real site:\n  ${report.join('\n  ')}\n`);
@@ -170,13 +192,25 @@ after(async () => {
 
 async function bisect(name: string, length: number, at: number, plant: () => string): Promise<void> {
   const h = history(name, length, at, plant);
-  const r = await shell(`${flow.setup}\n${flow.step}\n${flow.bisect.replace('git bisect reset', 'git bisect log > "$WORK/bisect.log"; git bisect reset')}`, { GOOD: good, BAD: h.commits.at(-1) as string, WORK: work }, LOCK_WAIT_MS + 10 * MINUTE_MS);
+  const r = await shell(
+    `${flow.setup}\n${flow.step}\n${flow.bisect.replace('git bisect reset', 'git bisect log > "$WORK/bisect.log"; git bisect reset')}`,
+    { GOOD: good, BAD: h.commits.at(-1) as string, WORK: work },
+    LOCK_WAIT_MS + 10 * MINUTE_MS,
+  );
   const log = readFileSync(join(work, 'bisect.log'), 'utf8');
   const steps = judgements(log);
-  const verdicts = [...r.out.matchAll(/^\{"verdict".*$/gm)].map((m) => JSON.parse(m[0]) as { verdict: string; elapsed_sec: number; runs: unknown[] });
-  report.push(`${name}: ${Math.round(r.seconds)} s, ${steps.length} judgements (${steps.map(([, v]) => v).join(' ')}), runs per step ${verdicts.map((v) => v.runs.length).join(' ')}, step seconds ${verdicts.map((v) => v.elapsed_sec).join(' ')}`);
+  const verdicts = [...r.out.matchAll(/^\{"verdict".*$/gm)].map(
+    (m) => JSON.parse(m[0]) as { verdict: string; elapsed_sec: number; runs: unknown[] },
+  );
+  report.push(
+    `${name}: ${Math.round(r.seconds)} s, ${steps.length} judgements (${steps.map(([, v]) => v).join(' ')}), runs per step ${verdicts.map((v) => v.runs.length).join(' ')}, step seconds ${verdicts.map((v) => v.elapsed_sec).join(' ')}`,
+  );
   assert.equal(r.code, 0, r.out);
-  assert.match(r.out, new RegExp(`^${h.planted} is the first bad commit`, 'm'), `git bisect names the planted commit ${h.planted}:\n${log}\n${r.out}`);
+  assert.match(
+    r.out,
+    new RegExp(`^${h.planted} is the first bad commit`, 'm'),
+    `git bisect names the planted commit ${h.planted}:\n${log}\n${r.out}`,
+  );
   // Every judgement right: good before the plant, bad from it on, never a skip.
   const plantedAt = h.commits.indexOf(h.planted);
   for (const [sha, v] of steps) {
@@ -187,33 +221,65 @@ async function bisect(name: string, length: number, at: number, plant: () => str
   }
 }
 
-test('git bisect run names the commit that adds 2 DB reads to course view (and nothing else)', { timeout: LOCK_WAIT_MS + 12 * MINUTE_MS }, async () => {
-  await bisect('db', 6, 3, () => plantAfter('course/view.php', /^require_login\(\$course\);/, "$DB->get_record('user', ['id' => $USER->id]); $DB->get_record('user', ['id' => $USER->id]); // moodle-load bisect test: +2 DB reads", 'course view: two more user reads'));
-});
+test(
+  'git bisect run names the commit that adds 2 DB reads to course view (and nothing else)',
+  { timeout: LOCK_WAIT_MS + 12 * MINUTE_MS },
+  async () => {
+    await bisect('db', 6, 3, () =>
+      plantAfter(
+        'course/view.php',
+        /^require_login\(\$course\);/,
+        "$DB->get_record('user', ['id' => $USER->id]); $DB->get_record('user', ['id' => $USER->id]); // moodle-load bisect test: +2 DB reads",
+        'course view: two more user reads',
+      ),
+    );
+  },
+);
 
-test('git bisect run names the commit that makes the page view 25 ms slower (no DB change)', { timeout: LOCK_WAIT_MS + 12 * MINUTE_MS }, async () => {
-  await bisect('time', 6, 5, () => plantAfter('mod/page/view.php', /^require_course_login\(\$course, true, \$cm\);/, 'usleep(25000); // moodle-load bisect test: +25 ms', 'page view: 25 ms slower'));
-});
+test(
+  'git bisect run names the commit that makes the page view 25 ms slower (no DB change)',
+  { timeout: LOCK_WAIT_MS + 12 * MINUTE_MS },
+  async () => {
+    await bisect('time', 6, 5, () =>
+      plantAfter(
+        'mod/page/view.php',
+        /^require_course_login\(\$course, true, \$cm\);/,
+        'usleep(25000); // moodle-load bisect test: +25 ms',
+        'page view: 25 ms slower',
+      ),
+    );
+  },
+);
 
-test('unchanged code (7 comment-only commits, and the good side of both bisects): the documented step script says good every time, at least 10 times', { timeout: 2 * LOCK_WAIT_MS + 20 * MINUTE_MS }, async () => {
-  const h = history('none', 7, 0, () => '');
-  const codes: number[] = [];
-  const seconds: number[] = [];
-  // Two halves, so the heavy lock is never held for more than about 5 minutes.
-  for (const half of [h.commits.slice(0, 4), h.commits.slice(4)]) {
-    const script = `${flow.setup}\n${flow.step}\nfor c in ${half.join(' ')}; do git checkout -q $c; s=$(date +%s); ${work}/bisect-step.sh > "$WORK/step-$c.json"; echo "step $c exit $? $(( $(date +%s) - s )) s"; done; git checkout -q ${good}`;
-    const r = await shell(script, { GOOD: good, BAD: good, WORK: work }, LOCK_WAIT_MS + 10 * MINUTE_MS);
-    assert.equal(r.code, 0, r.out);
-    for (const m of r.out.matchAll(/^step [0-9a-f]+ exit (\d+) (\d+) s$/gm)) {
-      codes.push(Number(m[1]));
-      seconds.push(Number(m[2]));
+test(
+  'unchanged code (7 comment-only commits, and the good side of both bisects): the documented step script says good every time, at least 10 times',
+  { timeout: 2 * LOCK_WAIT_MS + 20 * MINUTE_MS },
+  async () => {
+    const h = history('none', 7, 0, () => '');
+    const codes: number[] = [];
+    const seconds: number[] = [];
+    // Two halves, so the heavy lock is never held for more than about 5 minutes.
+    for (const half of [h.commits.slice(0, 4), h.commits.slice(4)]) {
+      const script = `${flow.setup}\n${flow.step}\nfor c in ${half.join(' ')}; do git checkout -q $c; s=$(date +%s); ${work}/bisect-step.sh > "$WORK/step-$c.json"; echo "step $c exit $? $(( $(date +%s) - s )) s"; done; git checkout -q ${good}`;
+      const r = await shell(script, { GOOD: good, BAD: good, WORK: work }, LOCK_WAIT_MS + 10 * MINUTE_MS);
+      assert.equal(r.code, 0, r.out);
+      for (const m of r.out.matchAll(/^step [0-9a-f]+ exit (\d+) (\d+) s$/gm)) {
+        codes.push(Number(m[1]));
+        seconds.push(Number(m[2]));
+      }
     }
-  }
-  report.push(`unchanged: exits ${codes.join(' ')}, step seconds ${seconds.join(' ')}`);
-  assert.equal(codes.length, h.commits.length);
-  assert.deepEqual(codes, Array(h.commits.length).fill(0), `every judgement of unchanged code is good: ${codes.join(' ')}`);
-  for (const c of codes) unchangedJudgements.push(c === 0 ? 'good' : `exit ${c}`);
-  report.push(`unchanged code, all histories: ${unchangedJudgements.length} judgements (${unchangedJudgements.join(' ')})`);
-  assert.ok(unchangedJudgements.length >= MIN_UNCHANGED_JUDGEMENTS, `at least ${MIN_UNCHANGED_JUDGEMENTS} judgements of unchanged code: ${unchangedJudgements.length}`);
-  assert.ok(unchangedJudgements.every((v) => v === 'good'), unchangedJudgements.join(' '));
-});
+    report.push(`unchanged: exits ${codes.join(' ')}, step seconds ${seconds.join(' ')}`);
+    assert.equal(codes.length, h.commits.length);
+    assert.deepEqual(codes, Array(h.commits.length).fill(0), `every judgement of unchanged code is good: ${codes.join(' ')}`);
+    for (const c of codes) unchangedJudgements.push(c === 0 ? 'good' : `exit ${c}`);
+    report.push(`unchanged code, all histories: ${unchangedJudgements.length} judgements (${unchangedJudgements.join(' ')})`);
+    assert.ok(
+      unchangedJudgements.length >= MIN_UNCHANGED_JUDGEMENTS,
+      `at least ${MIN_UNCHANGED_JUDGEMENTS} judgements of unchanged code: ${unchangedJudgements.length}`,
+    );
+    assert.ok(
+      unchangedJudgements.every((v) => v === 'good'),
+      unchangedJudgements.join(' '),
+    );
+  },
+);

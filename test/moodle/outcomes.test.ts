@@ -52,7 +52,10 @@ test('not enrolled, Moodle error pages and the footer per endpoint, on the real 
     // The summary's means are the request log's, footer by footer.
     assert.ok(Math.abs(server.db_reads_mean - mean(lines.map((l) => l.db_reads!))) < 0.01, `${name}: DB reads mean`);
     assert.ok(Math.abs(server.time_ms_mean - mean(lines.map((l) => l.server_ms!))) < 0.01, `${name}: server time mean`);
-    assert.ok(server.db_reads_mean >= 10 && server.included_files_mean >= 100 && server.ram_peak_mb_mean > 1, `${name}: a real Moodle page's figures`);
+    assert.ok(
+      server.db_reads_mean >= 10 && server.included_files_mean >= 100 && server.ram_peak_mb_mean > 1,
+      `${name}: a real Moodle page's figures`,
+    );
     // Moodle's own time is inside nginx's request time (nginx counts in whole ms).
     const nginxMs = mean(served(path).map((e) => e.request_time * 1000));
     assert.ok(server.time_ms_mean <= nginxMs + 1, `${name}: Moodle time ${server.time_ms_mean} ms within nginx's ${nginxMs} ms`);

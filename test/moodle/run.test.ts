@@ -19,8 +19,15 @@ test('sessions log in from the users file; nginx served exactly the requests the
   const k6 = r.access.filter(isK6);
   const posts = k6.filter((e) => e.method === 'POST' && pathOnly(e.uri) === LOGIN_PATH);
   // setup()'s probe logs in once before the VUs do (its session unused; scenarios/k6/login.ts).
-  assert.deepEqual(posts.map((e) => e.status), Array(CONCURRENCY + 1).fill(303), 'one successful login POST per session, plus the probe');
-  const tested = k6.map((e) => /^\/login\/index\.php\?testsession=(\d+)$/.exec(e.uri)?.[1]).filter((id) => id !== undefined).map(Number);
+  assert.deepEqual(
+    posts.map((e) => e.status),
+    Array(CONCURRENCY + 1).fill(303),
+    'one successful login POST per session, plus the probe',
+  );
+  const tested = k6
+    .map((e) => /^\/login\/index\.php\?testsession=(\d+)$/.exec(e.uri)?.[1])
+    .filter((id) => id !== undefined)
+    .map(Number);
   assert.equal(new Set(tested).size, CONCURRENCY, 'each session is a different user');
   for (const id of tested) assert.ok(ids.users.includes(id), `user ${id} is one of the users file`);
 
@@ -32,7 +39,11 @@ test('sessions log in from the users file; nginx served exactly the requests the
   assert.equal(s.attempts, s.total, 'no retries asked for, so one attempt a request');
   assert.equal(s.failures, 0);
   assert.equal(s.success, load.filter((e) => e.status === 200).length, 'every success is a 200 page in nginx');
-  assert.deepEqual(countBy(load, (e) => e.uri), countBy(r.log, (l) => l.path), 'the same URLs, as often, in nginx and the request log');
+  assert.deepEqual(
+    countBy(load, (e) => e.uri),
+    countBy(r.log, (l) => l.path),
+    'the same URLs, as often, in nginx and the request log',
+  );
   for (const [name, endpoint] of Object.entries(s.endpoints)) {
     assert.equal(endpoint.total, r.log.filter((l) => l.endpoint === name).length, `${name}: total`);
   }

@@ -2,7 +2,17 @@
 // the VU logs in again, and no login page is ever counted as a success (checked against nginx's log).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countSessionFiles, deleteSessions, isK6, isLoad, LOGIN_PATH, pathOnly, runLoad, writeSiteConfig, type RequestLogLine } from './site';
+import {
+  countSessionFiles,
+  deleteSessions,
+  isK6,
+  isLoad,
+  LOGIN_PATH,
+  pathOnly,
+  runLoad,
+  writeSiteConfig,
+  type RequestLogLine,
+} from './site';
 
 const CONCURRENCY = 4;
 const DURATION = 20;
@@ -43,20 +53,29 @@ test('sessions deleted mid-run: session_lost until the VU logs in again, never a
   for (const vu of vus) {
     const lines = r.log.filter((l) => l.vu === vu).sort((a, b) => start(a) - start(b));
     const inFlight = lines.some((l) => start(l) <= killedTo && start(l) + l.latency_ms >= killedFrom);
-    for (const l of lines.filter((l) => start(l) + l.latency_ms < killedFrom)) assert.equal(l.outcome, 'success', `VU ${vu} before the deletion`);
+    for (const l of lines.filter((l) => start(l) + l.latency_ms < killedFrom))
+      assert.equal(l.outcome, 'success', `VU ${vu} before the deletion`);
     const firstAfter = lines.findIndex((l) => start(l) >= killedFrom);
     const firstLost = lines.findIndex((l) => l.reason === 'session_lost');
     if (!inFlight && firstAfter >= 0) assert.equal(firstLost, firstAfter, `VU ${vu}: its first request after the deletion is session_lost`);
     if (firstLost >= 0) {
       const later = lines.slice(firstLost + 1);
-      assert.deepEqual(later.map((l) => l.outcome), Array(later.length).fill('success'), `VU ${vu} after logging in again`);
+      assert.deepEqual(
+        later.map((l) => l.outcome),
+        Array(later.length).fill('success'),
+        `VU ${vu} after logging in again`,
+      );
       if (later.length > 0) lostAndBack++;
     }
     if (process.env.DEBUG_SESSIONS) {
-      t.diagnostic(`VU ${vu} in flight ${inFlight}, deletion ${killedFrom}-${killedTo}: ${lines.map((l) => `${start(l)}+${Math.round(l.latency_ms)} ${l.reason || 'ok'}`).join(' | ')}`);
+      t.diagnostic(
+        `VU ${vu} in flight ${inFlight}, deletion ${killedFrom}-${killedTo}: ${lines.map((l) => `${start(l)}+${Math.round(l.latency_ms)} ${l.reason || 'ok'}`).join(' | ')}`,
+      );
     }
   }
-  t.diagnostic(`deleted ${deleted} session files; ${vus.size} VUs, ${lost.length} session_lost, ${s.relogins.success} relogins, total ${s.total}`);
+  t.diagnostic(
+    `deleted ${deleted} session files; ${vus.size} VUs, ${lost.length} session_lost, ${s.relogins.success} relogins, total ${s.total}`,
+  );
   assert.equal(s.relogins.success, lostAndBack, 'each VU that lost its session and had more to do logged in again');
   assert.equal(s.relogins.failure, 0);
 

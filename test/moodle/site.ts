@@ -208,8 +208,24 @@ export async function runLoad(options: LoadOptions): Promise<RunResult> {
   const logPath = join(dir, 'requests.jsonl');
   const mark = accessLogMark();
   const running = runCli(
-    ['--config', options.config, '--rpm', String(options.rpm), '--duration', String(options.durationSec), '--concurrency', String(options.concurrency),
-      '--seed', String(options.seed ?? 1), '--progress', '1', '--summary', summaryPath, '--log', logPath],
+    [
+      '--config',
+      options.config,
+      '--rpm',
+      String(options.rpm),
+      '--duration',
+      String(options.durationSec),
+      '--concurrency',
+      String(options.concurrency),
+      '--seed',
+      String(options.seed ?? 1),
+      '--progress',
+      '1',
+      '--summary',
+      summaryPath,
+      '--log',
+      logPath,
+    ],
     (options.durationSec + 120) * 1000,
   );
   if (options.during) await options.during((pattern) => running.waitForStderr(pattern));

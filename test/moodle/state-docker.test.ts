@@ -39,9 +39,15 @@ test('Docker path against RECORDED Engine API answers (docker.io 20.10.24, API 1
       assert.equal(g.source, 'docker');
       assert.equal(g.samples, rounds - 1);
       assert.ok(Math.abs(g.cpu_seconds - cpuSec) <= 0.01, `${name}: ${g.cpu_seconds} CPU s sampled, ${cpuSec} recorded`);
-      assert.ok(Math.abs(g.cpu_pct_mean - (cpuSec / wallSec) * 100) <= 0.5 + 0.1 * g.cpu_pct_mean, `${name}: mean ${g.cpu_pct_mean}% against ${((cpuSec / wallSec) * 100).toFixed(2)}% over the whole recording`);
+      assert.ok(
+        Math.abs(g.cpu_pct_mean - (cpuSec / wallSec) * 100) <= 0.5 + 0.1 * g.cpu_pct_mean,
+        `${name}: mean ${g.cpu_pct_mean}% against ${((cpuSec / wallSec) * 100).toFixed(2)}% over the whole recording`,
+      );
       const lastMem = last.memory_stats as { usage: number; stats: Record<string, number> };
-      assert.equal(sampler.samples[rounds - 2]?.groups[name]?.rss_mb, Math.round(((lastMem.usage - (lastMem.stats.inactive_file as number)) / 1048576) * 10) / 10);
+      assert.equal(
+        sampler.samples[rounds - 2]?.groups[name]?.rss_mb,
+        Math.round(((lastMem.usage - (lastMem.stats.inactive_file as number)) / 1048576) * 10) / 10,
+      );
       assert.equal(g.processes_max, Math.max(...answers.slice(1, rounds).map((a) => a.pids_stats?.current ?? 0)));
     }
   } finally {
@@ -93,7 +99,10 @@ if (await realEngineAnswers()) {
       const truth = (end - start) / 1e9;
       console.log(`${name}: ${g.cpu_seconds} CPU s sampled over ${g.samples} samples, ${truth.toFixed(3)} s by its cgroup`);
       // The cgroup window (read before the first and after the last reading) holds the sampled one.
-      assert.ok(g.cpu_seconds <= truth + 0.02 && g.cpu_seconds >= truth * 0.6 - 0.05, `${name}: ${g.cpu_seconds} CPU s sampled, ${truth.toFixed(3)} by its cgroup`);
+      assert.ok(
+        g.cpu_seconds <= truth + 0.02 && g.cpu_seconds >= truth * 0.6 - 0.05,
+        `${name}: ${g.cpu_seconds} CPU s sampled, ${truth.toFixed(3)} by its cgroup`,
+      );
     }
   });
 }

@@ -13,7 +13,8 @@ import { runCli, tempDir } from '../helpers/e2e';
 const SITE = process.env.MOODLE_SITE_DIR ?? '/var/tmp/moodle-load-site';
 const CONFIG = join(SITE, 'moodle-load.json');
 const CODE = join(SITE, 'code');
-if (!existsSync(CONFIG)) throw new Error(`no Moodle site at ${SITE} (moodle-load.json missing): build it with make moodle-site, or set MOODLE_SITE_DIR`);
+if (!existsSync(CONFIG))
+  throw new Error(`no Moodle site at ${SITE} (moodle-load.json missing): build it with make moodle-site, or set MOODLE_SITE_DIR`);
 
 const dir = tempDir();
 const ORIGINAL = join(dir, 'original.dump');
@@ -43,9 +44,14 @@ const DB = process.env.MOODLE_SITE_DB ?? 'moodle_load';
  */
 function restingUsersConfig(n: number): { configPath: string; lastActiveSec: number } {
   const config = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
-  const users = readFileSync(join(SITE, config.users_file as string), 'utf8').trim().split('\n').map((line) => ({ line, name: line.split(',')[0] as string }));
+  const users = readFileSync(join(SITE, config.users_file as string), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => ({ line, name: line.split(',')[0] as string }));
   const sql = `SELECT u.username, GREATEST(u.lastaccess, COALESCE(MAX(l.timeaccess), 0)) FROM mdl_user u LEFT JOIN mdl_user_lastaccess l ON l.userid = u.id WHERE u.username IN (${users.map((u) => `'${u.name.replace(/'/g, "''")}'`).join(',')}) GROUP BY u.id`;
-  const rows = execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-d', DB, '-c', sql], { encoding: 'utf8' }).trim().split('\n');
+  const rows = execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-d', DB, '-c', sql], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   const active = new Map(rows.map((row) => row.split('|') as [string, string]).map(([name, sec]) => [name, Number(sec)]));
   const activeOf = (name: string) => active.get(name) ?? 0;
   const chosen = [...users].sort((a, b) => activeOf(a.name) - activeOf(b.name)).slice(0, n);
@@ -59,7 +65,25 @@ function restingUsersConfig(n: number): { configPath: string; lastActiveSec: num
 /** A short seeded run with its request log; returns the load phase's first attempts. */
 async function seededRun(config: string, name: string, extra: readonly string[] = []): Promise<RequestLogRecord[]> {
   const log = join(dir, `${name}.jsonl`);
-  await ok(['--config', config, '--rpm', '240', '--duration', '20', '--concurrency', String(SEEDED_VUS), '--seed', '4242', '--log', log, '--summary', join(dir, `${name}.json`), '--progress', '10', ...extra]);
+  await ok([
+    '--config',
+    config,
+    '--rpm',
+    '240',
+    '--duration',
+    '20',
+    '--concurrency',
+    String(SEEDED_VUS),
+    '--seed',
+    '4242',
+    '--log',
+    log,
+    '--summary',
+    join(dir, `${name}.json`),
+    '--progress',
+    '10',
+    ...extra,
+  ]);
   return readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -122,9 +146,16 @@ function phpFpmCpuSeconds(): number {
     }
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     if (!name.startsWith('php-fpm')) continue;
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     // f[0] is field 3: ppid 4, utime 14, stime 15, cutime 16, cstime 17.
-    pids.set(Number(pid), { ppid: f[1] as number, own: (f[11] as number) + (f[12] as number), children: (f[13] as number) + (f[14] as number) });
+    pids.set(Number(pid), {
+      ppid: f[1] as number,
+      own: (f[11] as number) + (f[12] as number),
+      children: (f[13] as number) + (f[14] as number),
+    });
   }
   for (const p of pids.values()) ticks += p.own + (pids.has(p.ppid) ? 0 : p.children);
   return ticks / CLK_TCK;
@@ -152,52 +183,81 @@ test('site restore: a database that is not Moodle is refused before anything is 
   for (const out of [r.stderr, r.stdout, dry.stderr, dry.stdout]) assert.ok(!out.includes(password), 'the database password was printed');
 });
 
-test('after a restore, a run with the same seed repeats the first run\'s per-endpoint DB medians; server stats add up against /proc', { timeout: 600_000 }, async (t) => {
-  // Moodle re-reads a user's course access on every course page for a minute after that user was last
-  // active (user_accesstime_log). So the runs log in as the users idle the longest, and what is left of
-  // that minute is waited out: the first run does not pay for their earlier activity, nor the restored one.
-  const resting = restingUsersConfig(SEEDED_VUS);
-  const idleMs = resting.lastActiveSec === 0 ? Infinity : Date.now() - resting.lastActiveSec * 1000;
-  const waitMs = Math.max(0, LASTACCESS_THROTTLE_MS - idleMs);
-  t.diagnostic(`the ${SEEDED_VUS} users idle the longest: ${idleMs === Infinity ? 'never active' : `last active ${Math.round(idleMs / 1000)} s ago`}, waiting ${Math.round(waitMs / 1000)} s`);
-  await new Promise((done) => setTimeout(done, waitMs));
-  await ok(['site', 'restore', ORIGINAL]);
-  const cpuBefore = phpFpmCpuSeconds();
-  const first = await seededRun(resting.configPath, 'first', ['--server-stats']);
-  const cpuTruth = phpFpmCpuSeconds() - cpuBefore;
+test(
+  "after a restore, a run with the same seed repeats the first run's per-endpoint DB medians; server stats add up against /proc",
+  { timeout: 600_000 },
+  async (t) => {
+    // Moodle re-reads a user's course access on every course page for a minute after that user was last
+    // active (user_accesstime_log). So the runs log in as the users idle the longest, and what is left of
+    // that minute is waited out: the first run does not pay for their earlier activity, nor the restored one.
+    const resting = restingUsersConfig(SEEDED_VUS);
+    const idleMs = resting.lastActiveSec === 0 ? Infinity : Date.now() - resting.lastActiveSec * 1000;
+    const waitMs = Math.max(0, LASTACCESS_THROTTLE_MS - idleMs);
+    t.diagnostic(
+      `the ${SEEDED_VUS} users idle the longest: ${idleMs === Infinity ? 'never active' : `last active ${Math.round(idleMs / 1000)} s ago`}, waiting ${Math.round(waitMs / 1000)} s`,
+    );
+    await new Promise((done) => setTimeout(done, waitMs));
+    await ok(['site', 'restore', ORIGINAL]);
+    const cpuBefore = phpFpmCpuSeconds();
+    const first = await seededRun(resting.configPath, 'first', ['--server-stats']);
+    const cpuTruth = phpFpmCpuSeconds() - cpuBefore;
 
-  // Server stats: php-fpm's CPU seconds summed over our per-second samples against /proc read here.
-  const samples = readFileSync(join(dir, 'first.server.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ResourceSample);
-  const sampled = samples.reduce((sum, s) => sum + ((s.groups['php-fpm']?.cpu_pct ?? 0) / 100) * (s.groups['php-fpm']?.interval_s ?? 0), 0);
-  t.diagnostic(`php-fpm CPU: ${sampled.toFixed(2)} s in ${samples.length} samples, ${cpuTruth.toFixed(2)} s by /proc around the whole run`);
-  assert.ok(samples.length >= 20, `${samples.length} samples for a run of 20 s plus login`);
-  assert.ok(cpuTruth > 1, `php-fpm used ${cpuTruth} s: was the load served?`);
-  // The test's window holds the sampler's (k6 start-up and exit, with an idle php-fpm, are the difference).
-  assert.ok(sampled <= cpuTruth + 0.05 && sampled >= cpuTruth * 0.95 - 0.1, `sampled ${sampled} s, /proc ${cpuTruth} s`);
-  const summary = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8')) as { server_resources: { warnings: string[]; groups: Record<string, { cpu_seconds: number; samples: number; cpu_pct_peak: number; cpu_pct_mean: number; processes_max: number }> } };
-  const fpm = summary.server_resources.groups['php-fpm'];
-  assert.ok(fpm && fpm.samples >= 18 && fpm.cpu_seconds > 0 && fpm.cpu_seconds <= sampled + 0.01 && fpm.cpu_pct_peak >= fpm.cpu_pct_mean, JSON.stringify(fpm));
-  // Found from base_url's port: this site's nginx (its master and workers, none of another
-  // nginx), the pool it passes PHP to, and the database that pool talks to.
-  assert.deepEqual(Object.keys(summary.server_resources.groups).sort(), ['nginx', 'php-fpm', 'postgres']);
-  assert.deepEqual(summary.server_resources.warnings, []);
-  const nginxMaster = Number(readFileSync(join(SITE, 'run', 'nginx.pid'), 'utf8'));
-  assert.equal(summary.server_resources.groups.nginx?.processes_max, 1 + childrenOf(nginxMaster));
+    // Server stats: php-fpm's CPU seconds summed over our per-second samples against /proc read here.
+    const samples = readFileSync(join(dir, 'first.server.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ResourceSample);
+    const sampled = samples.reduce(
+      (sum, s) => sum + ((s.groups['php-fpm']?.cpu_pct ?? 0) / 100) * (s.groups['php-fpm']?.interval_s ?? 0),
+      0,
+    );
+    t.diagnostic(
+      `php-fpm CPU: ${sampled.toFixed(2)} s in ${samples.length} samples, ${cpuTruth.toFixed(2)} s by /proc around the whole run`,
+    );
+    assert.ok(samples.length >= 20, `${samples.length} samples for a run of 20 s plus login`);
+    assert.ok(cpuTruth > 1, `php-fpm used ${cpuTruth} s: was the load served?`);
+    // The test's window holds the sampler's (k6 start-up and exit, with an idle php-fpm, are the difference).
+    assert.ok(sampled <= cpuTruth + 0.05 && sampled >= cpuTruth * 0.95 - 0.1, `sampled ${sampled} s, /proc ${cpuTruth} s`);
+    const summary = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8')) as {
+      server_resources: {
+        warnings: string[];
+        groups: Record<string, { cpu_seconds: number; samples: number; cpu_pct_peak: number; cpu_pct_mean: number; processes_max: number }>;
+      };
+    };
+    const fpm = summary.server_resources.groups['php-fpm'];
+    assert.ok(
+      fpm && fpm.samples >= 18 && fpm.cpu_seconds > 0 && fpm.cpu_seconds <= sampled + 0.01 && fpm.cpu_pct_peak >= fpm.cpu_pct_mean,
+      JSON.stringify(fpm),
+    );
+    // Found from base_url's port: this site's nginx (its master and workers, none of another
+    // nginx), the pool it passes PHP to, and the database that pool talks to.
+    assert.deepEqual(Object.keys(summary.server_resources.groups).sort(), ['nginx', 'php-fpm', 'postgres']);
+    assert.deepEqual(summary.server_resources.warnings, []);
+    const nginxMaster = Number(readFileSync(join(SITE, 'run', 'nginx.pid'), 'utf8'));
+    assert.equal(summary.server_resources.groups.nginx?.processes_max, 1 + childrenOf(nginxMaster));
 
-  await ok(['site', 'restore', ORIGINAL]);
-  const second = await seededRun(resting.configPath, 'second');
-  const noRestore = await seededRun(resting.configPath, 'third-without-restore');
+    await ok(['site', 'restore', ORIGINAL]);
+    const second = await seededRun(resting.configPath, 'second');
+    const noRestore = await seededRun(resting.configPath, 'third-without-restore');
 
-  const restored = samePairs(first, second);
-  const unrestored = samePairs(second, noRestore);
-  t.diagnostic(`same-URL pairs (same iteration) with equal DB reads: after a restore ${restored.readsEqual} of ${restored.pairs}, without a restore ${unrestored.readsEqual} of ${unrestored.pairs}; equal reads and writes: ${restored.equal} and ${unrestored.equal}`);
-  t.diagnostic(`per-endpoint DB read medians: first ${JSON.stringify(dbMedians(first))}, after restore ${JSON.stringify(dbMedians(second))}, without restore ${JSON.stringify(dbMedians(noRestore))}`);
-  assert.ok(restored.pairs >= 60, `${restored.pairs} pairs`);
-  // Measured here: 81 of 81 after a restore, 39 of 81 without one.
-  assert.ok(restored.readsEqual >= 0.9 * restored.pairs, `after a restore only ${restored.readsEqual} of ${restored.pairs} pairs read the same`);
-  assert.ok(restored.readsEqual > unrestored.readsEqual, 'a restore made no difference to DB reads');
-  assert.deepEqual(dbMedians(second), dbMedians(first));
-});
+    const restored = samePairs(first, second);
+    const unrestored = samePairs(second, noRestore);
+    t.diagnostic(
+      `same-URL pairs (same iteration) with equal DB reads: after a restore ${restored.readsEqual} of ${restored.pairs}, without a restore ${unrestored.readsEqual} of ${unrestored.pairs}; equal reads and writes: ${restored.equal} and ${unrestored.equal}`,
+    );
+    t.diagnostic(
+      `per-endpoint DB read medians: first ${JSON.stringify(dbMedians(first))}, after restore ${JSON.stringify(dbMedians(second))}, without restore ${JSON.stringify(dbMedians(noRestore))}`,
+    );
+    assert.ok(restored.pairs >= 60, `${restored.pairs} pairs`);
+    // Measured here: 81 of 81 after a restore, 39 of 81 without one.
+    assert.ok(
+      restored.readsEqual >= 0.9 * restored.pairs,
+      `after a restore only ${restored.readsEqual} of ${restored.pairs} pairs read the same`,
+    );
+    assert.ok(restored.readsEqual > unrestored.readsEqual, 'a restore made no difference to DB reads');
+    assert.deepEqual(dbMedians(second), dbMedians(first));
+  },
+);
 
 test("users on an existing site (the recipe of docs/running-a-load.md): Moodle's uploaduser.php makes N users with a known password, and they log in", async () => {
   const csv = join(dir, 'load-users.csv');
@@ -216,7 +276,18 @@ test("users on an existing site (the recipe of docs/running-a-load.md): Moodle's
   const config = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, unknown>;
   const configPath = join(dir, 'users-config.json');
   writeFileSync(configPath, JSON.stringify({ ...config, users_file: users }));
-  const r = await cli(['--config', configPath, '--rpm', '60', '--duration', '3', '--concurrency', '3', '--summary', join(dir, 'users.json')]);
+  const r = await cli([
+    '--config',
+    configPath,
+    '--rpm',
+    '60',
+    '--duration',
+    '3',
+    '--concurrency',
+    '3',
+    '--summary',
+    join(dir, 'users.json'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { sessions: { logged_in: number }; failures: number; total: number };
   assert.equal(summary.sessions.logged_in, 3);

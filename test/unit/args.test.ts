@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { throwsMessage } from '../helpers/assert';
 import { parseCliArgs, suggestFlag } from '../../cli/commands/run';
 
-test('the Python tool\'s command line parses with its defaults', () => {
+test("the Python tool's command line parses with its defaults", () => {
   const p = parseCliArgs(['--config', 'config.json', '--rpm', '600', '--duration', '600', '--concurrency', '30', '--insecure']);
   assert.equal(p.kind, 'run');
   if (p.kind !== 'run') return;
@@ -20,9 +20,15 @@ test('--out repeats and is passed through in order', () => {
 });
 
 test('unknown flags get a did-you-mean; missing values and bad numbers name the flag', () => {
-  throwsMessage(() => parseCliArgs(['--config', 'c', '--rpm', '1', '--duraton', '5']), /^unknown flag --duraton \(did you mean --duration\?\); see --help$/);
+  throwsMessage(
+    () => parseCliArgs(['--config', 'c', '--rpm', '1', '--duraton', '5']),
+    /^unknown flag --duraton \(did you mean --duration\?\); see --help$/,
+  );
   throwsMessage(() => parseCliArgs(['--zzzzzzzzzz']), /^unknown flag --zzzzzzzzzz; see --help$/);
   assert.throws(() => parseCliArgs(['--config']), /--config needs a value/);
-  throwsMessage(() => parseCliArgs(['--config', 'c', '--rpm', '1', '--duration', '1', '--progress', '0']), /^--progress must be a positive whole number/);
+  throwsMessage(
+    () => parseCliArgs(['--config', 'c', '--rpm', '1', '--duration', '1', '--progress', '0']),
+    /^--progress must be a positive whole number/,
+  );
   assert.equal(suggestFlag('--concurency'), '--concurrency');
 });

@@ -21,21 +21,45 @@ interface Shape {
   pageHigh?: number;
 }
 function run(seed: number, s: Shape = {}): RunEvidence {
-  const course = { latency_ms: spread(seed, 0, s.courseMs ?? 80, 15), server_ms: spread(seed, 1, s.courseMs ?? 60, 10), db_reads: spread(seed, 2, s.courseReads ?? 33, 3), db_writes: spread(seed, 3, 1, 1) };
-  const pageReads = Array.from({ length: N }, (_, i) => (draw(seed, i, 4) < (s.pageHigh ?? 0.5) ? 33 : 32) + (draw(seed, i, 5) < 0.1 ? 4 : 0));
-  const page = { latency_ms: spread(seed, 6, s.pageMs ?? 70, 15), server_ms: spread(seed, 7, s.pageMs ?? 50, 10), db_reads: pageReads, db_writes: spread(seed, 8, 1, 1) };
+  const course = {
+    latency_ms: spread(seed, 0, s.courseMs ?? 80, 15),
+    server_ms: spread(seed, 1, s.courseMs ?? 60, 10),
+    db_reads: spread(seed, 2, s.courseReads ?? 33, 3),
+    db_writes: spread(seed, 3, 1, 1),
+  };
+  const pageReads = Array.from(
+    { length: N },
+    (_, i) => (draw(seed, i, 4) < (s.pageHigh ?? 0.5) ? 33 : 32) + (draw(seed, i, 5) < 0.1 ? 4 : 0),
+  );
+  const page = {
+    latency_ms: spread(seed, 6, s.pageMs ?? 70, 15),
+    server_ms: spread(seed, 7, s.pageMs ?? 50, 10),
+    db_reads: pageReads,
+    db_writes: spread(seed, 8, 1, 1),
+  };
   return { endpoints: { course, page } };
 }
 const ok = { total: 120, failures: 0, dropped_iterations: 0, latency_ms_p95: 100 } as Summary;
-const baseline: Baseline = { format: 'moodle-load-baseline/2', seed: 1, vus: 4, summaries: [ok, ok, ok], runs: [run(1, { pageHigh: 0.4 }), run(2, { pageHigh: 0.6 }), run(3, { pageMs: 54 })] };
-const figure = (v: ReturnType<typeof judge>, endpoint: string, name: string) => v.figures.find((f) => f.endpoint === endpoint && f.figure === name);
+const baseline: Baseline = {
+  format: 'moodle-load-baseline/2',
+  seed: 1,
+  vus: 4,
+  summaries: [ok, ok, ok],
+  runs: [run(1, { pageHigh: 0.4 }), run(2, { pageHigh: 0.6 }), run(3, { pageMs: 54 })],
+};
+const figure = (v: ReturnType<typeof judge>, endpoint: string, name: string) =>
+  v.figures.find((f) => f.endpoint === endpoint && f.figure === name);
 
-test('unchanged code is good, also when the page median flips between 32 and 33 and the level drifts within the baseline\'s spread', () => {
+test("unchanged code is good, also when the page median flips between 32 and 33 and the level drifts within the baseline's spread", () => {
   for (const seed of [11, 12, 13, 14, 15, 16]) {
     const v = judge(baseline, [run(seed, { pageHigh: seed % 2 ? 0.35 : 0.65, pageMs: 52 })], DEFAULT_LIMITS);
     assert.equal(v.kind, 'good', `seed ${seed}: ${v.reasons.join('\n')}`);
   }
-  assert.equal(figure(judge(baseline, [run(11)], DEFAULT_LIMITS), 'page', 'db_reads')?.floor, 1, 'the page median moved by 1 within the baseline: that is the floor');
+  assert.equal(
+    figure(judge(baseline, [run(11)], DEFAULT_LIMITS), 'page', 'db_reads')?.floor,
+    1,
+    'the page median moved by 1 within the baseline: that is the floor',
+  );
 });
 
 test('+2 DB reads on every course request: confirmed by a second run, then bad with the effect and its evidence', () => {
@@ -53,7 +77,10 @@ test('+2 DB reads on every course request: confirmed by a second run, then bad w
     ['course db_reads'],
     'nothing else is blamed',
   );
-  assert.match(v.reasons[0] as string, /^course: db_reads 33 -> 35 \(\+2, p=.*; per run \+2\* \+2\*\): 2 of 2 run\(s\) above the threshold: above leads by 2/);
+  assert.match(
+    v.reasons[0] as string,
+    /^course: db_reads 33 -> 35 \(\+2, p=.*; per run \+2\* \+2\*\): 2 of 2 run\(s\) above the threshold: above leads by 2/,
+  );
 });
 
 test('+1 DB read on an endpoint whose baseline runs agree is found; on the page whose median flips it is within the floor', () => {
@@ -78,7 +105,10 @@ test('time: a slowdown over the floor in every run is bad; within it good; split
   assert.equal(f?.state, 'bad');
   assert.ok((f?.difference as number) >= 20 && (f?.difference as number) <= 30, `difference ${f?.difference}`);
   assert.equal(f?.threshold, 6);
-  assert.deepEqual(slow.figures.filter((x) => x.state === 'bad').map((x) => `${x.endpoint} ${x.figure}`), ['course server_ms']);
+  assert.deepEqual(
+    slow.figures.filter((x) => x.state === 'bad').map((x) => `${x.endpoint} ${x.figure}`),
+    ['course server_ms'],
+  );
   assert.equal(judge(baseline, [run(53, { courseMs: 64 })], DEFAULT_LIMITS).kind, 'good', '+4 ms is under 10% and the floor');
   const split = judge(baseline, [run(54, { courseMs: 85 }), run(55)], DEFAULT_LIMITS);
   assert.equal(split.kind, 'inconclusive');
@@ -88,7 +118,9 @@ test('time: a slowdown over the floor in every run is bad; within it good; split
 });
 
 test('client latency when asked, or when the footer is missing', () => {
-  const noFooter = (r: RunEvidence): RunEvidence => ({ endpoints: Object.fromEntries(Object.entries(r.endpoints).map(([k, e]) => [k, { ...e, server_ms: [] }])) });
+  const noFooter = (r: RunEvidence): RunEvidence => ({
+    endpoints: Object.fromEntries(Object.entries(r.endpoints).map(([k, e]) => [k, { ...e, server_ms: [] }])),
+  });
   const v = judge({ ...baseline, runs: baseline.runs.map(noFooter) }, [noFooter(run(61))], DEFAULT_LIMITS);
   assert.ok(v.figures.some((f) => f.figure === 'latency_ms') && !v.figures.some((f) => f.figure === 'server_ms'));
   assert.ok(judge(baseline, [run(61)], { ...DEFAULT_LIMITS, timeSource: 'client' }).figures.some((f) => f.figure === 'latency_ms'));
@@ -110,8 +142,29 @@ test('skip only for what is not the code: unreachable, no session, failures; dro
 });
 
 test('evidence: successful load attempts only, per endpoint', () => {
-  const r = (over: Partial<RequestLogRecord>): RequestLogRecord => ({ t: 0, phase: 'load', endpoint: 'e', path: '/p', status: 200, latency_ms: 5, outcome: 'success', reason: '', attempt: 0, vu: 1, iteration: 0, db_reads: 10, db_writes: 1, server_ms: 3, ...over });
-  const ev = evidenceFromLog([r({}), r({ phase: 'warmup', iteration: 1 }), r({ outcome: 'failure', iteration: 2, latency_ms: 1 }), r({ iteration: 3, latency_ms: 7, db_reads: null, db_writes: null, server_ms: null })]);
+  const r = (over: Partial<RequestLogRecord>): RequestLogRecord => ({
+    t: 0,
+    phase: 'load',
+    endpoint: 'e',
+    path: '/p',
+    status: 200,
+    latency_ms: 5,
+    outcome: 'success',
+    reason: '',
+    attempt: 0,
+    vu: 1,
+    iteration: 0,
+    db_reads: 10,
+    db_writes: 1,
+    server_ms: 3,
+    ...over,
+  });
+  const ev = evidenceFromLog([
+    r({}),
+    r({ phase: 'warmup', iteration: 1 }),
+    r({ outcome: 'failure', iteration: 2, latency_ms: 1 }),
+    r({ iteration: 3, latency_ms: 7, db_reads: null, db_writes: null, server_ms: null }),
+  ]);
   assert.deepEqual(ev.endpoints, { e: { latency_ms: [5, 7], server_ms: [3], db_reads: [10], db_writes: [1] } });
 });
 
@@ -129,7 +182,10 @@ test('runs are counted as a walk: one noisy run is outvoted, a regression that l
   // Alternating runs never decide: the caller's repeat cap answers 125.
   assert.equal(kind([slow(78), even(79), slow(80), even(81), slow(82)]), 'inconclusive');
   const f = figure(judge(baseline, [slow(71), even(72), even(73)], DEFAULT_LIMITS), 'course', 'server_ms');
-  assert.deepEqual(f?.runs.map((r) => r.above), [true, false, false]);
+  assert.deepEqual(
+    f?.runs.map((r) => r.above),
+    [true, false, false],
+  );
   assert.match(f?.rule, /^1 of 3 run\(s\) above the threshold: more below than above/);
 });
 
@@ -144,10 +200,20 @@ function siteRun(seed: number, drift = 0, slower: Partial<Record<keyof typeof SI
   });
   return { endpoints };
 }
-const siteBaseline: Baseline = { format: 'moodle-load-baseline/2', seed: 1, vus: 5, summaries: [ok, ok, ok], runs: [siteRun(1), siteRun(2, 0.01), siteRun(3, -0.01)] };
+const siteBaseline: Baseline = {
+  format: 'moodle-load-baseline/2',
+  seed: 1,
+  vus: 5,
+  summaries: [ok, ok, ok],
+  runs: [siteRun(1), siteRun(2, 0.01), siteRun(3, -0.01)],
+};
 
 test('time: a drift every endpoint shares is the machine and the site, not the code (unchanged code measured +7..+13%, and +20..+36% on a fresh site)', () => {
-  for (const [a, b] of [[0.11, 0.11], [0.2, 0.36], [0.29, 0.32]] as const) {
+  for (const [a, b] of [
+    [0.11, 0.11],
+    [0.2, 0.36],
+    [0.29, 0.32],
+  ] as const) {
     const v = judge(siteBaseline, [siteRun(91, a), siteRun(92, b)], DEFAULT_LIMITS);
     assert.equal(v.kind, 'good', `drift ${a}, ${b}: ${v.reasons.join('\n')}`);
     const forum = figure(v, 'forum', 'server_ms');
@@ -161,15 +227,25 @@ test('time: one endpoint +25 ms stands out of the others, with or without a shar
   for (const drift of [0, 0.1, -0.05, 0.3]) {
     const v = judge(siteBaseline, [siteRun(93, drift, { page: 25 }), siteRun(94, drift, { page: 25 })], DEFAULT_LIMITS);
     assert.equal(v.kind, 'bad', `drift ${drift}: ${v.reasons.join('\n')}`);
-    assert.deepEqual(v.figures.filter((f) => f.state === 'bad').map((f) => `${f.endpoint} ${f.figure}`), ['page server_ms'], `drift ${drift}`);
+    assert.deepEqual(
+      v.figures.filter((f) => f.state === 'bad').map((f) => `${f.endpoint} ${f.figure}`),
+      ['page server_ms'],
+      `drift ${drift}`,
+    );
     const excess = figure(v, 'page', 'server_ms')?.runs.map((r) => r.excess as number) ?? [];
-    assert.ok(excess.every((x) => x >= 20 && x <= 30), `drift ${drift}: excess ${excess}`);
+    assert.ok(
+      excess.every((x) => x >= 20 && x <= 30),
+      `drift ${drift}: excess ${excess}`,
+    );
   }
 });
 
 test('time: every endpoint 60% slower is found by the figure for all endpoints together', () => {
   const v = judge(siteBaseline, [siteRun(95, 0.6), siteRun(96, 0.6)], DEFAULT_LIMITS);
   assert.equal(v.kind, 'bad', v.reasons.join('\n'));
-  assert.deepEqual(v.figures.filter((f) => f.state === 'bad').map((f) => f.endpoint), ['(all endpoints)']);
+  assert.deepEqual(
+    v.figures.filter((f) => f.state === 'bad').map((f) => f.endpoint),
+    ['(all endpoints)'],
+  );
   assert.match(v.reasons[0] as string, /^\(all endpoints\): server_ms 0% -> (59|60)(\.\d)?% .*exceeds 50%/);
 });

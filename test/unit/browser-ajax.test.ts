@@ -16,11 +16,30 @@ test('dashboard: the calls its blocks, the user tour and the video player make o
   const dash = html('my-dashboard_loggedin');
   const requests = ajaxRequestsFor({ html: dash, pageUrl: 'http://127.0.0.1:8081/my/', contextId: findContextId(dash) });
   const byInfo = Object.fromEntries(requests.map((r) => [r.info, JSON.parse(r.body)]));
-  assert.deepEqual(Object.keys(byInfo).sort(), ['block_recentlyaccesseditems_get_recent_items', 'core_calendar_get_action_events_by_timesort', 'media_videojs_get_language', 'tool_usertours_fetch_and_start_tour']);
+  assert.deepEqual(Object.keys(byInfo).sort(), [
+    'block_recentlyaccesseditems_get_recent_items',
+    'core_calendar_get_action_events_by_timesort',
+    'media_videojs_get_language',
+    'tool_usertours_fetch_and_start_tour',
+  ]);
   // data-midnight="1795478400", data-days-offset="0", data-days-limit="7"
-  assert.deepEqual(byInfo.core_calendar_get_action_events_by_timesort, [{ index: 0, methodname: 'core_calendar_get_action_events_by_timesort', args: { timesortfrom: 1795478400, limitnum: 6, timesortto: 1795478400 + 7 * 86400, limittononsuspendedevents: true } }]);
-  assert.deepEqual(byInfo.block_recentlyaccesseditems_get_recent_items, [{ index: 0, methodname: 'block_recentlyaccesseditems_get_recent_items', args: { limit: 9 } }]);
-  assert.deepEqual(byInfo.tool_usertours_fetch_and_start_tour, [{ index: 0, methodname: 'tool_usertours_fetch_and_start_tour', args: { tourid: '5', context: 16, pageurl: 'http://127.0.0.1:8081/my/' } }]);
+  assert.deepEqual(byInfo.core_calendar_get_action_events_by_timesort, [
+    {
+      index: 0,
+      methodname: 'core_calendar_get_action_events_by_timesort',
+      args: { timesortfrom: 1795478400, limitnum: 6, timesortto: 1795478400 + 7 * 86400, limittononsuspendedevents: true },
+    },
+  ]);
+  assert.deepEqual(byInfo.block_recentlyaccesseditems_get_recent_items, [
+    { index: 0, methodname: 'block_recentlyaccesseditems_get_recent_items', args: { limit: 9 } },
+  ]);
+  assert.deepEqual(byInfo.tool_usertours_fetch_and_start_tour, [
+    {
+      index: 0,
+      methodname: 'tool_usertours_fetch_and_start_tour',
+      args: { tourid: '5', context: 16, pageurl: 'http://127.0.0.1:8081/my/' },
+    },
+  ]);
   assert.deepEqual(byInfo.media_videojs_get_language, [{ index: 0, methodname: 'media_videojs_get_language', args: { lang: 'en' } }]);
   assert.equal(requests.find((r) => r.info === 'media_videojs_get_language')?.onceKey !== null, true);
   assert.equal(requests.find((r) => r.info === 'block_recentlyaccesseditems_get_recent_items')?.onceKey, null);
@@ -37,7 +56,7 @@ test('the service URL carries the sesskey and the method, as core/ajax writes it
   assert.equal(serviceUrl('http://h/moodle', 'ab12', 'a_b'), 'http://h/moodle/lib/ajax/service.php?sesskey=ab12&info=a_b');
 });
 
-test("sesskey from M.cfg of the captured dashboard; none in a page without M.cfg", () => {
+test('sesskey from M.cfg of the captured dashboard; none in a page without M.cfg', () => {
   assert.equal(findSesskey(html('my-dashboard_loggedin')), '4cNxE8uHxf');
   assert.equal(findSesskey('<html>Redirect</html>'), null);
 });
@@ -52,7 +71,18 @@ test('stripSesskey removes the parameter wherever it is', () => {
 
 // Shapes of lib/ajax/service.php (Moodle 4.5.6) and core_external\external_api::call_external_function.
 test('answers: success, a Moodle exception inside a 200, calls not run after it', () => {
-  const body = JSON.stringify([{ error: false, data: [] }, { error: true, exception: { message: "Can't find data record in database table external_functions.", errorcode: 'invalidrecord', link: '', moreinfourl: '' } }]);
+  const body = JSON.stringify([
+    { error: false, data: [] },
+    {
+      error: true,
+      exception: {
+        message: "Can't find data record in database table external_functions.",
+        errorcode: 'invalidrecord',
+        link: '',
+        moreinfourl: '',
+      },
+    },
+  ]);
   assert.deepEqual(parseAjaxResponse(200, body, 3, '', false), [
     { ok: true },
     { ok: false, reason: 'moodle_exception', error: "invalidrecord: Can't find data record in database table external_functions." },
@@ -61,8 +91,14 @@ test('answers: success, a Moodle exception inside a 200, calls not run after it'
 });
 
 test('answers: a dead session or sesskey is session_lost', () => {
-  const body = JSON.stringify([{ error: true, exception: { message: 'Your session has most likely timed out. Please log in again.', errorcode: 'invalidsesskey' } }]);
-  assert.deepEqual(parseAjaxResponse(200, body, 1, '', false)[0], { ok: false, reason: 'session_lost', error: 'invalidsesskey: Your session has most likely timed out. Please log in again.' });
+  const body = JSON.stringify([
+    { error: true, exception: { message: 'Your session has most likely timed out. Please log in again.', errorcode: 'invalidsesskey' } },
+  ]);
+  assert.deepEqual(parseAjaxResponse(200, body, 1, '', false)[0], {
+    ok: false,
+    reason: 'session_lost',
+    error: 'invalidsesskey: Your session has most likely timed out. Please log in again.',
+  });
 });
 
 test('answers: a whole-request error object, non-JSON, HTTP errors, no response', () => {
@@ -73,6 +109,10 @@ test('answers: a whole-request error object, non-JSON, HTTP errors, no response'
   assert.equal((parseAjaxResponse(200, '<html>', 1, '', false)[0] as { reason: string }).reason, 'bad_response');
   assert.equal((parseAjaxResponse(503, '', 1, '', false)[0] as { reason: string }).reason, 'http_5xx');
   assert.equal((parseAjaxResponse(404, '', 1, '', false)[0] as { reason: string }).reason, 'http_4xx');
-  assert.deepEqual(parseAjaxResponse(0, null, 1, 'dial tcp: connection refused', false)[0], { ok: false, reason: 'transport', error: 'dial tcp: connection refused' });
+  assert.deepEqual(parseAjaxResponse(0, null, 1, 'dial tcp: connection refused', false)[0], {
+    ok: false,
+    reason: 'transport',
+    error: 'dial tcp: connection refused',
+  });
   assert.equal((parseAjaxResponse(0, null, 1, 'request timeout', true)[0] as { reason: string }).reason, 'timeout');
 });

@@ -5,7 +5,14 @@ import { cacheEntryFor, CacheHeaders, decide, refreshedEntry } from '../../lib/b
 
 const NOW = Date.parse('Wed, 25 Nov 2026 18:04:51 GMT');
 const DAY = 86400_000;
-const none: CacheHeaders = { cacheControl: undefined, expires: undefined, date: undefined, lastModified: undefined, etag: undefined, pragma: undefined };
+const none: CacheHeaders = {
+  cacheControl: undefined,
+  expires: undefined,
+  date: undefined,
+  lastModified: undefined,
+  etag: undefined,
+  pragma: undefined,
+};
 
 // /theme/styles.php/boost/<rev>/all
 const styles: CacheHeaders = {
@@ -17,7 +24,12 @@ const styles: CacheHeaders = {
   pragma: '',
 };
 // /my/ (fixtures/moodle-4.5.6/my-dashboard_loggedin.headers.txt)
-const page: CacheHeaders = { ...none, cacheControl: 'private, pre-check=0, post-check=0, max-age=0, no-transform', pragma: 'no-cache', expires: '' };
+const page: CacheHeaders = {
+  ...none,
+  cacheControl: 'private, pre-check=0, post-check=0, max-age=0, no-transform',
+  pragma: 'no-cache',
+  expires: '',
+};
 
 test('revisioned theme file: fresh for its max-age (90 days), so a returning user sends nothing', () => {
   const e = cacheEntryFor(200, styles, NOW);

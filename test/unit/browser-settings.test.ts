@@ -31,10 +31,16 @@ test('repeated --exclude-url-pattern becomes one alternation, and reaches k6 as 
 });
 
 test('bad input: one-line errors naming the flag or variable', () => {
-  assert.throws(() => run(['--exclude-url-pattern', '(']), (e: Error) => e instanceof SettingsError && /^--exclude-url-pattern is not a valid regular expression: "\("/.test(e.message));
+  assert.throws(
+    () => run(['--exclude-url-pattern', '(']),
+    (e: Error) => e instanceof SettingsError && /^--exclude-url-pattern is not a valid regular expression: "\("/.test(e.message),
+  );
   assert.throws(() => run(['--login-concurrency', '0']), /--login-concurrency must be a positive whole number, not "0"/);
   assert.throws(() => run(['--errors', 'e.txt']), /--errors must name a \.jsonl or \.csv file, not "e\.txt"/);
-  assert.throws(() => readRunSettings({ CONFIG: 'c', RPM: '1', DURATION: '1', EXCLUDE_URL_PATTERN: '[' }, 'env'), /EXCLUDE_URL_PATTERN is not a valid regular expression: "\["/);
+  assert.throws(
+    () => readRunSettings({ CONFIG: 'c', RPM: '1', DURATION: '1', EXCLUDE_URL_PATTERN: '[' }, 'env'),
+    /EXCLUDE_URL_PATTERN is not a valid regular expression: "\["/,
+  );
 });
 
 test('--errors turns on the error lines', () => {

@@ -34,12 +34,29 @@ test('a flag without its value names the flag, at the end or before another flag
 });
 
 test('each command reports bad input in its own style: compare and site exit 2, bisect-check 128', async () => {
-  assert.deepEqual(await run(compareCommand, ['a.json', 'b.json', '--frmat', 'json']), { code: 2, line: 'moodle-load compare: unknown flag --frmat (did you mean --format?); see --help', stdout: '' });
-  assert.equal((await run(compareCommand, ['a.json', 'b.json', '--format', 'xml'])).line, 'moodle-load compare: --format must be table or json, not "xml"');
+  assert.deepEqual(await run(compareCommand, ['a.json', 'b.json', '--frmat', 'json']), {
+    code: 2,
+    line: 'moodle-load compare: unknown flag --frmat (did you mean --format?); see --help',
+    stdout: '',
+  });
+  assert.equal(
+    (await run(compareCommand, ['a.json', 'b.json', '--format', 'xml'])).line,
+    'moodle-load compare: --format must be table or json, not "xml"',
+  );
   assert.equal((await run(compareCommand, ['a.json'])).code, 2);
-  assert.deepEqual(await run(bisectCheckCommand, ['--config', 'c', '--rpm', '1', '--duration', '1', '--basline', 'x']), { code: 128, line: 'bisect-check: unknown flag --basline (did you mean --baseline?); see --help', stdout: '' });
-  assert.equal((await run(bisectCheckCommand, ['--config', 'c', '--rpm', '1', '--duration', '1'])).line, 'bisect-check: give either --baseline FILE (judge) or --save-baseline FILE (record on a good commit)');
-  assert.equal((await run(siteCommand, ['snapshto'])).line, 'moodle-load site: unknown command "snapshto" (did you mean snapshot?); see --help');
+  assert.deepEqual(await run(bisectCheckCommand, ['--config', 'c', '--rpm', '1', '--duration', '1', '--basline', 'x']), {
+    code: 128,
+    line: 'bisect-check: unknown flag --basline (did you mean --baseline?); see --help',
+    stdout: '',
+  });
+  assert.equal(
+    (await run(bisectCheckCommand, ['--config', 'c', '--rpm', '1', '--duration', '1'])).line,
+    'bisect-check: give either --baseline FILE (judge) or --save-baseline FILE (record on a good commit)',
+  );
+  assert.equal(
+    (await run(siteCommand, ['snapshto'])).line,
+    'moodle-load site: unknown command "snapshto" (did you mean snapshot?); see --help',
+  );
   assert.equal((await run(siteCommand, ['snapshot', '--db-name', 'm'])).line, 'moodle-load site: site snapshot needs --out FILE');
 });
 
@@ -55,6 +72,12 @@ test('--help prints the generated help on stdout and exits 0', async () => {
 });
 
 test('text tables: columns as wide as their widest cell, figures right-aligned, no trailing spaces', () => {
-  const table = textTable([{ header: 'endpoint' }, { header: 'n', align: 'right' }, { header: 'note' }], [['/my/', '1200', ''], ['/course/view.php', '7', 'slow']]);
+  const table = textTable(
+    [{ header: 'endpoint' }, { header: 'n', align: 'right' }, { header: 'note' }],
+    [
+      ['/my/', '1200', ''],
+      ['/course/view.php', '7', 'slow'],
+    ],
+  );
   assert.equal(table, ['endpoint             n  note', '/my/              1200', '/course/view.php     7  slow'].join('\n'));
 });

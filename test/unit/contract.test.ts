@@ -37,17 +37,41 @@ function messageOf(mutate: (c: any) => void): string {
 }
 
 test('an unknown key anywhere is an error naming the key, its place and the nearest valid key', () => {
-  assert.equal(messageOf((c) => (c.urls[0].weigth = 5)), 'config: urls[0].weigth is not a known key (did you mean weight?)');
-  assert.equal(messageOf((c) => ((c.paramters = c.parameters), delete c.parameters)), 'config: paramters is not a known key (did you mean parameters?)');
-  assert.equal(messageOf((c) => (c.parameters.id.mx = 3)), 'config: parameters.id.mx is not a known key (did you mean max?)');
-  assert.equal(messageOf((c) => (c.users[0].pasword = 'x')), 'config: users[0].pasword is not a known key (did you mean password?)');
+  assert.equal(
+    messageOf((c) => (c.urls[0].weigth = 5)),
+    'config: urls[0].weigth is not a known key (did you mean weight?)',
+  );
+  assert.equal(
+    messageOf((c) => ((c.paramters = c.parameters), delete c.parameters)),
+    'config: paramters is not a known key (did you mean parameters?)',
+  );
+  assert.equal(
+    messageOf((c) => (c.parameters.id.mx = 3)),
+    'config: parameters.id.mx is not a known key (did you mean max?)',
+  );
+  assert.equal(
+    messageOf((c) => (c.users[0].pasword = 'x')),
+    'config: users[0].pasword is not a known key (did you mean password?)',
+  );
   // A misspelt required key is a typo, not a missing field.
-  assert.equal(messageOf((c) => ((c.base_ulr = c.base_url), delete c.base_url)), 'config: base_ulr is not a known key (did you mean base_url?)');
-  assert.equal(messageOf((c) => (c.colour = 'red')), 'config: colour is not a known key (known: $schema, $comment, base_url, login_path, users, users_file, parameters, urls)');
+  assert.equal(
+    messageOf((c) => ((c.base_ulr = c.base_url), delete c.base_url)),
+    'config: base_ulr is not a known key (did you mean base_url?)',
+  );
+  assert.equal(
+    messageOf((c) => (c.colour = 'red')),
+    'config: colour is not a known key (known: $schema, $comment, base_url, login_path, users, users_file, parameters, urls)',
+  );
   // JSON has no comments: "$comment" is the one free-text key (the real site's generated config has one).
-  assert.equal(messageOf((c) => (c.$comment = 'written by make moodle-site')), 'no error');
+  assert.equal(
+    messageOf((c) => (c.$comment = 'written by make moodle-site')),
+    'no error',
+  );
   // Parameter names are the user's own: any name is a key there.
-  assert.equal(messageOf((c) => ((c.parameters.anything = { min: 1, max: 1 }))), 'no error');
+  assert.equal(
+    messageOf((c) => (c.parameters.anything = { min: 1, max: 1 })),
+    'no error',
+  );
 });
 
 test('the schema forbids unknown keys on every object it describes', () => {
@@ -60,11 +84,21 @@ test('the schema forbids unknown keys on every object it describes', () => {
   walk(CONFIG_SCHEMA, 'config');
 });
 
-test('-e variables: a typo of ours is caught, the shell\'s variables and k6\'s are not', () => {
-  const cases: [string, string][] = [['RPN', 'RPM'], ['rpm', 'RPM'], ['DURATON', 'DURATION'], ['CONCURENCY', 'CONCURRENCY'], ['SEDD', 'SEED'], ['BASEURL', 'BASE_URL'], ['RETRYS', 'RETRIES'], ['SUMARY', 'SUMMARY']];
+test("-e variables: a typo of ours is caught, the shell's variables and k6's are not", () => {
+  const cases: [string, string][] = [
+    ['RPN', 'RPM'],
+    ['rpm', 'RPM'],
+    ['DURATON', 'DURATION'],
+    ['CONCURENCY', 'CONCURRENCY'],
+    ['SEDD', 'SEED'],
+    ['BASEURL', 'BASE_URL'],
+    ['RETRYS', 'RETRIES'],
+    ['SUMARY', 'SUMMARY'],
+  ];
   for (const [name, meant] of cases) assert.deepEqual(mistypedVariable({ [name]: '1' }), { name, meant }, name);
   // Variables a Linux shell, CI or Node commonly sets: none may stop a plain `k6 run`.
-  const shell = 'PATH HOME USER SHELL PWD OLDPWD LANG LC_ALL TERM TZ HOSTNAME LOGNAME MAIL EDITOR PAGER DISPLAY TMPDIR SHLVL _ PS1 COLUMNS LINES SSH_AUTH_SOCK SSH_TTY XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS NODE_ENV NODE_OPTIONS GOPATH GOROOT GOBIN JAVA_HOME CI GITHUB_ACTIONS RUNNER_OS HTTP_PROXY HTTPS_PROXY NO_PROXY LESS LS_COLORS MANPATH DEBUG VERBOSE SUDO_USER COLORTERM VIRTUAL_ENV PYTHONPATH LD_LIBRARY_PATH CC CXX CFLAGS MAKEFLAGS MAKELEVEL MFLAGS HISTSIZE HISTFILE K6_WEB_DASHBOARD K6_OUT K6_PROMETHEUS_RW_SERVER_URL';
+  const shell =
+    'PATH HOME USER SHELL PWD OLDPWD LANG LC_ALL TERM TZ HOSTNAME LOGNAME MAIL EDITOR PAGER DISPLAY TMPDIR SHLVL _ PS1 COLUMNS LINES SSH_AUTH_SOCK SSH_TTY XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS NODE_ENV NODE_OPTIONS GOPATH GOROOT GOBIN JAVA_HOME CI GITHUB_ACTIONS RUNNER_OS HTTP_PROXY HTTPS_PROXY NO_PROXY LESS LS_COLORS MANPATH DEBUG VERBOSE SUDO_USER COLORTERM VIRTUAL_ENV PYTHONPATH LD_LIBRARY_PATH CC CXX CFLAGS MAKEFLAGS MAKELEVEL MFLAGS HISTSIZE HISTFILE K6_WEB_DASHBOARD K6_OUT K6_PROMETHEUS_RW_SERVER_URL';
   for (const name of shell.split(' ')) assert.equal(mistypedVariable({ [name]: '1' }), null, name);
   assert.equal(mistypedVariable({ RPM: '60', CONFIG: 'c.json', SEED: '1', STATUS_FILE: '/tmp/s' }), null);
 });
@@ -75,7 +109,10 @@ test('plain `k6 run` defaults: the shipped config at 60 rpm for 10 s; the CLI st
   assert.equal(s.rpm, 60);
   assert.equal(s.durationSec, 10);
   assert.throws(() => readRunSettings({}, 'flag'), /--config is required/);
-  assert.ok(JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8')).base_url.startsWith('http://127.0.0.1:'), 'the shipped config points at the local simulator');
+  assert.ok(
+    JSON.parse(readFileSync(join(ROOT, 'config.json'), 'utf8')).base_url.startsWith('http://127.0.0.1:'),
+    'the shipped config points at the local simulator',
+  );
 });
 
 const every: RunSettings = {
@@ -106,7 +143,13 @@ const every: RunSettings = {
 };
 
 test('the k6 command line carries every run setting, and the script reads back the same settings', () => {
-  const inv = k6Invocation({ projectRoot: '/p', settings: every, outputs: ['json=a.json', 'experimental-prometheus-rw'], segment: { segment: '0:1/2', sequence: '0,1/2,1' }, baseEnv: { PATH: '/bin', RPN: '600' } });
+  const inv = k6Invocation({
+    projectRoot: '/p',
+    settings: every,
+    outputs: ['json=a.json', 'experimental-prometheus-rw'],
+    segment: { segment: '0:1/2', sequence: '0,1/2,1' },
+    baseEnv: { PATH: '/bin', RPN: '600' },
+  });
   const env: Record<string, string> = {};
   inv.args.forEach((a, i) => {
     if (a === '-e') {
@@ -127,7 +170,13 @@ test('the k6 command line carries every run setting, and the script reads back t
   // Go's collection target: the CLI's unless the shell sets one.
   assert.equal(inv.env.GOGC, K6_GOGC);
   assert.equal(k6Invocation({ projectRoot: '/p', settings: every, outputs: [], baseEnv: { GOGC: '100' } }).env.GOGC, '100');
-  const dash = k6Invocation({ projectRoot: '/p', settings: every, outputs: [], dashboard: { port: 5665, periodSec: 2, exportPath: '/r.html' }, baseEnv: {} });
+  const dash = k6Invocation({
+    projectRoot: '/p',
+    settings: every,
+    outputs: [],
+    dashboard: { port: 5665, periodSec: 2, exportPath: '/r.html' },
+    baseEnv: {},
+  });
   assert.equal(dash.env.K6_WEB_DASHBOARD, 'true');
   assert.equal(dash.env.K6_WEB_DASHBOARD_HOST, '127.0.0.1');
   assert.equal(dash.env.K6_WEB_DASHBOARD_PORT, '5665');
@@ -137,18 +186,38 @@ test('the k6 command line carries every run setting, and the script reads back t
 test('the channel: records written by the script, read by the CLI, versioned', () => {
   const summary = { stopped_early: false, dropped_iterations: 3, warnings: ['w'], elapsed_sec: 10.5 } as unknown as Summary;
   const end = endRecord({ abort: null, summary, summaryPath: '/s.json', loadStartMs: 1_000 });
-  assert.deepEqual(decodeRecord(recordPrefix('end') + JSON.stringify(end)), { type: 'end', data: { stop: 'completed', dropped_iterations: 3, warnings: ['w'], summary_path: '/s.json', load_from_ms: 1_000, load_to_ms: 11_500, summary } });
-  assert.equal(endRecord({ abort: null, summary: { ...summary, stopped_early: true }, summaryPath: '', loadStartMs: undefined }).stop, 'stopped_early');
+  assert.deepEqual(decodeRecord(recordPrefix('end') + JSON.stringify(end)), {
+    type: 'end',
+    data: {
+      stop: 'completed',
+      dropped_iterations: 3,
+      warnings: ['w'],
+      summary_path: '/s.json',
+      load_from_ms: 1_000,
+      load_to_ms: 11_500,
+      summary,
+    },
+  });
+  assert.equal(
+    endRecord({ abort: null, summary: { ...summary, stopped_early: true }, summaryPath: '', loadStartMs: undefined }).stop,
+    'stopped_early',
+  );
   assert.equal(endRecord({ abort: 'no_session', summary, summaryPath: '', loadStartMs: undefined }).load_from_ms, null);
   assert.equal(endRecord({ abort: 'no_session', summary, summaryPath: '', loadStartMs: undefined }).stop, 'no_session');
   assert.deepEqual(decodeRecord(recordPrefix('request') + '{"t":1}'), { type: 'request', data: { t: 1 } });
   // Not records: the script's other lines, and lines that only look alike.
   assert.equal(decodeRecord('logging in 2 sessions'), null);
   assert.equal(decodeRecord('moodle-load: warning'), null);
-  assert.throws(() => decodeRecord(recordPrefix('end').replace(`/${CHANNEL_VERSION} `, `/${CHANNEL_VERSION + 1} `) + JSON.stringify(end)), /version 2.*reads version 1/);
+  assert.throws(
+    () => decodeRecord(recordPrefix('end').replace(`/${CHANNEL_VERSION} `, `/${CHANNEL_VERSION + 1} `) + JSON.stringify(end)),
+    /version 2.*reads version 1/,
+  );
   assert.throws(() => decodeRecord(recordPrefix('end') + JSON.stringify({ ...end, stop: 'tired' })), ChannelError);
   assert.throws(() => decodeRecord(recordPrefix('end') + '{'), ChannelError);
-  assert.throws(() => decodeRecord(recordPrefix('request').replace('request', 'gossip') + '{}'), /unknown moodle-load record type "gossip"/);
+  assert.throws(
+    () => decodeRecord(recordPrefix('request').replace('request', 'gossip') + '{}'),
+    /unknown moodle-load record type "gossip"/,
+  );
 });
 
 test('why setup() aborted travels in a metric k6 tracks (a threshold declares it), not in log text', () => {
@@ -160,7 +229,7 @@ test('why setup() aborted travels in a metric k6 tracks (a threshold declares it
   assert.equal(abortOf({}), null);
 });
 
-test('exit codes come from the end record and k6\'s exit code', () => {
+test("exit codes come from the end record and k6's exit code", () => {
   const status = (stop: 'completed' | 'stopped_early' | 'no_session' | 'site_unreachable') => ({ stop });
   assert.equal(exitCodeForRun(K6_EXIT.ok, false, status('completed')), EXIT.ok);
   assert.equal(exitCodeForRun(K6_EXIT.scriptAborted, false, status('no_session')), EXIT.noSession);
@@ -193,7 +262,7 @@ const input: SummaryInput = {
   k6Version: 'v1.8.1',
 };
 
-test('the summary has exactly the keys summary.schema.json lists, with its version, ours and k6\'s', () => {
+test("the summary has exactly the keys summary.schema.json lists, with its version, ours and k6's", () => {
   const summary = buildSummary(input);
   const properties = Object.keys(SUMMARY_SCHEMA.properties as object);
   // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI), --stream-stats.
@@ -206,13 +275,19 @@ test('the summary has exactly the keys summary.schema.json lists, with its versi
   assert.equal(summary.k6_version, 'v1.8.1');
   assertValidSummary(summary);
   const segment = buildSummary({ ...input, segment: '1/2:1' });
-  assert.deepEqual(Object.keys(segment).sort(), properties.filter((k) => k !== 'page_views' && k !== 'server_resources' && k !== 'stream_stats').sort());
+  assert.deepEqual(
+    Object.keys(segment).sort(),
+    properties.filter((k) => k !== 'page_views' && k !== 'server_resources' && k !== 'stream_stats').sort(),
+  );
   assert.ok(Object.keys(buildSummary({ ...input, emulateBrowser: true })).includes('page_views'));
   const streamed = buildSummary({ ...input, streamStats: true });
   assert.deepEqual(streamed.stream_stats, { percentile_relative_error: 0.005 });
   assertValidSummary(streamed, 'a --stream-stats summary');
   assertValidSummary(segment, 'a segment summary');
-  assertValidSummary(buildSummary({ ...input, login: undefined, loadStartMs: undefined, seed: null, k6Version: null }), 'a summary of a run that never logged in');
+  assertValidSummary(
+    buildSummary({ ...input, login: undefined, loadStartMs: undefined, seed: null, k6Version: null }),
+    'a summary of a run that never logged in',
+  );
   // The schema can fail: a missing key, a wrong type and an unknown key are all caught.
   const { total: _total, ...noTotal } = summary;
   assert.ok(summaryErrors(noTotal).length > 0);
@@ -224,5 +299,9 @@ test('docs/reading-results.md documents every summary key', () => {
   const page = readFileSync(join(ROOT, 'docs', 'reading-results.md'), 'utf8');
   const section = page.slice(page.indexOf('## The summary JSON'), page.indexOf('## Progress lines'));
   assert.ok(section.length > 0, 'docs/reading-results.md has its summary section');
-  for (const key of Object.keys(SUMMARY_SCHEMA.properties as object)) assert.ok(section.includes(`\`${key}\``) || section.includes(`_${key.split('_').pop()}\``), `docs/reading-results.md's summary table lacks ${key}`);
+  for (const key of Object.keys(SUMMARY_SCHEMA.properties as object))
+    assert.ok(
+      section.includes(`\`${key}\``) || section.includes(`_${key.split('_').pop()}\``),
+      `docs/reading-results.md's summary table lacks ${key}`,
+    );
 });

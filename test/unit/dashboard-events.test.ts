@@ -17,7 +17,10 @@ test('SSE chunks split anywhere still give whole events', () => {
   const parser = new SseParser();
   const events = [];
   for (let i = 0; i < text.length; i += 7) events.push(...parser.feed(text.slice(i, i + 7)));
-  assert.deepEqual(events.map((e) => e.event), ['param', 'metric', 'metric', 'cumulative']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['param', 'metric', 'metric', 'cumulative'],
+  );
 });
 
 test('cumulative rows are matched to metric names in sorted order', () => {
@@ -39,14 +42,28 @@ test('a row count that does not match the names is skipped, not misread', () => 
   const decoder = new DashboardDecoder();
   const parser = new SseParser();
   const events = parser.feed(stream.slice(0, 3).join('') + 'event: cumulative\ndata: [[1],[2]]\n\n');
-  assert.deepEqual(events.map((e) => decoder.accept(e)), [null, null, null, null]);
+  assert.deepEqual(
+    events.map((e) => decoder.accept(e)),
+    [null, null, null, null],
+  );
 });
 
 test('during warm-up the line says so and shows the warm-up figures', () => {
-  const m = { time: { value: 95_000 }, moodle_load_start: { value: 100_000 }, 'moodle_warmup_reqs{outcome:success}': { count: 20 }, 'moodle_reqs{outcome:success}': { count: 999 } };
-  assert.equal(progressLine(m, { rpm: 600, durationSec: 60, warmupSec: 10 }), 'progress: warm-up 5/10s (not in the figures) | rpm 240.0 ramping to 600 | total 20 ok 20 failed 0 | p50 - p95 - p99 - ms');
+  const m = {
+    time: { value: 95_000 },
+    moodle_load_start: { value: 100_000 },
+    'moodle_warmup_reqs{outcome:success}': { count: 20 },
+    'moodle_reqs{outcome:success}': { count: 999 },
+  };
+  assert.equal(
+    progressLine(m, { rpm: 600, durationSec: 60, warmupSec: 10 }),
+    'progress: warm-up 5/10s (not in the figures) | rpm 240.0 ramping to 600 | total 20 ok 20 failed 0 | p50 - p95 - p99 - ms',
+  );
 });
 
 test('before the load starts the line says so', () => {
-  assert.equal(progressLine({ time: { value: 5 } }, { rpm: 1, durationSec: 1, warmupSec: 0 }), 'progress: logging in sessions (no load sent yet)');
+  assert.equal(
+    progressLine({ time: { value: 5 } }, { rpm: 1, durationSec: 1, warmupSec: 0 }),
+    'progress: logging in sessions (no load sent yet)',
+  );
 });

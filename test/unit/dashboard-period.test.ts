@@ -31,7 +31,9 @@ test('dashboard period with --report: fine enough for 60 snapshots, a divisor of
 
 test('progress snapshots: every one when the period is --progress, thinned otherwise', () => {
   const lines = (periodSec: number, progressSec: number, snapshots: number) =>
-    Array.from({ length: snapshots }, (_, i) => i + 1).filter((seen) => isProgressSnapshot(seen, periodSec, progressSec)).map((seen) => seen * periodSec);
+    Array.from({ length: snapshots }, (_, i) => i + 1)
+      .filter((seen) => isProgressSnapshot(seen, periodSec, progressSec))
+      .map((seen) => seen * periodSec);
   assert.deepEqual(lines(30, 30, 4), [30, 60, 90, 120]);
   assert.deepEqual(lines(10, 30, 9), [30, 60, 90]);
   assert.deepEqual(lines(30, 3600, 240), [3600, 7200]);

@@ -11,7 +11,12 @@ import { parseConfigText } from '../../lib/config';
 import { ROOT } from '../helpers/paths';
 
 const DOCS = join(ROOT, 'docs');
-const PAGES = [join(ROOT, 'README.md'), ...readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => join(DOCS, f))];
+const PAGES = [
+  join(ROOT, 'README.md'),
+  ...readdirSync(DOCS)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join(DOCS, f)),
+];
 
 /** The text outside fenced code blocks (links and headings in code are not links and headings). */
 function prose(text: string): string {
@@ -30,7 +35,11 @@ function prose(text: string): string {
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, each space a hyphen. */
 export function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 function anchors(file: string): Set<string> {
@@ -74,7 +83,10 @@ test('each docs page starts with its title and one line saying what task it serv
     const [title, blank, first] = readFileSync(page, 'utf8').split('\n');
     assert.match(title ?? '', /^# \S/, `${name} starts with a title`);
     assert.equal(blank, '', `${name}: a blank line after the title`);
-    assert.ok((first ?? '').length > 20 && !first?.startsWith('#') && !first?.startsWith('`'), `${name}: a line saying what the page is for`);
+    assert.ok(
+      (first ?? '').length > 20 && !first?.startsWith('#') && !first?.startsWith('`'),
+      `${name}: a line saying what the page is for`,
+    );
     assert.ok(readme.includes(`](${name})`), `README.md links ${name}`);
   }
 });
@@ -88,7 +100,7 @@ test('the README opens with the two commands that work on a fresh machine', () =
   assert.ok(readme.split('\n').length <= 150, 'the README stays short');
 });
 
-test("the users recipe that test/moodle/state.test.ts runs is the one docs/running-a-load.md gives", () => {
+test('the users recipe that test/moodle/state.test.ts runs is the one docs/running-a-load.md gives', () => {
   const page = readFileSync(join(DOCS, 'running-a-load.md'), 'utf8');
   for (const line of [
     "N=200; PW='Load-test-1A'",
@@ -96,7 +108,8 @@ test("the users recipe that test/moodle/state.test.ts runs is the one docs/runni
     'seq -f "loaduser%04g" 1 $N | awk -v pw="$PW" \'{print $1 "," pw ",Load," $1 "," $1 "@example.invalid,COURSE_SHORTNAME"}\'',
     'sudo -u www-data php admin/tool/uploaduser/cli/uploaduser.php --file=/tmp/load-users.csv --uutype=0',
     'tail -n +2 /tmp/load-users.csv | cut -d, -f1,2 > users.csv',
-  ]) assert.ok(page.includes(line), `docs/running-a-load.md lacks: ${line}`);
+  ])
+    assert.ok(page.includes(line), `docs/running-a-load.md lacks: ${line}`);
 });
 
 test('the config examples of README.md and docs/running-a-load.md are valid configs', () => {

@@ -4,7 +4,17 @@ import { errorCsvHeader, errorLogFormatOf, ErrorRecord, formatErrorRecord } from
 import { parseK6LogLine } from '../../cli/k6/k6-log';
 import { recordPrefix } from '../../lib/channel';
 
-const record: ErrorRecord = { t: Date.UTC(2026, 10, 25, 18, 0, 0, 5), vu: 2, user: 'tool_generator_000001', endpoint: 'dashboard', part: 'ajax', url: 'http://h/lib/ajax/service.php?info=x', status: 200, reason: 'moodle_exception', error: 'invalidrecord: Can\'t find "it", really' };
+const record: ErrorRecord = {
+  t: Date.UTC(2026, 10, 25, 18, 0, 0, 5),
+  vu: 2,
+  user: 'tool_generator_000001',
+  endpoint: 'dashboard',
+  part: 'ajax',
+  url: 'http://h/lib/ajax/service.php?info=x',
+  status: 200,
+  reason: 'moodle_exception',
+  error: 'invalidrecord: Can\'t find "it", really',
+};
 
 test('format follows the extension', () => {
   assert.equal(errorLogFormatOf('e.csv'), 'csv');
@@ -14,7 +24,10 @@ test('format follows the extension', () => {
 
 test('CSV: the columns the issue names, quoted when needed', () => {
   assert.equal(errorCsvHeader(), 'time,vu,user,endpoint,part,url,status,reason,error\n');
-  assert.equal(formatErrorRecord(record, 'csv'), '2026-11-25T18:00:00.005Z,2,tool_generator_000001,dashboard,ajax,http://h/lib/ajax/service.php?info=x,200,moodle_exception,"invalidrecord: Can\'t find ""it"", really"\n');
+  assert.equal(
+    formatErrorRecord(record, 'csv'),
+    '2026-11-25T18:00:00.005Z,2,tool_generator_000001,dashboard,ajax,http://h/lib/ajax/service.php?info=x,200,moodle_exception,"invalidrecord: Can\'t find ""it"", really"\n',
+  );
 });
 
 test('JSONL: one object per line', () => {

@@ -49,7 +49,13 @@ function page(reads: number, fromEnd: number, earlier = ''): string {
 }
 
 test('footer from bytes: the same figures as from the whole text, on real pages with and without it', () => {
-  for (const f of ['perf-course-view_loggedin_id4.html', 'perf-course-notfound_loggedin.html', 'perf-redirect-enrol_loggedin.html', 'course-view_loggedin_id2.html', 'my-dashboard_loggedin.html']) {
+  for (const f of [
+    'perf-course-view_loggedin_id4.html',
+    'perf-course-notfound_loggedin.html',
+    'perf-redirect-enrol_loggedin.html',
+    'course-view_loggedin_id2.html',
+    'my-dashboard_loggedin.html',
+  ]) {
     const text = read(f);
     assert.deepEqual(new FooterReader(counting().codec).read(bytesOf(text), 0), parsePerfFooter(text), f);
   }
@@ -63,7 +69,7 @@ test('footer from bytes: the same figures as from the whole text, on real pages 
   }
 });
 
-test('footer from bytes: the last footer is found wherever the search windows\' edges fall', () => {
+test("footer from bytes: the last footer is found wherever the search windows' edges fall", () => {
   for (const k of [1, 2]) {
     for (const shift of [-20, -14, -8, -1, 0, 1, 8, 2000, PERF_BLOCK_CHARS + 100]) {
       const text = page(12, k * SEARCH_WINDOW_BYTES - shift, withReads(7));
@@ -86,7 +92,7 @@ test('footer from bytes: the last footer is found wherever the search windows\' 
   assert.equal(new FooterReader(counting().codec).read(bytesOf(text), 0)?.dbReads, 7);
 });
 
-test('footer from bytes: one reader over many pages gives each page\'s own figures, and decodes little once it knows where to look', () => {
+test("footer from bytes: one reader over many pages gives each page's own figures, and decodes little once it knows where to look", () => {
   const c = counting();
   const reader = new FooterReader(c.codec);
   const fromEnd = 91_400;

@@ -10,8 +10,14 @@ const text = (line: string) => {
 };
 
 test("our console messages are shown as they are; k6's with level and fields", () => {
-  assert.equal(text('{"level":"info","msg":"logged in 2 of 2 sessions","source":"console","time":"2026-11-24T05:47:03Z"}').text, 'logged in 2 of 2 sessions');
-  assert.equal(text('{"level":"warning","msg":"login failed for user \\"x\\"","source":"console","time":"t"}').text, 'warning: login failed for user "x"');
+  assert.equal(
+    text('{"level":"info","msg":"logged in 2 of 2 sessions","source":"console","time":"2026-11-24T05:47:03Z"}').text,
+    'logged in 2 of 2 sessions',
+  );
+  assert.equal(
+    text('{"level":"warning","msg":"login failed for user \\"x\\"","source":"console","time":"t"}').text,
+    'warning: login failed for user "x"',
+  );
   const k6 = text('{"error":"x y","level":"error","msg":"test aborted","time":"t"}');
   assert.equal(k6.text, 'k6 error: test aborted (error=x y)');
   assert.equal(k6.k6, true);
@@ -34,8 +40,14 @@ test("k6's repeated lines: the first few of each shown, the rest counted; the sc
   const failed = text('{"error":"dial tcp: refused","level":"warning","msg":"Request Failed","time":"t"}');
   const other = text('{"level":"warning","msg":"Something else","time":"t"}');
   const ours = text('{"level":"info","msg":"logging in","source":"console","time":"t"}');
-  assert.deepEqual([1, 2, 3, 4].map(() => limiter.admit(failed)), [true, true, false, false]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map(() => limiter.admit(failed)),
+    [true, true, false, false],
+  );
   assert.equal(limiter.admit(other), true);
-  assert.deepEqual([1, 2, 3].map(() => limiter.admit(ours)), [true, true, true]);
+  assert.deepEqual(
+    [1, 2, 3].map(() => limiter.admit(ours)),
+    [true, true, true],
+  );
   assert.deepEqual(limiter.held(), ['k6: 2 more "Request Failed" lines not shown (failed requests are counted in the summary by reason)']);
 });

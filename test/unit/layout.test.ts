@@ -42,7 +42,8 @@ function sources(dir: string): string[] {
   return out;
 }
 
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 export function importsOf(text: string): string[] {
   return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3] ?? m[4]) as string);
@@ -66,7 +67,8 @@ function violations(): string[] {
         const target = targetOf(file, spec);
         const module = spec.startsWith('.') ? relative(ROOT, normalize(join(ROOT, dirname(file), spec))).replace(/\.ts$/, '') : spec;
         if ((ALLOWED_MODULES[folder] ?? []).includes(module)) continue;
-        if (!(ALLOWED[folder] as readonly Target[]).includes(target)) found.push(`${file} imports ${spec} (${folder}/ may import ${(ALLOWED[folder] as readonly Target[]).join(', ')})`);
+        if (!(ALLOWED[folder] as readonly Target[]).includes(target))
+          found.push(`${file} imports ${spec} (${folder}/ may import ${(ALLOWED[folder] as readonly Target[]).join(', ')})`);
       }
     }
   }
@@ -78,7 +80,12 @@ test('no file imports across the lines of the layout', () => {
 });
 
 test('the check sees imports in every form, so it can fail', () => {
-  assert.deepEqual(importsOf("import a from 'node:fs';\nimport type { B } from '../cli/args';\nexport { c } from \"./c\";\nimport 'k6/http';\nconst d = await import('../sim/server');"), ['node:fs', '../cli/args', './c', 'k6/http', '../sim/server']);
+  assert.deepEqual(
+    importsOf(
+      "import a from 'node:fs';\nimport type { B } from '../cli/args';\nexport { c } from \"./c\";\nimport 'k6/http';\nconst d = await import('../sim/server');",
+    ),
+    ['node:fs', '../cli/args', './c', 'k6/http', '../sim/server'],
+  );
   assert.equal(targetOf('lib/x.ts', 'node:fs'), 'node:');
   assert.equal(targetOf('lib/x.ts', '../cli/args'), 'cli');
   assert.equal(targetOf('scenarios/k6/login.ts', '../../lib/config'), 'lib');
@@ -89,6 +96,9 @@ test('the check sees imports in every form, so it can fail', () => {
 });
 
 test('every source folder has a rule', () => {
-  const folders = readdirSync(ROOT).filter((d) => statSync(join(ROOT, d)).isDirectory() && !d.startsWith('.') && !['node_modules', 'dist', 'results', 'grafana', 'deploy'].includes(d));
+  const folders = readdirSync(ROOT).filter(
+    (d) =>
+      statSync(join(ROOT, d)).isDirectory() && !d.startsWith('.') && !['node_modules', 'dist', 'results', 'grafana', 'deploy'].includes(d),
+  );
   for (const d of folders) if (sources(d).length > 0) assert.ok(d in ALLOWED, `${d}/ holds sources but has no import rule`);
 });

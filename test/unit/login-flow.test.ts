@@ -42,7 +42,12 @@ test('success: page, POST with token, 303 testsession, 303 /my/ (not fetched)', 
   assert.deepEqual(first.request, { method: 'GET', url: site.loginUrl });
   const post = expectRequest(advanceLogin(site, first.state, captured('login-page.headers.txt', 'login-page.html'), user));
   assert.equal(post.request.method, 'POST');
-  assert.deepEqual(post.request.form, { username: user.username, password: user.password, anchor: '', logintoken: 'Ic1Kf4a0yLvjB4BFM5RhU69RIlOUMzZZ' });
+  assert.deepEqual(post.request.form, {
+    username: user.username,
+    password: user.password,
+    anchor: '',
+    logintoken: 'Ic1Kf4a0yLvjB4BFM5RhU69RIlOUMzZZ',
+  });
   const test = expectRequest(advanceLogin(site, post.state, captured('login-success_post.headers.txt'), user));
   assert.deepEqual(test.request, { method: 'GET', url: 'http://127.0.0.1:8081/login/index.php?testsession=3' });
   const done = advanceLogin(site, test.state, captured('login-success_testsession.headers.txt'), user);
@@ -58,7 +63,12 @@ test('a wrong password ends at the 303 to ?loginredirect=1, without another requ
 });
 
 test('a login page shown again with "Invalid login" is a failure too', () => {
-  const step = advanceLogin(site, { phase: 'after-post', url: site.loginUrl, hops: 1 }, captured('login-failed_page.headers.txt', 'login-failed_page.html'), user);
+  const step = advanceLogin(
+    site,
+    { phase: 'after-post', url: site.loginUrl, hops: 1 },
+    captured('login-failed_page.headers.txt', 'login-failed_page.html'),
+    user,
+  );
   assert.equal(step.kind === 'failure' && step.failure, 'invalid_login');
 });
 
@@ -75,7 +85,12 @@ test('not a login form, HTTP errors, transport errors and timeouts are failures 
   assert.equal(notForm.kind === 'failure' && notForm.failure, 'no_login_form');
   const http503 = advanceLogin(site, state, { status: 503, location: null, body: '' }, user);
   assert.equal(http503.kind === 'failure' && http503.detail, 'GET login page: HTTP 503');
-  const refused = advanceLogin(site, state, { status: 0, location: null, body: null, error: 'dial tcp 127.0.0.1:1: connect: connection refused', errorCode: 1212 }, user);
+  const refused = advanceLogin(
+    site,
+    state,
+    { status: 0, location: null, body: null, error: 'dial tcp 127.0.0.1:1: connect: connection refused', errorCode: 1212 },
+    user,
+  );
   assert.equal(refused.kind === 'failure' && refused.failure, 'transport');
   assert.match(refused.kind === 'failure' ? refused.detail : '', /connection refused/);
   const slow = advanceLogin(site, state, { status: 0, location: null, body: null, error: 'request timeout', errorCode: 1050 }, user);
@@ -92,7 +107,9 @@ test('a redirect loop ends after a bounded number of hops', () => {
 
 test('the password never appears in a failure message', () => {
   const state = expectRequest(startLogin(site)).state;
-  const post = expectRequest(advanceLogin(site, state, captured('login-page.headers.txt', 'login-page.html'), { username: 'u', password: 's3cret-pw' }));
+  const post = expectRequest(
+    advanceLogin(site, state, captured('login-page.headers.txt', 'login-page.html'), { username: 'u', password: 's3cret-pw' }),
+  );
   const step = advanceLogin(site, post.state, captured('login-failed_post.headers.txt'), { username: 'u', password: 's3cret-pw' });
   assert.ok(!JSON.stringify(step).includes('s3cret-pw'));
 });

@@ -26,7 +26,12 @@ test('sessions.* from the login metrics: counts per user index, names and reason
 });
 
 test('no login metrics at all: nothing logged in, no failed user, 0 s', () => {
-  assert.deepEqual(loginReport({ metrics: {}, usernames: ['a'], attempted: 3, startMs: 5 }), { attempted: 3, loggedIn: 0, seconds: 0, failedUsers: [] });
+  assert.deepEqual(loginReport({ metrics: {}, usernames: ['a'], attempted: 3, startMs: 5 }), {
+    attempted: 3,
+    loggedIn: 0,
+    seconds: 0,
+    failedUsers: [],
+  });
 });
 
 test('the submetrics k6 must track: outcomes, then a counter and a kind per user index', () => {

@@ -23,20 +23,32 @@ test('2xx pages from a real Moodle succeed; other 3xx succeed (e.g. / -> /my/)',
 });
 
 test('Moodle error pages with a 2xx status are failures (real "Invalid user" page and fatal error box)', () => {
-  assert.deepEqual(classifyResponse(200, null, fixture('user-profile-invalid_loggedin.html'), url, paths, 0), { ok: false, reason: 'moodle_error' });
+  assert.deepEqual(classifyResponse(200, null, fixture('user-profile-invalid_loggedin.html'), url, paths, 0), {
+    ok: false,
+    reason: 'moodle_error',
+  });
   assert.ok(isMoodleErrorPage(fixture('course-notfound_loggedin.html')));
   assert.ok(!isMoodleErrorPage(fixture('login-page.html')));
 });
 
 test('a redirect to the login page (real Moodle headers) is a lost session, not a success', () => {
-  assert.deepEqual(classifyResponse(303, locationOf('redirect-to-login_course-view-unauth.headers.txt'), null, url, paths, 0), { ok: false, reason: 'session_lost' });
+  assert.deepEqual(classifyResponse(303, locationOf('redirect-to-login_course-view-unauth.headers.txt'), null, url, paths, 0), {
+    ok: false,
+    reason: 'session_lost',
+  });
   assert.deepEqual(classifyResponse(303, '/login/index.php', null, url, paths, 0), { ok: false, reason: 'session_lost' });
   const sub = { loginPath: '/moodle/login/index.php', enrolPath: '/moodle/enrol/index.php' };
-  assert.deepEqual(classifyResponse(303, 'http://h/moodle/login/index.php', null, 'http://h/moodle/my/', sub, 0), { ok: false, reason: 'session_lost' });
+  assert.deepEqual(classifyResponse(303, 'http://h/moodle/login/index.php', null, 'http://h/moodle/my/', sub, 0), {
+    ok: false,
+    reason: 'session_lost',
+  });
 });
 
 test('a redirect to /enrol/ (real Moodle headers) is "not enrolled"', () => {
-  assert.deepEqual(classifyResponse(303, locationOf('perf-redirect-enrol_loggedin.headers.txt'), null, url, paths, 0), { ok: false, reason: 'not_enrolled' });
+  assert.deepEqual(classifyResponse(303, locationOf('perf-redirect-enrol_loggedin.headers.txt'), null, url, paths, 0), {
+    ok: false,
+    reason: 'not_enrolled',
+  });
 });
 
 test('status classes, timeouts and transport errors; which of them are transient', () => {

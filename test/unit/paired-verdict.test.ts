@@ -6,7 +6,10 @@ import { lnGamma, median, regularizedBeta, signFlipPValue, studentTQuantileUpper
 import { iterationKey, uniformFromKey } from '../../lib/random';
 
 const close = (actual: number | null | undefined, expected: number, rel: number, what: string) =>
-  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= rel * Math.max(Math.abs(expected), 1e-300), `${what}: ${actual} vs ${expected}`);
+  assert.ok(
+    actual !== null && actual !== undefined && Math.abs(actual - expected) <= rel * Math.max(Math.abs(expected), 1e-300),
+    `${what}: ${actual} vs ${expected}`,
+  );
 
 // Reference values from SciPy 1.17.1 / NumPy (python3 -m venv /tmp/pv; pip install scipy), computed as
 //   scipy.stats.t.sf(t, df)   scipy.stats.t.isf(p, df)   scipy.special.betainc(a, b, x)   scipy.special.gammaln(x)
@@ -73,8 +76,13 @@ function exactRun(factor: number, endpoints = ['course', 'forum', 'page'], n = B
   return { endpoints: out };
 }
 const exactPairs = (ratios: number[], drifts = [0.7, 1.3, 1.0, 1.2, 0.9]): Pair[] =>
-  ratios.map((r, i) => ({ a: exactRun(drifts[i % drifts.length] as number), b: exactRun(r * (drifts[i % drifts.length] as number)), order: i % 2 ? 'BA' : 'AB' }));
-const figureOf = (v: PairedVerdict, endpoint: string, figure?: string) => v.figures.find((f) => f.endpoint === endpoint && (figure === undefined || f.figure === figure)) as PairedFigureVerdict;
+  ratios.map((r, i) => ({
+    a: exactRun(drifts[i % drifts.length] as number),
+    b: exactRun(r * (drifts[i % drifts.length] as number)),
+    order: i % 2 ? 'BA' : 'AB',
+  }));
+const figureOf = (v: PairedVerdict, endpoint: string, figure?: string) =>
+  v.figures.find((f) => f.endpoint === endpoint && (figure === undefined || f.figure === figure)) as PairedFigureVerdict;
 
 // Reference: r = numpy.log(ratios); scipy.stats.ttest_1samp(r, 0, alternative='greater').pvalue;
 // lower = 100 * expm1(r.mean() - scipy.stats.t.isf(alpha, n - 1) * scipy.stats.sem(r)) with
@@ -99,8 +107,12 @@ test('every endpoint together: t-test, one-sided bounds and alpha match SciPy; d
   close(g.upper?.value, 17.508694925719475, 1e-7, 'upper bound %');
   assert.equal(g.state, 'bad');
   assert.equal(five.kind, 'bad');
-  assert.match(g.rule, /^bad: \+16\.0 % \(\+\d+\.\d ms\) over 5 pair\(s\), 99\.9444 % lower bound \+10\.2 % \(one-sided t, 4 df\), p=8\.5e-6 < 5\.6e-4; reaches 10 % and 5 ms$/);
-  for (const e of ['course', 'forum', 'page']) assert.equal(figureOf(five, e).state, 'good', 'each endpoint moved with the others: nothing of its own');
+  assert.match(
+    g.rule,
+    /^bad: \+16\.0 % \(\+\d+\.\d ms\) over 5 pair\(s\), 99\.9444 % lower bound \+10\.2 % \(one-sided t, 4 df\), p=8\.5e-6 < 5\.6e-4; reaches 10 % and 5 ms$/,
+  );
+  for (const e of ['course', 'forum', 'page'])
+    assert.equal(figureOf(five, e).state, 'good', 'each endpoint moved with the others: nothing of its own');
   assert.deepEqual(five.reasons.length, 1);
 });
 
@@ -110,7 +122,10 @@ test('fewer than minPairs pairs decide nothing; a pair with too few requests in 
   pairs[1] = { ...(pairs[1] as Pair), b: exactRun(1, ['course', 'forum', 'page'], 9) };
   const v = judgePairs(pairs);
   assert.equal(figureOf(v, 'course').pairs.length, 3);
-  assert.deepEqual(figureOf(v, 'course').pairs.map((e) => e.pair), [0, 2, 3]);
+  assert.deepEqual(
+    figureOf(v, 'course').pairs.map((e) => e.pair),
+    [0, 2, 3],
+  );
   assert.equal(v.kind, 'good', v.reasons.join('\n'));
 });
 
@@ -122,7 +137,10 @@ test('time source: server time when every run has it for the endpoint, else clie
   assert.equal(figureOf(v, 'forum').figure, 'latency_ms');
   assert.equal(figureOf(v, 'course').figure, 'server_ms');
   assert.equal(figureOf(v, ALL_ENDPOINTS).figure, 'latency_ms');
-  assert.equal(figureOf(judgePairs(exactPairs([1, 1, 1]), { ...DEFAULT_PAIRED_LIMITS, timeSource: 'client' }), 'course').figure, 'latency_ms');
+  assert.equal(
+    figureOf(judgePairs(exactPairs([1, 1, 1]), { ...DEFAULT_PAIRED_LIMITS, timeSource: 'client' }), 'course').figure,
+    'latency_ms',
+  );
 });
 
 // Synthetic runs: 5 endpoints, 48 requests each (what a 30 s run at 480/min gave on the test site),
@@ -225,13 +243,23 @@ interface Tally {
 function tally(verdicts: readonly PairedVerdict[], decided: 'good' | 'bad'): Tally {
   const pairs = verdicts.filter((v) => v.kind === decided).map((v) => v.pairs);
   const blamed = new Map<string, number>();
-  for (const v of verdicts) for (const f of v.figures) if (f.state === 'bad') blamed.set(`${f.endpoint} ${f.figure}`, (blamed.get(`${f.endpoint} ${f.figure}`) ?? 0) + 1);
+  for (const v of verdicts)
+    for (const f of v.figures)
+      if (f.state === 'bad') blamed.set(`${f.endpoint} ${f.figure}`, (blamed.get(`${f.endpoint} ${f.figure}`) ?? 0) + 1);
   const count = (k: string) => verdicts.filter((v) => v.kind === k).length;
-  return { good: count('good'), bad: count('bad'), inconclusive: count('inconclusive'), pairsMedian: median(pairs), pairsMax: Math.max(0, ...pairs), blamed };
+  return {
+    good: count('good'),
+    bad: count('bad'),
+    inconclusive: count('inconclusive'),
+    pairsMedian: median(pairs),
+    pairsMax: Math.max(0, ...pairs),
+    blamed,
+  };
 }
 
 const seeds = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-const show = (t: Tally) => `good ${t.good}, bad ${t.bad}, inconclusive ${t.inconclusive}; pairs median ${t.pairsMedian}, max ${t.pairsMax}; blamed ${[...t.blamed].map(([k, n]) => `${k} x${n}`).join(', ')}`;
+const show = (t: Tally) =>
+  `good ${t.good}, bad ${t.bad}, inconclusive ${t.inconclusive}; pairs median ${t.pairsMedian}, max ${t.pairsMax}; blamed ${[...t.blamed].map(([k, n]) => `${k} x${n}`).join(', ')}`;
 
 test('(a) every endpoint +15 % with drift between pairs of up to 40 %: bad, named as every endpoint together', (t) => {
   const verdicts = seeds(100, 20).map((s) => sequential(s, { pct: 15 }));
@@ -245,7 +273,10 @@ test('(a) every endpoint +15 % with drift between pairs of up to 40 %: bad, name
 });
 
 test('(b) +25 ms on one endpoint: bad, that endpoint named', (t) => {
-  const r = tally(seeds(200, 20).map((s) => sequential(s, { endpoint: 'forum', ms: 25 })), 'bad');
+  const r = tally(
+    seeds(200, 20).map((s) => sequential(s, { endpoint: 'forum', ms: 25 })),
+    'bad',
+  );
   t.diagnostic(show(r));
   assert.ok(r.bad >= 19, show(r));
   assert.deepEqual([...r.blamed.keys()], ['forum server_ms']);
@@ -263,7 +294,10 @@ test('(c) +2 DB reads on one endpoint: bad on minPairs (3) pairs, that figure na
   assert.equal(f.p, 0, 'the same shift in every pair');
   assert.match(f.rule, /^bad: \+2\.00 reads over 3 pair\(s\), .* p=0 < 1\.7e-5; reaches 1 reads$/);
   // 3 % of runs read 1 more on an endpoint: a pair of +1 or +3 among the +2s asks for more pairs.
-  const states = tally(seeds(300, 20).map((s) => sequential(s, { endpoint: 'course', reads: 2 })), 'bad');
+  const states = tally(
+    seeds(300, 20).map((s) => sequential(s, { endpoint: 'course', reads: 2 })),
+    'bad',
+  );
   t.diagnostic(`with site states: ${show(states)}`);
   assert.ok(states.bad >= 19, show(states));
   assert.equal(states.pairsMedian, 3);
@@ -271,7 +305,10 @@ test('(c) +2 DB reads on one endpoint: bad on minPairs (3) pairs, that figure na
 });
 
 test('(d) +1 DB write on one endpoint: bad, that figure named', (t) => {
-  const r = tally(seeds(400, 20).map((s) => sequential(s, { endpoint: 'page', writes: 1 })), 'bad');
+  const r = tally(
+    seeds(400, 20).map((s) => sequential(s, { endpoint: 'page', writes: 1 })),
+    'bad',
+  );
   t.diagnostic(show(r));
   assert.equal(r.bad, 20, show(r));
   assert.equal(r.pairsMax, 3);
@@ -289,7 +326,10 @@ test('(e) unchanged code: 200 judgements of up to 8 pairs, none bad, most good o
 });
 
 test('(f) drift between pairs alone (every endpoint +40 % in both runs of a pair) never makes anything bad', (t) => {
-  const r = tally(seeds(2000, 40).map((s) => sequential(s, null, [1.4, 1, 0.6, 1.4])), 'good');
+  const r = tally(
+    seeds(2000, 40).map((s) => sequential(s, null, [1.4, 1, 0.6, 1.4])),
+    'good',
+  );
   t.diagnostic(show(r));
   assert.equal(r.bad, 0, show(r));
   const exact = judgePairs(exactPairs([1, 1, 1], [1.4, 1, 1.4]));

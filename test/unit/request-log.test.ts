@@ -2,7 +2,22 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { csvHeader, formatRecord, logFormatOf, RequestLogRecord } from '../../lib/request-log';
 
-const record: RequestLogRecord = { t: Date.UTC(2026, 10, 24, 6, 0, 0, 123), phase: 'load', endpoint: 'course', path: '/course/view.php?id=2,3', status: 200, latency_ms: 12.5, outcome: 'success', reason: '', attempt: 0, vu: 3, iteration: 41, db_reads: 34, db_writes: 2, server_ms: null };
+const record: RequestLogRecord = {
+  t: Date.UTC(2026, 10, 24, 6, 0, 0, 123),
+  phase: 'load',
+  endpoint: 'course',
+  path: '/course/view.php?id=2,3',
+  status: 200,
+  latency_ms: 12.5,
+  outcome: 'success',
+  reason: '',
+  attempt: 0,
+  vu: 3,
+  iteration: 41,
+  db_reads: 34,
+  db_writes: 2,
+  server_ms: null,
+};
 
 test('format follows the file extension', () => {
   assert.equal(logFormatOf('a/b.jsonl'), 'jsonl');
@@ -20,6 +35,12 @@ test('JSONL: one object per line with an ISO time', () => {
 });
 
 test('CSV: header and quoted fields', () => {
-  assert.equal(csvHeader(), 'time,phase,endpoint,path,status,latency_ms,outcome,reason,attempt,vu,iteration,db_reads,db_writes,server_ms\n');
-  assert.equal(formatRecord(record, 'csv'), '2026-11-24T06:00:00.123Z,load,course,"/course/view.php?id=2,3",200,12.5,success,,0,3,41,34,2,\n');
+  assert.equal(
+    csvHeader(),
+    'time,phase,endpoint,path,status,latency_ms,outcome,reason,attempt,vu,iteration,db_reads,db_writes,server_ms\n',
+  );
+  assert.equal(
+    formatRecord(record, 'csv'),
+    '2026-11-24T06:00:00.123Z,load,course,"/course/view.php?id=2,3",200,12.5,success,,0,3,41,34,2,\n',
+  );
 });

@@ -8,7 +8,10 @@ const config = validateConfig({
   base_url: 'http://127.0.0.1',
   users: [{ username: 'u', password: 'p' }],
   parameters: { a: { min: 2, max: 4 }, b: { min: -1, max: -1 } },
-  urls: [{ path: '/one?id={a}&b={b}', weight: 1 }, { path: '/three', weight: 3 }],
+  urls: [
+    { path: '/one?id={a}&b={b}', weight: 1 },
+    { path: '/three', weight: 3 },
+  ],
 });
 
 test('uniform is in [0, 1) and a pure function of its inputs', () => {

@@ -5,7 +5,7 @@ import { defaultSummaryPath, readRunSettings, settingsToEnv, SettingsError } fro
 
 const base = { CONFIG: 'config.json', RPM: '600', DURATION: '60' };
 
-test('defaults are the Python tool\'s: concurrency 20, login timeout 20 s', () => {
+test("defaults are the Python tool's: concurrency 20, login timeout 20 s", () => {
   const s = readRunSettings(base, 'env');
   assert.equal(s.rpm, 600);
   assert.equal(s.durationSec, 60);
@@ -22,7 +22,10 @@ test('settingsToEnv round-trips', () => {
 });
 
 test('messages name the variable or the flag', () => {
-  assert.throws(() => readRunSettings({ ...base, RPM: 'abc' }, 'env'), (e: Error) => e instanceof SettingsError && e.message === 'RPM must be a positive whole number, not "abc"');
+  assert.throws(
+    () => readRunSettings({ ...base, RPM: 'abc' }, 'env'),
+    (e: Error) => e instanceof SettingsError && e.message === 'RPM must be a positive whole number, not "abc"',
+  );
   throwsMessage(() => readRunSettings({ ...base, RPM: '0' }, 'flag'), /^--rpm must be a positive whole number, not "0"$/);
   throwsMessage(() => readRunSettings({ ...base, DURATION: '-5' }, 'flag'), /^--duration must be a positive whole number/);
   throwsMessage(() => readRunSettings({ ...base, CONCURRENCY: '2.5' }, 'flag'), /^--concurrency must be a positive whole number/);

@@ -4,14 +4,22 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connectedListeners, groupsByTree, ProcView, treeOf } from '../../cli/server-stats/discovery';
 import { fastcgiTargets, includeGlob, listenPort, nginxConfigPath, parseConfig, tokenize } from '../../cli/server-stats/nginx-config';
-import { canonicalAddress, decodeProcAddress, hostPortOf, listenersFor, parseTcpTable, parseUnixListeners } from '../../cli/server-stats/proc-net';
+import {
+  canonicalAddress,
+  decodeProcAddress,
+  hostPortOf,
+  listenersFor,
+  parseTcpTable,
+  parseUnixListeners,
+} from '../../cli/server-stats/proc-net';
 import { givenPids } from '../../cli/server-stats/proc-source';
 import { socketInode, type ProcStat } from '../../cli/server-stats/proc-stat';
 import { SiteProcesses } from '../../cli/server-stats/site-processes';
 
 const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
 /** One /proc/net/tcp line; addresses as the kernel prints them (hex, host byte order). */
-const tcpLine = (sl: number, local: string, remote: string, st: string, inode: number) => `  ${sl}: ${local} ${remote} ${st} 00000000:00000000 00:00000000 00000000   33        0 ${inode} 1 0000000000000000 20 4 30 10 -1\n`;
+const tcpLine = (sl: number, local: string, remote: string, st: string, inode: number) =>
+  `  ${sl}: ${local} ${remote} ${st} 00000000:00000000 00:00000000 00000000   33        0 ${inode} 1 0000000000000000 20 4 30 10 -1\n`;
 
 test('/proc/net/tcp addresses: IPv4 in little-endian hex, IPv6 as four such words, v4-mapped as IPv4', () => {
   assert.equal(decodeProcAddress('0100007F'), '127.0.0.1');
@@ -26,21 +34,40 @@ test('/proc/net/tcp addresses: IPv4 in little-endian hex, IPv6 as four such word
 });
 
 test('/proc/net/tcp rows: ports in big-endian hex, state 0A listening; tcp6 rows too; the header skipped', () => {
-  const text = TCP_HEADER + tcpLine(0, '0100007F:1F9A', '00000000:0000', '0A', 23498) + tcpLine(1, '0100007F:C350', '0100007F:1538', '01', 777);
+  const text =
+    TCP_HEADER + tcpLine(0, '0100007F:1F9A', '00000000:0000', '0A', 23498) + tcpLine(1, '0100007F:C350', '0100007F:1538', '01', 777);
   assert.deepEqual(parseTcpTable(text), [
     { localAddress: '127.0.0.1', localPort: 8090, remoteAddress: '0.0.0.0', remotePort: 0, state: '0A', inode: 23498 },
     { localAddress: '127.0.0.1', localPort: 50000, remoteAddress: '127.0.0.1', remotePort: 5432, state: '01', inode: 777 },
   ]);
   const six = tcpLine(0, '00000000000000000000000000000000:1F9B', '00000000000000000000000000000000:0000', '0A', 99);
-  assert.deepEqual(parseTcpTable(six).map((r) => [r.localAddress, r.localPort, r.inode]), [['0:0:0:0:0:0:0:0', 8091, 99]]);
+  assert.deepEqual(
+    parseTcpTable(six).map((r) => [r.localAddress, r.localPort, r.inode]),
+    [['0:0:0:0:0:0:0:0', 8091, 99]],
+  );
   assert.deepEqual(parseTcpTable('garbage\n  0: zz\n'), []);
 });
 
 test('listeners for a site: its port on its address or the wildcard, never another address or a connection', () => {
-  const rows = parseTcpTable(TCP_HEADER + tcpLine(0, '0100007F:1F9A', '00000000:0000', '0A', 1) + tcpLine(1, '0201A8C0:1F9B', '00000000:0000', '0A', 2) + tcpLine(2, '00000000:1F9B', '00000000:0000', '0A', 3) + tcpLine(3, '0100007F:1F9A', '0100007F:C350', '01', 4));
-  assert.deepEqual(listenersFor(rows, ['127.0.0.1'], 8090).map((r) => r.inode), [1]);
-  assert.deepEqual(listenersFor(rows, ['127.0.0.1'], 8091).map((r) => r.inode), [3]);
-  assert.deepEqual(listenersFor(rows, ['0:0:0:0:0:0:0:1'], 8090).map((r) => r.inode), []);
+  const rows = parseTcpTable(
+    TCP_HEADER +
+      tcpLine(0, '0100007F:1F9A', '00000000:0000', '0A', 1) +
+      tcpLine(1, '0201A8C0:1F9B', '00000000:0000', '0A', 2) +
+      tcpLine(2, '00000000:1F9B', '00000000:0000', '0A', 3) +
+      tcpLine(3, '0100007F:1F9A', '0100007F:C350', '01', 4),
+  );
+  assert.deepEqual(
+    listenersFor(rows, ['127.0.0.1'], 8090).map((r) => r.inode),
+    [1],
+  );
+  assert.deepEqual(
+    listenersFor(rows, ['127.0.0.1'], 8091).map((r) => r.inode),
+    [3],
+  );
+  assert.deepEqual(
+    listenersFor(rows, ['0:0:0:0:0:0:0:1'], 8090).map((r) => r.inode),
+    [],
+  );
   assert.equal(canonicalAddress('[::1]'), '0:0:0:0:0:0:0:1');
   assert.equal(canonicalAddress('::ffff:127.0.0.1'), '127.0.0.1');
   assert.equal(canonicalAddress('fe80::1%eth0'), 'fe80:0:0:0:0:0:0:1');
@@ -51,8 +78,12 @@ test('listeners for a site: its port on its address or the wildcard, never anoth
 });
 
 test('/proc/net/unix: only listening sockets (flag 00010000) with their paths; fd links name socket inodes', () => {
-  const text = 'Num       RefCount Protocol Flags    Type St Inode Path\n0000000094e1b755: 00000002 00000000 00010000 0001 01 23757 /var/run/postgresql/.s.PGSQL.5432\n0000000069a59c60: 00000003 00000000 00000000 0001 03 158571\n00000000aa: 00000003 00000000 00000000 0001 03 158572 /run/php.sock\n00000000bb: 00000002 00000000 00010000 0001 01 23447 /tmp/a b.sock\n';
-  assert.deepEqual(parseUnixListeners(text), [{ inode: 23757, path: '/var/run/postgresql/.s.PGSQL.5432' }, { inode: 23447, path: '/tmp/a b.sock' }]);
+  const text =
+    'Num       RefCount Protocol Flags    Type St Inode Path\n0000000094e1b755: 00000002 00000000 00010000 0001 01 23757 /var/run/postgresql/.s.PGSQL.5432\n0000000069a59c60: 00000003 00000000 00000000 0001 03 158571\n00000000aa: 00000003 00000000 00000000 0001 03 158572 /run/php.sock\n00000000bb: 00000002 00000000 00010000 0001 01 23447 /tmp/a b.sock\n';
+  assert.deepEqual(parseUnixListeners(text), [
+    { inode: 23757, path: '/var/run/postgresql/.s.PGSQL.5432' },
+    { inode: 23447, path: '/tmp/a b.sock' },
+  ]);
   assert.equal(socketInode('socket:[23498]'), 23498);
   assert.equal(socketInode('pipe:[13525]'), null);
   assert.equal(socketInode('/dev/null'), null);
@@ -62,16 +93,45 @@ test('/proc/net/unix: only listening sockets (flag 00010000) with their paths; f
 const ps = (pid: number, ppid: number, comm: string): ProcStat => ({ pid, ppid, comm, ticks: 0, childTicks: 0 });
 
 test('process trees: the roots and all descendants, without those already taken; groups named by the top process', () => {
-  const stats = [ps(1, 0, 'init'), ps(10, 1, 'nginx'), ps(11, 10, 'nginx'), ps(12, 11, 'sh'), ps(20, 1, 'php-fpm8.2'), ps(21, 20, 'php-fpm8.2')];
+  const stats = [
+    ps(1, 0, 'init'),
+    ps(10, 1, 'nginx'),
+    ps(11, 10, 'nginx'),
+    ps(12, 11, 'sh'),
+    ps(20, 1, 'php-fpm8.2'),
+    ps(21, 20, 'php-fpm8.2'),
+  ];
   assert.deepEqual([...treeOf(stats, new Set([10]))].sort(), [10, 11, 12]);
   assert.deepEqual([...treeOf(stats, new Set([10]), new Set([11]))], [10]);
-  assert.deepEqual([...groupsByTree(stats, new Set([10, 11, 12, 20, 21]))].sort(), [[10, 'nginx'], [11, 'nginx'], [12, 'nginx'], [20, 'php-fpm'], [21, 'php-fpm']]);
-  assert.deepEqual([...givenPids(new Set([20]))(stats)], [[20, 'php-fpm'], [21, 'php-fpm']]);
+  assert.deepEqual([...groupsByTree(stats, new Set([10, 11, 12, 20, 21]))].sort(), [
+    [10, 'nginx'],
+    [11, 'nginx'],
+    [12, 'nginx'],
+    [20, 'php-fpm'],
+    [21, 'php-fpm'],
+  ]);
+  assert.deepEqual(
+    [...givenPids(new Set([20]))(stats)],
+    [
+      [20, 'php-fpm'],
+      [21, 'php-fpm'],
+    ],
+  );
 });
 
 test('TCP peers: our established sockets whose remote end is a local listener; clients of ours are not peers', () => {
-  const rows = parseTcpTable(TCP_HEADER + tcpLine(0, '00000000:1538', '00000000:0000', '0A', 50) + tcpLine(1, '0100007F:1F9A', '00000000:0000', '0A', 60) + tcpLine(2, '0100007F:C350', '0100007F:1538', '01', 7) + tcpLine(3, '0100007F:1F9A', '0100007F:9C40', '01', 8) + tcpLine(4, '0100007F:9C41', '0100007F:1538', '01', 9));
-  assert.deepEqual(connectedListeners(rows, new Set([7, 8])).map((r) => r.inode), [50]);
+  const rows = parseTcpTable(
+    TCP_HEADER +
+      tcpLine(0, '00000000:1538', '00000000:0000', '0A', 50) +
+      tcpLine(1, '0100007F:1F9A', '00000000:0000', '0A', 60) +
+      tcpLine(2, '0100007F:C350', '0100007F:1538', '01', 7) +
+      tcpLine(3, '0100007F:1F9A', '0100007F:9C40', '01', 8) +
+      tcpLine(4, '0100007F:9C41', '0100007F:1538', '01', 9),
+  );
+  assert.deepEqual(
+    connectedListeners(rows, new Set([7, 8])).map((r) => r.inode),
+    [50],
+  );
   assert.deepEqual(connectedListeners(rows, new Set([8])), []);
 });
 
@@ -98,8 +158,21 @@ test('nginx config: tokens (quotes, comments), includes, the server blocks on th
   assert.deepEqual(fastcgiTargets(config, 8091), [{ kind: 'unix', path: '/run/b.sock' }]);
   // No server block on the port: every server's targets.
   assert.equal(fastcgiTargets(config, 9999).length, 2);
-  assert.deepEqual(fastcgiTargets(parseConfig('server { listen [::]:80; fastcgi_pass 127.0.0.1:9000; }', () => []), 80), [{ kind: 'tcp', host: '127.0.0.1', port: 9000 }]);
-  assert.deepEqual(['8090', '127.0.0.1:8090', '[::]:8090', '*:8090', 'localhost', 'unix:/x'].map(listenPort), [8090, 8090, 8090, 8090, 80, null]);
+  assert.deepEqual(
+    fastcgiTargets(
+      parseConfig('server { listen [::]:80; fastcgi_pass 127.0.0.1:9000; }', () => []),
+      80,
+    ),
+    [{ kind: 'tcp', host: '127.0.0.1', port: 9000 }],
+  );
+  assert.deepEqual(['8090', '127.0.0.1:8090', '[::]:8090', '*:8090', 'localhost', 'unix:/x'].map(listenPort), [
+    8090,
+    8090,
+    8090,
+    8090,
+    80,
+    null,
+  ]);
   assert.equal(nginxConfigPath('nginx: master process nginx -c /var/tmp/site/etc/nginx.conf\0'), '/var/tmp/site/etc/nginx.conf');
   assert.equal(nginxConfigPath('nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'), '/etc/nginx/nginx.conf');
   const glob = includeGlob('conf.d/*.conf', '/etc/nginx/nginx.conf');
@@ -131,8 +204,14 @@ function twoSites() {
     { pid: 500, ppid: 1, comm: 'postgres', sockets: [5001] },
     { pid: 501, ppid: 500, comm: 'postgres' },
   ];
-  let tcp = TCP_HEADER + tcpLine(0, '0100007F:1F9A', '00000000:0000', '0A', 1001) + tcpLine(1, '0100007F:1F9B', '00000000:0000', '0A', 1002) + tcpLine(2, '0100007F:1538', '00000000:0000', '0A', 4001) + tcpLine(3, '0100007F:1539', '00000000:0000', '0A', 5001);
-  const unix = 'Num RefCount Protocol Flags Type St Inode Path\n0: 00000002 00000000 00010000 0001 01 2001 /run/a.sock\n0: 00000002 00000000 00010000 0001 01 3001 /run/b.sock\n';
+  let tcp =
+    TCP_HEADER +
+    tcpLine(0, '0100007F:1F9A', '00000000:0000', '0A', 1001) +
+    tcpLine(1, '0100007F:1F9B', '00000000:0000', '0A', 1002) +
+    tcpLine(2, '0100007F:1538', '00000000:0000', '0A', 4001) +
+    tcpLine(3, '0100007F:1539', '00000000:0000', '0A', 5001);
+  const unix =
+    'Num RefCount Protocol Flags Type St Inode Path\n0: 00000002 00000000 00010000 0001 01 2001 /run/a.sock\n0: 00000002 00000000 00010000 0001 01 3001 /run/b.sock\n';
   const files: Record<string, string> = { '/etc/nginx/nginx.conf': SITE_A, '/etc/nginx/conf.d/a.conf': SITE_A_INCLUDED };
   const view: ProcView = {
     stats: () => processes.map((p) => ps(p.pid, p.ppid, p.comm)),
@@ -188,10 +267,15 @@ test('a server with nothing behind it (the simulator) is sampled alone and said 
   const m = twoSites();
   m.processes.push({ pid: 700, ppid: 1, comm: 'node', sockets: [7001] });
   const tcp = m.view.tcpRows('self');
-  const view: ProcView = { ...m.view, tcpRows: () => [...tcp, ...parseTcpTable(TCP_HEADER + tcpLine(0, '00000000:4E20', '00000000:0000', '0A', 7001))] };
+  const view: ProcView = {
+    ...m.view,
+    tcpRows: () => [...tcp, ...parseTcpTable(TCP_HEADER + tcpLine(0, '00000000:4E20', '00000000:0000', '0A', 7001))],
+  };
   const sim = new SiteProcesses(view, { addresses: ['127.0.0.1'], port: 20000, label: '127.0.0.1:20000' });
   assert.deepEqual(byGroup(sim.choose(view.stats())), { node: [700] });
-  assert.deepEqual(sim.notes(), ['server stats: 127.0.0.1:20000 is served by node, with no PHP pool or database behind it that /proc shows: only it is sampled']);
+  assert.deepEqual(sim.notes(), [
+    'server stats: 127.0.0.1:20000 is served by node, with no PHP pool or database behind it that /proc shows: only it is sampled',
+  ]);
   const none = new SiteProcesses(view, { addresses: ['127.0.0.1'], port: 9999, label: '127.0.0.1:9999' });
   assert.deepEqual(byGroup(none.choose(view.stats())), {});
   assert.deepEqual(none.notes(), ['server stats: nothing listens on 127.0.0.1:9999 on this machine: no local process is sampled']);
@@ -201,6 +285,11 @@ test('a restarted web server is found again by its port', () => {
   const m = twoSites();
   const site = new SiteProcesses(m.view, { addresses: ['127.0.0.1'], port: 8090, label: '127.0.0.1:8090' });
   site.choose(m.view.stats());
-  m.processes.splice(1, 2, { pid: 110, ppid: 1, comm: 'nginx', sockets: [1001], cmdline: 'nginx: master process nginx -c /etc/nginx/nginx.conf' }, { pid: 111, ppid: 110, comm: 'nginx', sockets: [1001] });
+  m.processes.splice(
+    1,
+    2,
+    { pid: 110, ppid: 1, comm: 'nginx', sockets: [1001], cmdline: 'nginx: master process nginx -c /etc/nginx/nginx.conf' },
+    { pid: 111, ppid: 110, comm: 'nginx', sockets: [1001] },
+  );
   assert.deepEqual(byGroup(site.choose(m.view.stats())).nginx, [110, 111]);
 });

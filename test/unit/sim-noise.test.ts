@@ -14,9 +14,18 @@ const draws = (seed: number, stream: string, n: number, f: (r: Rng) => number) =
 
 test('the same seed and stream give the same draws; another seed or stream, others', () => {
   const a = draws(7, 'reads:course', 50, (r) => r.next());
-  assert.deepEqual(draws(7, 'reads:course', 50, (r) => r.next()), a);
-  assert.notDeepEqual(draws(8, 'reads:course', 50, (r) => r.next()), a);
-  assert.notDeepEqual(draws(7, 'reads:forum', 50, (r) => r.next()), a);
+  assert.deepEqual(
+    draws(7, 'reads:course', 50, (r) => r.next()),
+    a,
+  );
+  assert.notDeepEqual(
+    draws(8, 'reads:course', 50, (r) => r.next()),
+    a,
+  );
+  assert.notDeepEqual(
+    draws(7, 'reads:forum', 50, (r) => r.next()),
+    a,
+  );
   assert.ok(a.every((x) => x >= 0 && x < 1));
 });
 
@@ -63,7 +72,11 @@ test('server time: the median (exact), plus the fixed extra of the path or of ev
   const drawn = model({ exact: false, seed: 4 });
   const again = model({ exact: false, seed: 4 });
   const times = Array.from({ length: 5 }, () => drawn.delayFor('/my/'));
-  assert.deepEqual(Array.from({ length: 5 }, () => again.delayFor('/my/')), times, 'the same seed draws the same times');
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => again.delayFor('/my/')),
+    times,
+    'the same seed draws the same times',
+  );
   assert.equal(new Set(times).size, 5, 'and varies');
 });
 
@@ -79,13 +92,21 @@ test("footer figures: a regression's reads show on its own page, not on a redire
 
 test('footer writes: lastaccess once a minute per user and per user and course', () => {
   const noise = model({ exact: false });
-  const writes = (courseId: number | null, userId: number | null = 3) => noise.footerFigures(request('/course/view.php', userId), 'course', courseId).writes;
+  const writes = (courseId: number | null, userId: number | null = 3) =>
+    noise.footerFigures(request('/course/view.php', userId), 'course', courseId).writes;
   assert.equal(writes(2), 3, 'first visit: the page write, user.lastaccess, user_lastaccess of the course');
   const sameMinute = Array.from({ length: 30 }, () => writes(2));
-  assert.ok(sameMinute.every((w) => w === 1 || w === 2), `only the page write and sometimes the session: ${sameMinute}`);
+  assert.ok(
+    sameMinute.every((w) => w === 1 || w === 2),
+    `only the page write and sometimes the session: ${sameMinute}`,
+  );
   assert.ok(sameMinute.includes(1));
   assert.ok(writes(5) >= 2, 'another course: its user_lastaccess row');
-  assert.equal(noise.footerFigures(request('/course/view.php', null), 'course', 2).writes, PAGE_FIGURES.course.writes, 'no user, no lastaccess or session write');
+  assert.equal(
+    noise.footerFigures(request('/course/view.php', null), 'course', 2).writes,
+    PAGE_FIGURES.course.writes,
+    'no user, no lastaccess or session write',
+  );
 });
 
 test('--regress: page, reads and/or ms; bad values refused with one line naming the problem', () => {
@@ -94,7 +115,10 @@ test('--regress: page, reads and/or ms; bad values refused with one line naming 
   assert.deepEqual(parseRegression('forum:reads=5'), ['forum', { reads: 5, ms: 0 }]);
   const refused: [string, RegExp][] = [
     ['course', /^--regress "course": expected PAGE:reads=\+N,ms=\+M/],
-    ['courses:reads=+2', /^--regress "courses:reads=\+2": unknown page type "courses" \(one of login, dashboard, course, forum, page, profile, enrol, front\)$/],
+    [
+      'courses:reads=+2',
+      /^--regress "courses:reads=\+2": unknown page type "courses" \(one of login, dashboard, course, forum, page, profile, enrol, front\)$/,
+    ],
     ['course:reads=-2', /^--regress "course:reads=-2": "reads=-2" must be reads=\+N/],
     ['course:reads=1.5', /reads must be a whole number, not 1\.5$/],
     ['course:writes=+1', /"writes=\+1" must be reads=\+N/],
@@ -102,6 +126,10 @@ test('--regress: page, reads and/or ms; bad values refused with one line naming 
     ['course:', /"" must be reads=\+N/],
   ];
   for (const [spec, message] of refused) {
-    assert.throws(() => parseRegression(spec), (e: Error) => message.test(e.message) && !e.message.includes('\n'), spec);
+    assert.throws(
+      () => parseRegression(spec),
+      (e: Error) => message.test(e.message) && !e.message.includes('\n'),
+      spec,
+    );
   }
 });

@@ -22,19 +22,37 @@ function sameBytes(actual: Buffer, expected: Buffer, what: string): void {
   if (actual.equals(expected)) return;
   let i = 0;
   while (i < Math.min(actual.length, expected.length) && actual[i] === expected[i]) i++;
-  assert.fail(`${what}: ${actual.length} bytes, captured ${expected.length}; first difference at ${i}: ${JSON.stringify(actual.subarray(i, i + 80).toString())} vs ${JSON.stringify(expected.subarray(i, i + 80).toString())}`);
+  assert.fail(
+    `${what}: ${actual.length} bytes, captured ${expected.length}; first difference at ${i}: ${JSON.stringify(actual.subarray(i, i + 80).toString())} vs ${JSON.stringify(expected.subarray(i, i + 80).toString())}`,
+  );
 }
 
 test('with the captured session values, pages are the captured bodies byte for byte', () => {
   const login = text('login-page.html');
   sameBytes(pages.login(extractLoginToken(login) as string, sesskeyOf(login), ''), raw('login-page.html'), 'login page');
   const failed = text('login-failed_page.html');
-  sameBytes(pages.loginFailed(extractLoginToken(failed) as string, sesskeyOf(failed), ''), raw('login-failed_page.html'), 'login page after a failed login');
+  sameBytes(
+    pages.loginFailed(extractLoginToken(failed) as string, sesskeyOf(failed), ''),
+    raw('login-failed_page.html'),
+    'login page after a failed login',
+  );
   sameBytes(pages.dashboard(sesskeyOf(text('my-dashboard_loggedin.html')), ''), raw('my-dashboard_loggedin.html'), 'dashboard');
-  sameBytes(pages.invalidUser(sesskeyOf(text('user-profile-invalid_loggedin.html')), ''), raw('user-profile-invalid_loggedin.html'), '"Invalid user" page');
+  sameBytes(
+    pages.invalidUser(sesskeyOf(text('user-profile-invalid_loggedin.html')), ''),
+    raw('user-profile-invalid_loggedin.html'),
+    '"Invalid user" page',
+  );
   const notFound = 'Can&#039;t find data record in database table course.';
-  sameBytes(pages.error(notFound, 'invalidrecord', true, sesskeyOf(text('course-notfound_loggedin.html')), ''), raw('course-notfound_loggedin.html'), '404 page, logged in');
-  sameBytes(pages.error(notFound, 'invalidrecord', false, sesskeyOf(text('course-notfound_unauth.html')), ''), raw('course-notfound_unauth.html'), '404 page, anonymous');
+  sameBytes(
+    pages.error(notFound, 'invalidrecord', true, sesskeyOf(text('course-notfound_loggedin.html')), ''),
+    raw('course-notfound_loggedin.html'),
+    '404 page, logged in',
+  );
+  sameBytes(
+    pages.error(notFound, 'invalidrecord', false, sesskeyOf(text('course-notfound_unauth.html')), ''),
+    raw('course-notfound_unauth.html'),
+    '404 page, anonymous',
+  );
   sameBytes(pages.redirect(`${CAPTURED_ROOT}/login/index.php`, ''), raw('redirect-to-login_course-view-unauth.body.html'), 'redirect page');
 });
 
@@ -50,7 +68,7 @@ test('the course page is the captured course with its id and title; every 4th id
   assert.equal((xs.match(/abcdefghij/g) ?? []).length, (captured.match(new RegExp(sesskeyOf(captured), 'g')) ?? []).length);
   const s = pages.course(8, 'abcdefghij', '');
   assert.ok(s.length > 500_000, `the larger course is ${s.length} bytes`);
-  assert.equal(s.toString('utf8').indexOf('performanceinfo'), -1, 'the capture\'s own footer is removed');
+  assert.equal(s.toString('utf8').indexOf('performanceinfo'), -1, "the capture's own footer is removed");
 });
 
 test('every page type: real size, its body id, the markers the generator reads', () => {
@@ -81,7 +99,9 @@ test('login and error pages: tokens, error boxes and messages where Moodle puts 
   assert.equal(login.match(/name="logintoken" value="T{32}"/g)?.length, 2, 'login form and guest form');
   assert.ok(!hasLoginError(login));
   assert.ok(hasLoginError(pages.loginFailed('U'.repeat(32), 's', '').toString('utf8')));
-  const err = pages.error('error/Unable to find forum with cmid 99999', 'Unable to find forum with cmid 99999', false, 's', '').toString('utf8');
+  const err = pages
+    .error('error/Unable to find forum with cmid 99999', 'Unable to find forum with cmid 99999', false, 's', '')
+    .toString('utf8');
   const capturedForum = text('forum-notfound_unauth.html');
   const box = (html: string) => /<div data-rel="fatalerror"[\s\S]*?<\/p><\/div>/.exec(html)?.[0];
   assert.equal(box(err), box(capturedForum), 'the forum 404 error box as Moodle writes it');
@@ -90,16 +110,31 @@ test('login and error pages: tokens, error boxes and messages where Moodle puts 
 });
 
 test('the performance footer: the captured markup, in the captured place, read back by the parser', () => {
-  const figures = { secs: 0.06647, ramMb: 7.1, ramPeakMb: 8.1, files: 620, strings: 707, reads: 31, writes: 1, dbSecs: 0.01091, sessionWaitSecs: 0 };
+  const figures = {
+    secs: 0.06647,
+    ramMb: 7.1,
+    ramPeakMb: 8.1,
+    files: 620,
+    strings: 707,
+    reads: 31,
+    writes: 1,
+    dbSecs: 0.01091,
+    sessionWaitSecs: 0,
+  };
   const captured = text('perf-course-view_loggedin_id4.html');
   const capturedFooter = /<div class="performanceinfo[\s\S]*?Caches used \(hits\/misses\/sets\): 0\/0\/0<\/div><\/div>/.exec(captured)?.[0];
-  assert.equal(perfFooter(figures).replace('ticks: 7 user: 4sys: 1', 'TICKS'), capturedFooter?.replace(/ticks: \d+ user: \d+sys: \d+/, 'TICKS'));
+  assert.equal(
+    perfFooter(figures).replace('ticks: 7 user: 4sys: 1', 'TICKS'),
+    capturedFooter?.replace(/ticks: \d+ user: \d+sys: \d+/, 'TICKS'),
+  );
   // Same place as in the capture: right after the dark footer's inner container.
   const page = pages.course(4, 's', perfFooter(figures)).toString('utf8');
   const before = (html: string) => html.slice(html.indexOf('performanceinfo') - 200, html.indexOf('performanceinfo'));
   assert.equal(before(page), before(captured));
   assert.deepEqual(parsePerfFooter(page), parsePerfFooter(captured));
-  const redirect = pages.redirect(`${CAPTURED_ROOT}/enrol/index.php?id=2`, perfFooter({ ...figures, secs: 0.012212, reads: 11, writes: 0 })).toString('utf8');
+  const redirect = pages
+    .redirect(`${CAPTURED_ROOT}/enrol/index.php?id=2`, perfFooter({ ...figures, secs: 0.012212, reads: 11, writes: 0 }))
+    .toString('utf8');
   const capturedRedirect = text('perf-redirect-enrol_loggedin.html');
   assert.equal(redirect.slice(0, redirect.indexOf('<footer>')), capturedRedirect.slice(0, capturedRedirect.indexOf('<footer>')));
   assert.equal(parsePerfFooter(redirect)?.dbReads, 11);

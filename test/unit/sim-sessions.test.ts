@@ -22,7 +22,12 @@ test('the session lock: requests of one session run one at a time in arrival ord
   const b = turn(one);
   const c = turn(one);
   const other = turn(two);
-  const held = [arrive(a, counters, log, 'a'), arrive(b, counters, log, 'b'), arrive(c, counters, log, 'c'), arrive(other, counters, log, 'other')];
+  const held = [
+    arrive(a, counters, log, 'a'),
+    arrive(b, counters, log, 'b'),
+    arrive(c, counters, log, 'c'),
+    arrive(other, counters, log, 'other'),
+  ];
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(log, ['a', 'other'], 'b and c wait for a; the other session does not');
   assert.deepEqual([a.queued, b.queued, c.queued, other.queued], [false, true, true, false]);

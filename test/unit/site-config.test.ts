@@ -33,11 +33,23 @@ require_once(__DIR__ . '/lib/setup.php');
 `;
 
 test('config.php: the plain $CFG->x = literal lines, dboptions dbport; comments ignored, quotes inside strings kept', () => {
-  assert.deepEqual(parseMoodleConfig(CONFIG), { dbtype: 'pgsql', dbhost: '127.0.0.1', dbname: 'moodle_load', dbuser: 'moodle_load', dbpass: "p4ss;w'rd // not a comment", prefix: 'mdl_', dbport: 5433, dbsocket: undefined, dataroot: '/var/tmp/moodle-load-site/data' });
+  assert.deepEqual(parseMoodleConfig(CONFIG), {
+    dbtype: 'pgsql',
+    dbhost: '127.0.0.1',
+    dbname: 'moodle_load',
+    dbuser: 'moodle_load',
+    dbpass: "p4ss;w'rd // not a comment",
+    prefix: 'mdl_',
+    dbport: 5433,
+    dbsocket: undefined,
+    dataroot: '/var/tmp/moodle-load-site/data',
+  });
 });
 
 test('config.php: short array syntax, a socket, no port; defaults for prefix and password', () => {
-  const c = parseMoodleConfig(`<?php $CFG->dbtype='pgsql'; $CFG->dbname="m"; $CFG->dbuser='u'; $CFG->dboptions = ['dbsocket' => '/run/postgresql'];`);
+  const c = parseMoodleConfig(
+    `<?php $CFG->dbtype='pgsql'; $CFG->dbname="m"; $CFG->dbuser='u'; $CFG->dboptions = ['dbsocket' => '/run/postgresql'];`,
+  );
   assert.equal(c.prefix, 'mdl_');
   assert.equal(c.dbpass, '');
   assert.equal(c.dbport, undefined);
@@ -45,7 +57,10 @@ test('config.php: short array syntax, a socket, no port; defaults for prefix and
 });
 
 test('config.php: a value that is not a literal is named, a missing one too; the password never shown', () => {
-  throwsMessage(() => parseMoodleConfig(`<?php $CFG->dbtype='pgsql'; $CFG->dbname=getenv('DB'); $CFG->dbuser='u';`), /^config\.php: \$CFG->dbname is not a plain string literal \(getenv\('DB'\)\)/);
+  throwsMessage(
+    () => parseMoodleConfig(`<?php $CFG->dbtype='pgsql'; $CFG->dbname=getenv('DB'); $CFG->dbuser='u';`),
+    /^config\.php: \$CFG->dbname is not a plain string literal \(getenv\('DB'\)\)/,
+  );
   throwsMessage(() => parseMoodleConfig(`<?php $CFG->dbtype='pgsql'; $CFG->dbname='m';`), /^config\.php: \$CFG->dbuser is not set$/);
   assert.throws(
     () => parseMoodleConfig(`<?php $CFG->dbtype='pgsql'; $CFG->dbname='m'; $CFG->dbuser='u'; $CFG->dbpass = SECRET_SAUCE;`),
@@ -68,18 +83,26 @@ test('MySQL/MariaDB: one clear line; other types too', () => {
 });
 
 test('target: flags over the fallback; the password only from PGPASSWORD, and only in the tools environment', () => {
-  const t = resolveTarget({ 'db-name': 'other', 'db-port': '5444' }, { PGPASSWORD: 'pw' }, { host: 'h', dbname: 'm', user: 'u', prefix: 'mdl_' });
+  const t = resolveTarget(
+    { 'db-name': 'other', 'db-port': '5444' },
+    { PGPASSWORD: 'pw' },
+    { host: 'h', dbname: 'm', user: 'u', prefix: 'mdl_' },
+  );
   assert.deepEqual(t, { host: 'h', port: 5444, dbname: 'other', user: 'u', password: 'pw', prefix: 'mdl_', dataroot: undefined });
   assert.equal(describeTarget(t), 'database other on h:5444 as u');
   const env = pgEnv(t, { PATH: '/bin' });
   assert.deepEqual([env.PGHOST, env.PGPORT, env.PGDATABASE, env.PGUSER, env.PGPASSWORD], ['h', '5444', 'other', 'u', 'pw']);
   assert.match(env.PGOPTIONS as string, /lock_timeout/);
-  throwsMessage(() => resolveTarget({ 'db-name': 'm', 'db-user': 'u', 'db-prefix': 'mdl"; DROP' }, {}), /^--db-prefix must hold letters, digits and underscores only/);
+  throwsMessage(
+    () => resolveTarget({ 'db-name': 'm', 'db-user': 'u', 'db-prefix': 'mdl"; DROP' }, {}),
+    /^--db-prefix must hold letters, digits and underscores only/,
+  );
   throwsMessage(() => resolveTarget({ 'db-name': 'm', 'db-user': 'u', 'db-port': 'x' }, {}), /^--db-port must be a port number/);
   throwsMessage(() => resolveTarget({}, {}), /^no database named/);
 });
 
 test('pg_restore --list: the table names of the dump', () => {
-  const toc = ';\n; Archive created at 2026-11-25\n215; 1259 16385 TABLE public mdl_config moodle_load\n216; 1259 16384 SEQUENCE public mdl_config_id_seq moodle_load\n4242; 0 16385 TABLE DATA public mdl_config moodle_load\n217; 1259 16390 TABLE public mdl_user moodle_load\n';
+  const toc =
+    ';\n; Archive created at 2026-11-25\n215; 1259 16385 TABLE public mdl_config moodle_load\n216; 1259 16384 SEQUENCE public mdl_config_id_seq moodle_load\n4242; 0 16385 TABLE DATA public mdl_config moodle_load\n217; 1259 16390 TABLE public mdl_user moodle_load\n';
   assert.deepEqual(dumpTables(toc), ['mdl_config', 'mdl_user']);
 });

@@ -63,11 +63,18 @@ test('Mann-Whitney U and one-sided p (ties, continuity) match SciPy', () => {
 });
 
 test('Hodges-Lehmann shift matches NumPy on the same data', () => {
-  for (const r of REFERENCE) assert.ok(Math.abs(hodgesLehmannShift(r.old, r.new) - r.hl) < 1e-9, `${hodgesLehmannShift(r.old, r.new)} vs ${r.hl}`);
+  for (const r of REFERENCE)
+    assert.ok(Math.abs(hodgesLehmannShift(r.old, r.new) - r.hl) < 1e-9, `${hodgesLehmannShift(r.old, r.new)} vs ${r.hl}`);
   assert.ok(Number.isNaN(hodgesLehmannShift([], [1])));
 });
 
 test('Hodges-Lehmann on samples too large for every pair: thinned evenly, a pure shift still comes out exact', () => {
   const big = Array.from({ length: 4000 }, (_, i) => 30 + Math.floor(10 * uniform(9, i, 0)));
-  assert.equal(hodgesLehmannShift(big, big.map((v) => v + 2)), 2);
+  assert.equal(
+    hodgesLehmannShift(
+      big,
+      big.map((v) => v + 2),
+    ),
+    2,
+  );
 });

@@ -155,7 +155,12 @@ function reportsOf(samples: readonly TaggedSample[], metric: string, chunks: num
         entry.values.push(s.value);
         bySeries.set(key, entry);
       }
-      queue.push(report(vu, [...bySeries.values()].map((e) => trendDelta(metric, e.tags, e.values))));
+      queue.push(
+        report(
+          vu,
+          [...bySeries.values()].map((e) => trendDelta(metric, e.tags, e.values)),
+        ),
+      );
     }
     queues.push(queue);
   }
@@ -164,7 +169,7 @@ function reportsOf(samples: readonly TaggedSample[], metric: string, chunks: num
   return out;
 }
 
-test('float trend percentiles merged from 7 VUs are within 0.5% of k6\'s; count, min, max, avg exact', () => {
+test("float trend percentiles merged from 7 VUs are within 0.5% of k6's; count, min, max, avg exact", () => {
   const samples = latencySamples();
   const reports = reportsOf(samples, 'moodle_duration', 6);
   assert.equal(new Set(reports.map((r) => r.vu)).size, 7);
@@ -212,7 +217,7 @@ test('the merged result does not depend on how the samples were split into repor
 
 // 2. Whole-number trends are exact --------------------------------------------------------------
 
-test('whole-number trends (DB reads 20..60) give exactly k6\'s med and percentiles', () => {
+test("whole-number trends (DB reads 20..60) give exactly k6's med and percentiles", () => {
   const rand = prng(7);
   const perVu: number[][] = Array.from({ length: 5 }, () => []);
   const all: number[] = [];
@@ -274,9 +279,17 @@ test('a submetric selector adds up the series whose tags include its tags', () =
   const collector = new StreamCollector();
   const a = (outcome: string) => ({ endpoint: 'a', outcome });
   const b = (outcome: string) => ({ endpoint: 'b', outcome });
-  collector.accept(report(1, [counterDelta('moodle_reqs', a('success'), 5), counterDelta('moodle_reqs', b('success'), 3), counterDelta('moodle_reqs', a('failure'), 1)]));
+  collector.accept(
+    report(1, [
+      counterDelta('moodle_reqs', a('success'), 5),
+      counterDelta('moodle_reqs', b('success'), 3),
+      counterDelta('moodle_reqs', a('failure'), 1),
+    ]),
+  );
   // Same series from another VU, its tag keys in the other order.
-  collector.accept(report(2, [counterDelta('moodle_reqs', { outcome: 'success', endpoint: 'a' }, 4), counterDelta('moodle_reqs', b('failure'), 2)]));
+  collector.accept(
+    report(2, [counterDelta('moodle_reqs', { outcome: 'success', endpoint: 'a' }, 4), counterDelta('moodle_reqs', b('failure'), 2)]),
+  );
   collector.accept(report(1, [counterDelta('moodle_reqs', b('success'), 10)]));
   // Another metric with the same tags is not counted in.
   collector.accept(report(3, [counterDelta('moodle_other', a('success'), 100)]));
@@ -294,13 +307,23 @@ test('a submetric selector adds up the series whose tags include its tags', () =
   assert.deepEqual(valuesOf(collector, 'moodle_reqs{outcome:succ}'), { count: 0 });
 });
 
-test('a trend submetric holds only its series\' samples; none matching gives count 0', () => {
+test("a trend submetric holds only its series' samples; none matching gives count 0", () => {
   const collector = new StreamCollector();
   const aSuccess = [12, 15, 11, 19, 14];
   const aFailure = [3000.5];
   const bSuccess = [101.25, 150.5, 120.75];
-  collector.accept(report(1, [trendDelta('moodle_dur', { endpoint: 'a', outcome: 'success' }, aSuccess.slice(0, 2)), trendDelta('moodle_dur', { endpoint: 'b', outcome: 'success' }, bSuccess)]));
-  collector.accept(report(2, [trendDelta('moodle_dur', { endpoint: 'a', outcome: 'success' }, aSuccess.slice(2)), trendDelta('moodle_dur', { endpoint: 'a', outcome: 'failure' }, aFailure)]));
+  collector.accept(
+    report(1, [
+      trendDelta('moodle_dur', { endpoint: 'a', outcome: 'success' }, aSuccess.slice(0, 2)),
+      trendDelta('moodle_dur', { endpoint: 'b', outcome: 'success' }, bSuccess),
+    ]),
+  );
+  collector.accept(
+    report(2, [
+      trendDelta('moodle_dur', { endpoint: 'a', outcome: 'success' }, aSuccess.slice(2)),
+      trendDelta('moodle_dur', { endpoint: 'a', outcome: 'failure' }, aFailure),
+    ]),
+  );
 
   const a = valuesOf(collector, 'moodle_dur{endpoint:a,outcome:success}');
   const refA = reference(aSuccess);
@@ -329,11 +352,21 @@ test('a trend submetric holds only its series\' samples; none matching gives cou
 
 test('k6Metrics gives every metric seen and the submetrics asked for', () => {
   const collector = new StreamCollector();
-  collector.accept(report(1, [counterDelta('moodle_reqs', { outcome: 'success' }, 2), trendDelta('moodle_dur', { outcome: 'success' }, [4.5])]));
-  collector.accept(report(2, [counterDelta('moodle_reqs', { outcome: 'failure' }, 1), gaugeDelta('moodle_load_start', null, [1000], 1000)]));
+  collector.accept(
+    report(1, [counterDelta('moodle_reqs', { outcome: 'success' }, 2), trendDelta('moodle_dur', { outcome: 'success' }, [4.5])]),
+  );
+  collector.accept(
+    report(2, [counterDelta('moodle_reqs', { outcome: 'failure' }, 1), gaugeDelta('moodle_load_start', null, [1000], 1000)]),
+  );
   assert.deepEqual(collector.metricNames(), ['moodle_dur', 'moodle_load_start', 'moodle_reqs']);
   const m = collector.k6Metrics(['moodle_reqs{outcome:success}', 'moodle_dur{outcome:failure}']);
-  assert.deepEqual(Object.keys(m).sort(), ['moodle_dur', 'moodle_dur{outcome:failure}', 'moodle_load_start', 'moodle_reqs', 'moodle_reqs{outcome:success}']);
+  assert.deepEqual(Object.keys(m).sort(), [
+    'moodle_dur',
+    'moodle_dur{outcome:failure}',
+    'moodle_load_start',
+    'moodle_reqs',
+    'moodle_reqs{outcome:success}',
+  ]);
   assert.equal(m['moodle_reqs']?.values.count, 3);
   assert.equal(m['moodle_reqs{outcome:success}']?.values.count, 2);
   assert.equal(m['moodle_dur']?.values.count, 1);
@@ -349,7 +382,7 @@ function permutations(items: readonly number[]): number[][] {
   return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
 }
 
-test('a gauge\'s value is the last set across VUs, whatever order the reports come in; min and max over all', () => {
+test("a gauge's value is the last set across VUs, whatever order the reports come in; min and max over all", () => {
   const deltas = [
     report(1, [gaugeDelta('moodle_vus_busy', null, [4, 9, 5], 1_000)]),
     report(2, [gaugeDelta('moodle_vus_busy', null, [2, 7], 3_000)]), // the last set
@@ -427,5 +460,8 @@ test('parseSelector reads a metric name and its tags', () => {
   assert.deepEqual(parseSelector('m'), { metric: 'm', tags: {} });
   assert.deepEqual(parseSelector('m{a:b}'), { metric: 'm', tags: { a: 'b' } });
   assert.deepEqual(parseSelector('m{a:b,c:d}'), { metric: 'm', tags: { a: 'b', c: 'd' } });
-  assert.deepEqual(parseSelector('moodle_reqs{endpoint:course_view,outcome:success}'), { metric: 'moodle_reqs', tags: { endpoint: 'course_view', outcome: 'success' } });
+  assert.deepEqual(parseSelector('moodle_reqs{endpoint:course_view,outcome:success}'), {
+    metric: 'moodle_reqs',
+    tags: { endpoint: 'course_view', outcome: 'success' },
+  });
 });

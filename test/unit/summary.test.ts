@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildSummary, K6Metrics, SummaryInput } from '../../lib/summary';
 
-const PREDECESSOR_KEYS = ['elapsed_sec', 'total', 'success', 'failures', 'req_per_min_observed', 'latency_ms_p50', 'latency_ms_p95', 'latency_ms_p99'];
+const PREDECESSOR_KEYS = [
+  'elapsed_sec',
+  'total',
+  'success',
+  'failures',
+  'req_per_min_observed',
+  'latency_ms_p50',
+  'latency_ms_p95',
+  'latency_ms_p99',
+];
 
 const metrics: K6Metrics = {
   'moodle_reqs{outcome:success}': { values: { count: 590 } },
@@ -57,7 +66,12 @@ test('then target, dropped iterations, sessions, reasons and the seed', () => {
   const s = buildSummary(input);
   assert.equal(s.target_rpm, 600);
   assert.equal(s.dropped_iterations, 3);
-  assert.deepEqual(s.sessions, { logged_in: 29, attempted: 30, login_sec: 1.23, failed_users: [{ username: 'bad', sessions: 1, reason: 'invalid login' }] });
+  assert.deepEqual(s.sessions, {
+    logged_in: 29,
+    attempted: 30,
+    login_sec: 1.23,
+    failed_users: [{ username: 'bad', sessions: 1, reason: 'invalid login' }],
+  });
   assert.equal(s.failure_reasons.session_lost, 4);
   assert.equal(s.failure_reasons.http_5xx, 6);
   assert.equal(s.failure_reasons.timeout, 0);
@@ -111,7 +125,11 @@ test('elapsed is the scheduled window, or up to the last load request (moodle_lo
   const late = { ...metrics, moodle_load_end: { values: { max: 1_060_250 } } };
   assert.equal(buildSummary({ ...input, metrics: late, nowMs: 1_060_500 }).elapsed_sec, 60.25);
   const early = { ...metrics, moodle_load_end: { values: { max: 1_059_950 } } };
-  assert.equal(buildSummary({ ...input, metrics: early, nowMs: 1_060_500 }).elapsed_sec, 60, 'the last request started before the window closed');
+  assert.equal(
+    buildSummary({ ...input, metrics: early, nowMs: 1_060_500 }).elapsed_sec,
+    60,
+    'the last request started before the window closed',
+  );
   const { moodle_load_end, ...noEnd } = metrics;
   assert.equal(buildSummary({ ...input, metrics: noEnd, nowMs: 1_060_500 }).elapsed_sec, 60.5);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { blocksNeeded, LASTACCESS_UPDATE_SECS, rotateUsers, userBlock } from '../../cli/user-rotation';
 
-test('consecutive runs get other users, and a block rests longer than Moodle\'s last-access minute', () => {
+test("consecutive runs get other users, and a block rests longer than Moodle's last-access minute", () => {
   const runSec = 35;
   const blocks = 20;
   // Runs start at least runSec apart: simulate back-to-back runs with some slack.
@@ -22,7 +22,7 @@ test('consecutive runs get other users, and a block rests longer than Moodle\'s 
   assert.equal(blocksNeeded(120), 4);
 });
 
-test('rotateUsers: this run\'s block first, users file inlined in a private copy; too few users: the config as given, with a warning', () => {
+test("rotateUsers: this run's block first, users file inlined in a private copy; too few users: the config as given, with a warning", () => {
   const dir = mkdtempSync(join(tmpdir(), 'rot-'));
   writeFileSync(join(dir, 'users.csv'), Array.from({ length: 30 }, (_, i) => `u${i},p${i}`).join('\n') + '\n');
   const config = join(dir, 'c.json');
@@ -32,7 +32,10 @@ test('rotateUsers: this run\'s block first, users file inlined in a private copy
   assert.equal(r.block, userBlock(35 * 3, 35, 6));
   const written = JSON.parse(readFileSync(r.configPath, 'utf8'));
   assert.equal(written.users_file, undefined);
-  assert.deepEqual(written.users.slice(0, 2), [{ username: `u${r.block * 5}`, password: `p${r.block * 5}` }, { username: `u${r.block * 5 + 1}`, password: `p${r.block * 5 + 1}` }]);
+  assert.deepEqual(written.users.slice(0, 2), [
+    { username: `u${r.block * 5}`, password: `p${r.block * 5}` },
+    { username: `u${r.block * 5 + 1}`, password: `p${r.block * 5 + 1}` },
+  ]);
   assert.equal(written.users.length, 30);
   assert.equal(statSync(r.configPath).mode & 0o777, 0o600);
   const few = rotateUsers(config, 10, 35, 0, dir);

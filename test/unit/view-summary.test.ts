@@ -36,5 +36,11 @@ test('requests = page attempts + assets + revalidations + AJAX POSTs; methods wi
 
 test('every submetric read is declared for k6', () => {
   const names = new Set(viewSubmetrics(['dashboard']).map((s) => s.name));
-  for (const n of ['moodle_views{endpoint:dashboard,outcome:success}', 'moodle_view_requests{kind:revalidation}', 'moodle_ajax_failures{method:media_videojs_get_language,reason:not_run}', 'moodle_cache_hits']) assert.ok(names.has(n), n);
+  for (const n of [
+    'moodle_views{endpoint:dashboard,outcome:success}',
+    'moodle_view_requests{kind:revalidation}',
+    'moodle_ajax_failures{method:media_videojs_get_language,reason:not_run}',
+    'moodle_cache_hits',
+  ])
+    assert.ok(names.has(n), n);
 });

@@ -30,108 +30,96 @@ export async function route(
   cookie: ExtraHeaders,
 ): Promise<void> {
   const { path, session } = ex;
-  const rawId = query.get('id');
-  const id = Number(rawId ?? NaN);
-  const loggedIn = session.userId !== null;
+  if (path === LOGIN_PATH) return sendReply(site, res, ex, await loginRoute(site, req, session, query, cookie));
+  const page = pageFor(site, ex, { url, query, cookie });
+  if (page !== undefined) return sendReply(site, res, ex, page.reply, page.courseId ?? null);
+  if (await serveBrowserPart(req, res, path, query, { loggedIn: session.userId !== null, sesskey: session.sesskey })) return;
+  return sendReply(site, res, ex, errorReply(site, 404, 'Page not found', 'invalidurl', session, cookie));
+}
+
+/** What a page request asked for: the URL as sent, its query, and the session cookie to set (if new). */
+interface Asked {
+  readonly url: string;
+  readonly query: URLSearchParams;
+  readonly cookie: ExtraHeaders;
+}
+
+/** A page's reply, and the course it belongs to (its footer's figures depend on it). */
+interface Page {
+  readonly reply: Reply;
+  readonly courseId?: number;
+}
+
+/** The reply of a Moodle page this simulator knows, or undefined for any other path. */
+function pageFor(site: Site, ex: Exchange, asked: Asked): Page | undefined {
+  const { session } = ex;
+  const { cookie } = asked;
+  const id = Number(asked.query.get('id') ?? NaN);
   const sesskey = session.sesskey;
   const pages = site.pages;
-  switch (path) {
-    case LOGIN_PATH:
-      return sendReply(site, res, ex, await loginRoute(site, req, session, query, cookie));
+  // Every page but the front page and the error pages of missing ids sends visitors to log in.
+  const member = (reply: () => Reply): Reply => (session.userId !== null ? reply() : requireLogin(site, session, asked.url, cookie));
+  switch (ex.path) {
     case '/login/logout.php':
       session.userId = null;
-      return sendReply(site, res, ex, redirectReply(site, '/', cookie));
+      return { reply: redirectReply(site, '/', cookie) };
     case '/':
-      return sendReply(
-        site,
-        res,
-        ex,
-        loggedIn ? redirectReply(site, '/my/', cookie) : pageReply('front', (f) => pages.front(sesskey, f), cookie),
-      );
+      return {
+        reply: session.userId !== null ? redirectReply(site, '/my/', cookie) : pageReply('front', (f) => pages.front(sesskey, f), cookie),
+      };
     case '/my/':
     case '/my/index.php':
-      if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      return sendReply(
-        site,
-        res,
-        ex,
-        pageReply('dashboard', (f) => pages.dashboard(sesskey, f), cookie),
-      );
+      return { reply: member(() => pageReply('dashboard', (f) => pages.dashboard(sesskey, f), cookie)) };
     case '/course/view.php':
-      if (!(id >= 2 && id <= site.maxCourseId))
-        return sendReply(
-          site,
-          res,
-          ex,
-          errorReply(site, 404, 'Can&#039;t find data record in database table course.', 'invalidrecord', session, cookie),
-        );
-      if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      if (site.notEnrolled.has(id)) return sendReply(site, res, ex, redirectReply(site, `/enrol/index.php?id=${id}`, cookie));
-      return sendReply(
-        site,
-        res,
-        ex,
-        pageReply('course', (f) => pages.course(id, sesskey, f), cookie),
-        id,
-      );
+      return courseView(site, ex, asked);
     case '/mod/forum/view.php':
-    case '/mod/page/view.php': {
-      const forum = path === '/mod/forum/view.php';
-      // Moodle's own message, with the id as given, in the error code link too.
-      if (!(id >= 10 && id <= site.maxCmId))
-        return sendReply(
-          site,
-          res,
-          ex,
-          forum
-            ? errorReply(
-                site,
-                404,
-                `error/Unable to find forum with cmid ${rawId}`,
-                `Unable to find forum with cmid ${rawId}`,
-                session,
-                cookie,
-              )
-            : errorReply(site, 404, 'Invalid course module ID', 'invalidcoursemodule', session, cookie),
-        );
-      if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      return sendReply(
-        site,
-        res,
-        ex,
-        forum
-          ? pageReply('forum', (f) => pages.forum(id, sesskey, f), cookie)
-          : pageReply('page', (f) => pages.modPage(id, sesskey, f), cookie),
-      );
-    }
+    case '/mod/page/view.php':
+      return { reply: moduleView(site, ex, asked, member) };
     case '/user/profile.php':
-      if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
       // Moodle answers an unknown user id with status 200 and an "Invalid user" alert.
-      if (!(id >= 1 && id <= site.maxUserId))
-        return sendReply(
-          site,
-          res,
-          ex,
-          pageReply('error', (f) => pages.invalidUser(sesskey, f), cookie),
-        );
-      return sendReply(
-        site,
-        res,
-        ex,
-        pageReply('profile', (f) => pages.profile(id, sesskey, f), cookie),
-      );
+      return {
+        reply: member(() =>
+          id >= 1 && id <= site.maxUserId
+            ? pageReply('profile', (f) => pages.profile(id, sesskey, f), cookie)
+            : pageReply('error', (f) => pages.invalidUser(sesskey, f), cookie),
+        ),
+      };
     case '/enrol/index.php':
-      if (!loggedIn) return sendReply(site, res, ex, requireLogin(site, session, url, cookie));
-      return sendReply(
-        site,
-        res,
-        ex,
-        pageReply('enrol', (f) => pages.enrol(id, sesskey, f), cookie),
-      );
+      return { reply: member(() => pageReply('enrol', (f) => pages.enrol(id, sesskey, f), cookie)) };
     default:
-      if (await serveBrowserPart(req, res, path, query, { loggedIn, sesskey })) return;
-      return sendReply(site, res, ex, errorReply(site, 404, 'Page not found', 'invalidurl', session, cookie));
+      return undefined;
   }
+}
+
+function courseView(site: Site, ex: Exchange, asked: Asked): Page {
+  const id = Number(asked.query.get('id') ?? NaN);
+  const { session } = ex;
+  const { cookie } = asked;
+  if (!(id >= 2 && id <= site.maxCourseId)) {
+    return { reply: errorReply(site, 404, 'Can&#039;t find data record in database table course.', 'invalidrecord', session, cookie) };
+  }
+  if (session.userId === null) return { reply: requireLogin(site, session, asked.url, cookie) };
+  if (site.notEnrolled.has(id)) return { reply: redirectReply(site, `/enrol/index.php?id=${id}`, cookie) };
+  return { reply: pageReply('course', (f) => site.pages.course(id, session.sesskey, f), cookie), courseId: id };
+}
+
+function moduleView(site: Site, ex: Exchange, asked: Asked, member: (reply: () => Reply) => Reply): Reply {
+  const rawId = asked.query.get('id');
+  const id = Number(rawId ?? NaN);
+  const { session } = ex;
+  const { cookie } = asked;
+  const forum = ex.path === '/mod/forum/view.php';
+  // Moodle's own message, with the id as given, in the error code link too.
+  if (!(id >= 10 && id <= site.maxCmId)) {
+    return forum
+      ? errorReply(site, 404, `error/Unable to find forum with cmid ${rawId}`, `Unable to find forum with cmid ${rawId}`, session, cookie)
+      : errorReply(site, 404, 'Invalid course module ID', 'invalidcoursemodule', session, cookie);
+  }
+  return member(() =>
+    forum
+      ? pageReply('forum', (f) => site.pages.forum(id, session.sesskey, f), cookie)
+      : pageReply('page', (f) => site.pages.modPage(id, session.sesskey, f), cookie),
+  );
 }
 
 /** /login/index.php: the form (GET), a login attempt (POST), or the testsession check after one. */

@@ -3,7 +3,7 @@
 // successful requests, as in the summary. During warm-up the line says so and shows the
 // warm-up's own figures.
 import type { MetricValues } from './dashboard-events';
-import { DROPPED, LOAD_METRICS, LOAD_START, PhaseMetricNames, submetric, WARMUP_METRICS } from '../lib/metric-names';
+import { DROPPED, LOAD_METRICS, PhaseMetricNames, submetric, WARMUP_METRICS } from '../lib/metric-names';
 
 export interface ProgressTarget {
   readonly rpm: number;
@@ -11,6 +11,8 @@ export interface ProgressTarget {
   readonly warmupSec: number;
   /** --stream-stats counts the load phase's dropped iterations only (k6's dashboard counts the warm-up's too). */
   readonly droppedLoadOnly?: boolean;
+  /** Epoch ms at which the timed load phase starts, from the run's setup record; undefined until it comes. */
+  readonly loadStartMs: () => number | undefined;
 }
 
 function num(v: number | undefined, digits = 1): string {
@@ -29,8 +31,9 @@ function figures(metrics: Record<string, MetricValues>, names: PhaseMetricNames,
 
 export function progressLine(metrics: Record<string, MetricValues>, target: ProgressTarget): string {
   const nowMs = metrics.time?.value;
-  const startMs = metrics[LOAD_START]?.value;
-  if (nowMs === undefined || startMs === undefined) return 'progress: logging in sessions (no load sent yet)';
+  const startMs = target.loadStartMs();
+  if (nowMs === undefined || startMs === undefined || nowMs < startMs - target.warmupSec * 1000)
+    return 'progress: logging in sessions (no load sent yet)';
   if (nowMs < startMs) {
     const warm = Math.max(0, target.warmupSec - (startMs - nowMs) / 1000);
     return `progress: warm-up ${warm.toFixed(0)}/${target.warmupSec}s (not in the figures) | ${figures(metrics, WARMUP_METRICS, warm, `ramping to ${target.rpm}`)}`;

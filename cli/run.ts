@@ -22,7 +22,7 @@ import { findK6, K6MissingError, PINNED_K6_VERSION } from './k6/binary';
 import { DashboardSettings, k6Invocation } from './k6/invocation';
 import { pageViewTable } from './page-view-table';
 import { followProgress } from './progress';
-import { progressLine } from './progress-line';
+import { progressLine, ProgressTarget } from './progress-line';
 import { RecordWriter } from './record-writer';
 import { addServerResources, startServerStats } from './server-stats/run-hook';
 import type { ResourceSampler } from './server-stats/sampler';
@@ -117,9 +117,9 @@ async function openOutputs(options: CliOptions, settings: RunSettings, config: M
 
 /** Progress lines while k6 runs: from k6's web dashboard, or with --stream-stats from the VUs' own figures. */
 interface Progress {
-  readonly dashboard: DashboardSettings | undefined;
+  dashboard: DashboardSettings | undefined;
   readonly collector: StreamCollector | undefined;
-  /** The setup record, once it came (the streamed progress counts from its load start). */
+  /** The setup record, once it came: the timed phase's start, which every progress line counts from. */
   setup: SetupData | undefined;
   stop(): void;
 }
@@ -131,15 +131,17 @@ async function startProgress(
   io: RunIo,
 ): Promise<Progress> {
   const print = sampler ? (line: string) => io.stderr(`${line} | ${sampler.progressPart()}`) : io.stderr;
-  const target = {
+  const collector = settings.streamStats ? new StreamCollector() : undefined;
+  const progress: Progress = { dashboard: undefined, collector, setup: undefined, stop: () => undefined };
+  const target: ProgressTarget = {
     rpm: settings.rpm,
     durationSec: settings.durationSec,
     warmupSec: settings.warmupSec,
     droppedLoadOnly: settings.streamStats,
+    loadStartMs: () => progress.setup?.loadStartMs,
   };
-  if (settings.streamStats) {
-    const progress: Progress = { dashboard: undefined, collector: new StreamCollector(), setup: undefined, stop: () => undefined };
-    const line = () => progressLine(streamedProgress(progress.collector as StreamCollector, progress.setup, settings, Date.now()), target);
+  if (collector) {
+    const line = () => progressLine(streamedProgress(collector, progress.setup, settings, Date.now()), target);
     const timer = setInterval(() => print(line()), options.progressSec * 1000);
     progress.stop = () => {
       clearInterval(timer);
@@ -152,14 +154,14 @@ async function startProgress(
     report: options.reportPath !== undefined,
     runSec: settings.durationSec + settings.warmupSec,
   });
-  const dashboard: DashboardSettings = {
+  progress.dashboard = {
     port: await freePort(),
     periodSec,
     exportPath: options.reportPath === undefined ? undefined : resolve(options.reportPath),
   };
   // Connects once k6 has started its dashboard (it retries until then).
-  const stop = followProgress(dashboard.port, target, { periodSec, progressSec: options.progressSec }, print);
-  return { dashboard, collector: undefined, setup: undefined, stop };
+  progress.stop = followProgress(progress.dashboard.port, target, { periodSec, progressSec: options.progressSec }, print);
+  return progress;
 }
 
 function recordHandler(outputs: RunOutputs, progress: Progress): (record: ChannelRecord) => void {

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { StreamCollector } from '../analysis/stream-stats';
 import type { MoodleConfig } from '../lib/config';
 import { buildK6Options } from '../lib/k6-options';
-import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, LOAD_START, submetric, WARMUP_METRICS } from '../lib/metric-names';
+import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, submetric, WARMUP_METRICS } from '../lib/metric-names';
 import type { RunSettings } from '../lib/run-settings';
 import { LOAD_SCENARIO } from '../lib/summary';
 import type { EndRecord } from '../lib/channel';
@@ -85,7 +85,7 @@ export function streamedProgress(
   settings: RunSettings,
   nowMs: number,
 ): Record<string, MetricValues> {
-  const selectors = [LOAD_START];
+  const selectors: string[] = [];
   for (const names of [LOAD_METRICS, WARMUP_METRICS]) {
     selectors.push(
       submetric(names.requests, 'outcome', 'success'),

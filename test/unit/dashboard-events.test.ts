@@ -33,7 +33,7 @@ test('cumulative rows are matched to metric names in sorted order', () => {
   assert.equal(last['moodle_req_duration{outcome:success}']?.['p(99)'], 20.25);
   assert.equal(last.time?.value, 130000);
   assert.equal(
-    progressLine(last, { rpm: 600, durationSec: 60, warmupSec: 0 }),
+    progressLine(last, { rpm: 600, durationSec: 60, warmupSec: 0, loadStartMs: () => 100_000 }),
     'progress: load 30/60s | rpm 2010.0 of 600 | total 1005 ok 1000 failed 5 | p50 5.9 p95 12.5 p99 20.3 ms | dropped 2 (all VUs busy: raise --concurrency; rate and latency are flattered)',
   );
 });
@@ -51,19 +51,22 @@ test('a row count that does not match the names is skipped, not misread', () => 
 test('during warm-up the line says so and shows the warm-up figures', () => {
   const m = {
     time: { value: 95_000 },
-    moodle_load_start: { value: 100_000 },
     'moodle_warmup_reqs{outcome:success}': { count: 20 },
     'moodle_reqs{outcome:success}': { count: 999 },
   };
   assert.equal(
-    progressLine(m, { rpm: 600, durationSec: 60, warmupSec: 10 }),
+    progressLine(m, { rpm: 600, durationSec: 60, warmupSec: 10, loadStartMs: () => 100_000 }),
     'progress: warm-up 5/10s (not in the figures) | rpm 240.0 ramping to 600 | total 20 ok 20 failed 0 | p50 - p95 - p99 - ms',
   );
 });
 
-test('before the load starts the line says so', () => {
-  assert.equal(
-    progressLine({ time: { value: 5 } }, { rpm: 1, durationSec: 1, warmupSec: 0 }),
-    'progress: logging in sessions (no load sent yet)',
-  );
+test('before the load starts the line says so: no setup record yet, or still in the login phase', () => {
+  const target = { rpm: 1, durationSec: 1, warmupSec: 10 };
+  for (const loadStartMs of [undefined, 100_000]) {
+    assert.equal(
+      progressLine({ time: { value: 89_000 } }, { ...target, loadStartMs: () => loadStartMs }),
+      'progress: logging in sessions (no load sent yet)',
+    );
+  }
+  assert.match(progressLine({ time: { value: 91_000 } }, { ...target, loadStartMs: () => 100_000 }), /^progress: warm-up 1\/10s/);
 });

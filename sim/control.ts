@@ -1,11 +1,22 @@
 // What tests steer the simulator with: the control endpoints under /__sim/ (counters, reset,
-// killing every session; not counted themselves), the same switches as methods of the running
-// Simulator, and the planted faults.
+// killing every session, deploying a build, redrawing the machine's drift; not counted
+// themselves), the same switches as methods of the running Simulator, and the planted faults.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SimStats } from './counters';
-import type { PageType, Regression } from './figures';
+import type { CounterStats } from './counters';
+import { PageType, parseRegression, Regression } from './figures';
+import type { Deploy } from './noise';
 import { LOGIN_PATH } from './replies';
 import type { Site } from './site';
+
+export type { Deploy } from './noise';
+
+/** GET /__sim/stats: the counters, and the state of the machine and build that every page's server time depends on. */
+export interface SimStats extends CounterStats {
+  /** Extra server time of every response from the deployed build, in ms (before the drift factor). */
+  readonly sharedSlowdownMs: number;
+  /** This run's machine speed factor on every response's server time (1 without --drift). */
+  readonly driftFactor: number;
+}
 
 export interface SimulatorControls {
   stats(): SimStats;
@@ -21,11 +32,23 @@ export interface SimulatorControls {
   setRegression(page: PageType, regression: Regression): void;
   /** A "regression" by path: this page does `reads` more DB reads (shown in the performance footer). */
   setExtraDbReads(path: string, reads: number): void;
+  /** A new build and a new run: its shared slowdown and/or regressions, a new drift factor; sessions stay. */
+  deploy(change?: Deploy): void;
+  /** A new run on the same build: a new drift factor, returned (1 without a drift range). */
+  redrawDrift(): number;
+}
+
+function statsOf(site: Site): SimStats {
+  return {
+    ...site.counters.snapshot(site.sessions.size),
+    sharedSlowdownMs: site.noise.sharedSlowdownMs,
+    driftFactor: site.noise.driftFactor,
+  };
 }
 
 export function controlsOf(site: Site): SimulatorControls {
   return {
-    stats: () => site.counters.snapshot(site.sessions.size),
+    stats: () => statsOf(site),
     resetStats: () => site.counters.reset(),
     killSessions: () => site.sessions.killAll(),
     secretsIssued: () => site.sessions.secretsIssued(),
@@ -37,29 +60,78 @@ export function controlsOf(site: Site): SimulatorControls {
     setLatency: (path, ms) => {
       site.noise.latencyMs[path] = ms;
     },
+    deploy: (change = {}) => site.noise.deploy(change),
+    redrawDrift: () => site.noise.redrawDrift(),
   };
 }
 
-/** GET /__sim/stats, POST /__sim/kill-sessions, POST /__sim/reset-stats. */
-export function serveControl(site: Site, req: IncomingMessage, res: ServerResponse, path: string): void {
-  const json = (body: unknown) => {
-    res.writeHead(200, { 'Content-Type': 'application/json' });
+/**
+ * GET /__sim/stats, POST /__sim/kill-sessions, POST /__sim/reset-stats, POST /__sim/deploy, POST /__sim/drift.
+ * `rawQuery` is the query as sent: deploy's regression specs carry plus signs that form decoding would turn into spaces.
+ */
+export function serveControl(site: Site, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string): void {
+  const json = (body: unknown, status = 200) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  if (path === '/__sim/stats') return json(site.counters.snapshot(site.sessions.size));
+  if (path === '/__sim/stats') return json(statsOf(site));
   if (req.method !== 'POST') {
     res.writeHead(405).end();
     return;
   }
-  if (path === '/__sim/kill-sessions') {
-    site.sessions.killAll();
-    return json({ ok: true });
+  switch (path) {
+    case '/__sim/kill-sessions':
+      site.sessions.killAll();
+      return json({ ok: true });
+    case '/__sim/reset-stats':
+      site.counters.reset();
+      return json({ ok: true });
+    case '/__sim/deploy':
+      try {
+        site.noise.deploy(deployOf(rawQuery));
+      } catch (e) {
+        return json({ error: (e as Error).message }, 400);
+      }
+      return json({ ok: true, ...machineOf(site), regressions: site.noise.regressions });
+    case '/__sim/drift':
+      site.noise.redrawDrift();
+      return json({ ok: true, ...machineOf(site) });
+    default:
+      res.writeHead(404).end();
   }
-  if (path === '/__sim/reset-stats') {
-    site.counters.reset();
-    return json({ ok: true });
+}
+
+function machineOf(site: Site): { sharedSlowdownMs: number; driftFactor: number } {
+  return { sharedSlowdownMs: site.noise.sharedSlowdownMs, driftFactor: site.noise.driftFactor };
+}
+
+/**
+ * `shared_ms=15` and `regress=PAGE:reads=+N,ms=+M` (repeatable, one per page type, as --regress;
+ * `regress=` alone clears them). Throws an Error with a one-line message on anything else.
+ */
+export function deployOf(rawQuery: string): Deploy {
+  let sharedSlowdownMs: number | undefined;
+  let regressions: Partial<Record<PageType, Regression>> | undefined;
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1));
+    if (key === 'shared_ms') {
+      sharedSlowdownMs = Number(value);
+      if (value.trim() === '' || !Number.isFinite(sharedSlowdownMs) || sharedSlowdownMs < 0)
+        throw new Error(`shared_ms must be milliseconds >= 0, not ${JSON.stringify(value)}`);
+    } else if (key === 'regress') {
+      regressions ??= {};
+      if (value === '') continue;
+      const [page, regression] = parseRegression(value);
+      if (regressions[page]) throw new Error(`regress: page type ${page} given twice`);
+      regressions[page] = regression;
+    } else {
+      throw new Error(`unknown parameter ${JSON.stringify(key)} (shared_ms, regress)`);
+    }
   }
-  res.writeHead(404).end();
+  return { sharedSlowdownMs, regressions };
 }
 
 /** Planted failures: the next few page requests answer an error status instead of their page. */

@@ -2,7 +2,8 @@
 // Control endpoints are not counted.
 import type { LockCounters } from './sessions';
 
-export interface SimStats {
+/** What the counters hold; GET /__sim/stats adds the machine's state (control.ts). */
+export interface CounterStats {
   /** Requests served per path (no query), control endpoints excluded. */
   readonly pages: Record<string, number>;
   /** Per path, responses per status code. */
@@ -46,7 +47,7 @@ export class Counters implements LockCounters {
   }
 
   /** A copy, so a test's snapshot does not change under it. */
-  snapshot(sessions: number): SimStats {
+  snapshot(sessions: number): CounterStats {
     const { pages, statuses, logins, maxConcurrentPerSession, sessionLockWaits } = this;
     return { ...structuredClone({ pages, statuses, logins }), maxConcurrentPerSession, sessionLockWaits, sessions };
   }

@@ -1,6 +1,7 @@
 // `make sim PORT=8081 SIM_ARGS=...`: the simulator on its own, for pointing any tool at it.
 import { parseArgs } from 'node:util';
 import { PageType, parseRegression, Regression } from './figures';
+import { DriftRange, parseDrift } from './noise';
 import { DEFAULT_BASE_LATENCY, DEFAULT_SEED, startSimulator } from './server';
 
 const HELP = `moodle-sim: a Moodle 4.5 simulator on 127.0.0.1 (see docs/simulator.md)
@@ -11,6 +12,8 @@ const HELP = `moodle-sim: a Moodle 4.5 simulator on 127.0.0.1 (see docs/simulato
   --perf-footer        print Moodle's performance footer (MDL_PERF_TEST) in every page
   --exact              no noise: every request does its page's median DB reads/writes, in the median time
   --regress SPEC       plant a regression, e.g. course:reads=+2,ms=+25 (repeatable, one per page type)
+  --shared-slowdown MS every response takes MS more server time (code all pages run; no DB change)
+  --drift MIN-MAX      each run's factor on every server time, drawn from MIN..MAX, e.g. 0.8-1.4 (default: none)
   --help               this text`;
 
 function fail(message: string): never {
@@ -29,6 +32,8 @@ const { values } = (() => {
         'perf-footer': { type: 'boolean', default: false },
         exact: { type: 'boolean', default: false },
         regress: { type: 'string', multiple: true, default: [] },
+        'shared-slowdown': { type: 'string', default: '0' },
+        drift: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -66,7 +71,26 @@ for (const spec of values.regress) {
   }
 }
 
-startSimulator({ port, seed, baseLatency: { medianMs, sigma }, exact: values.exact, regressions, perfFooter: values['perf-footer'] }).then(
+const sharedSlowdownMs = Number(values['shared-slowdown']);
+if (values['shared-slowdown'].trim() === '' || !Number.isFinite(sharedSlowdownMs) || sharedSlowdownMs < 0)
+  fail(`--shared-slowdown must be milliseconds >= 0, not ${JSON.stringify(values['shared-slowdown'])}`);
+let drift: DriftRange | undefined;
+try {
+  drift = values.drift === undefined ? undefined : parseDrift(values.drift);
+} catch (e) {
+  fail((e as Error).message);
+}
+
+startSimulator({
+  port,
+  seed,
+  baseLatency: { medianMs, sigma },
+  exact: values.exact,
+  regressions,
+  perfFooter: values['perf-footer'],
+  sharedSlowdownMs,
+  drift,
+}).then(
   (sim) => {
     process.stdout.write(`Moodle simulator listening on ${sim.url}\n`);
     process.stdout.write(`users: ${sim.users.map((u) => `${u.username} / ${u.password}`).join(', ')}\n`);
@@ -77,7 +101,11 @@ startSimulator({ port, seed, baseLatency: { medianMs, sigma }, exact: values.exa
     process.stdout.write(
       `noise: ${values.exact ? 'off (--exact)' : `seed ${seed}`}, server time median ${medianMs} ms (sigma ${sigma}), performance footer ${values['perf-footer'] ? 'on' : 'off'}${planted.length ? `, regression: ${planted.join('; ')}` : ''}\n`,
     );
+    process.stdout.write(
+      `machine: shared slowdown ${sharedSlowdownMs} ms, drift ${drift ? `${drift.min}-${drift.max}, this run's factor ${sim.stats().driftFactor.toFixed(3)}` : 'none'}\n`,
+    );
     process.stdout.write(`counters: GET ${sim.url}/__sim/stats   kill all sessions: POST ${sim.url}/__sim/kill-sessions\n`);
+    process.stdout.write(`deploy: POST ${sim.url}/__sim/deploy?shared_ms=MS&regress=SPEC   new run's drift: POST ${sim.url}/__sim/drift\n`);
     const stop = () => void sim.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

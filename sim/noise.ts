@@ -111,6 +111,24 @@ const MAX_WRITES = 3;
 /** Share of server time spent in DB queries, drawn per request (the captured footers show 0.16 to 0.3). */
 const DB_TIME_SHARE: readonly [number, number] = [0.15, 0.3];
 
+/**
+ * The range a run's drift factor is drawn from, uniformly. On a shared 2-core machine the same
+ * build ran -17 % to +46 % slower from one run to the next, every endpoint together: { min: 0.83, max: 1.46 }.
+ */
+export interface DriftRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Parses `--drift MIN-MAX` (e.g. 0.8-1.4; MIN > 0, MAX >= MIN). Throws an Error with a one-line message. */
+export function parseDrift(spec: string): DriftRange {
+  const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(spec.trim());
+  const range = m ? { min: Number(m[1]), max: Number(m[2]) } : null;
+  if (!range || !(range.min > 0) || range.max < range.min)
+    throw new Error(`--drift ${JSON.stringify(spec)}: expected MIN-MAX with 0 < MIN <= MAX, e.g. 0.8-1.4`);
+  return range;
+}
+
 export interface NoiseSettings {
   readonly seed: number;
   /** No noise: every request does its page's median reads and writes and takes the median time. */
@@ -119,6 +137,23 @@ export interface NoiseSettings {
   /** A fixed extra delay on top, per path ("/my/") or for every page ("*"), in ms. */
   readonly latencyMs: Readonly<Record<string, number>>;
   readonly regressions: Readonly<Partial<Record<PageType, Regression>>>;
+  /** Extra server time of every response (code all pages run: require_login, the session, the theme), in ms. */
+  readonly sharedSlowdownMs?: number;
+  /** Where the machine's speed factor is drawn from, at start and at each redraw; none: always 1. */
+  readonly drift?: DriftRange | null;
+}
+
+function checkedSlowdown(ms: number): number {
+  if (!(Number.isFinite(ms) && ms >= 0)) throw new Error(`shared slowdown must be milliseconds >= 0, not ${ms}`);
+  return ms;
+}
+
+/** A new build on the site (git checkout and upgrade): what it changes; sessions survive it, as in Moodle. */
+export interface Deploy {
+  /** The build's shared slowdown in ms; left out, the current one stays. */
+  readonly sharedSlowdownMs?: number;
+  /** The build's planted regressions, replacing the current ones ({} removes them all); left out, they stay. */
+  readonly regressions?: Readonly<Partial<Record<PageType, Regression>>>;
 }
 
 /** The request a footer reports on: what it asked for, when it started, how long it waited for its session. */
@@ -135,6 +170,10 @@ export class NoiseModel {
   readonly latencyMs: Record<string, number>;
   /** Planted regressions, changed while running by setRegression and setExtraDbReads. */
   readonly regressions: Partial<Record<PageType, Regression>>;
+  /** Added to every response's server time, DB figures untouched; changed while running by a deploy. */
+  sharedSlowdownMs: number;
+  private factor = 1;
+  private readonly drift: DriftRange | null;
   private readonly seed: number;
   private readonly exact: boolean;
   private readonly base: BaseLatency;
@@ -149,15 +188,41 @@ export class NoiseModel {
     this.base = settings.baseLatency;
     this.latencyMs = { ...settings.latencyMs };
     this.regressions = { ...settings.regressions };
+    this.sharedSlowdownMs = checkedSlowdown(settings.sharedSlowdownMs ?? 0);
+    const drift = settings.drift ?? null;
+    if (drift && !(drift.min > 0 && drift.max >= drift.min && Number.isFinite(drift.max)))
+      throw new Error(`drift must satisfy 0 < min <= max, not ${drift.min}..${drift.max}`);
+    this.drift = drift;
+    this.redrawDrift();
   }
 
-  /** This request's server time before it answers: the drawn base, the fixed extra, a planted regression. */
+  /**
+   * This request's server time before it answers: the drawn base, the fixed extra, a planted
+   * regression and the shared slowdown, all times the drift factor (added work runs on the same
+   * slowed machine). Without drift or slowdown the sum is unchanged: x + 0 and x * 1 are exact.
+   */
   delayFor(path: string): number {
     const type = pageTypeOfPath(path);
     const drawn = this.exact
       ? this.base.medianMs
       : drawLogNormal(this.rng(`latency:${type ?? 'other'}`), this.base.medianMs, this.base.sigma);
-    return drawn + (this.latencyMs[path] ?? this.latencyMs['*'] ?? 0) + (type ? (this.regressions[type]?.ms ?? 0) : 0);
+    const own = drawn + (this.latencyMs[path] ?? this.latencyMs['*'] ?? 0) + (type ? (this.regressions[type]?.ms ?? 0) : 0);
+    return (own + this.sharedSlowdownMs) * this.factor;
+  }
+
+  /** What every response's server time is multiplied by in this run (1 without a drift range). */
+  get driftFactor(): number {
+    return this.factor;
+  }
+
+  /**
+   * A new run on the drifting machine: the factor is drawn anew from the range, from its own
+   * stream, so the sequence depends on the seed and the number of draws alone, never on the
+   * requests served in between. Without a range it stays 1 and nothing is drawn.
+   */
+  redrawDrift(): number {
+    if (this.drift) this.factor = this.drift.min + (this.drift.max - this.drift.min) * this.rng('drift').next();
+    return this.factor;
   }
 
   /** What the footer of a `kind` response to this request reports; a regression counts only on its own page. */
@@ -169,7 +234,9 @@ export class NoiseModel {
     const secs = (performance.now() - req.startedAt) / 1000;
     const [lo, hi] = DB_TIME_SHARE;
     const share = this.exact ? (lo + hi) / 2 : lo + (hi - lo) * this.rng(`db-time:${kind}`).next();
-    const dbSecs = Math.max(0, secs - req.lockWaitMs / 1000) * share;
+    // The shared slowdown is PHP work, not queries: it is left out of DB time.
+    const sharedSecs = (this.sharedSlowdownMs * this.factor) / 1000;
+    const dbSecs = Math.max(0, secs - req.lockWaitMs / 1000 - sharedSecs) * share;
     return {
       secs,
       ramMb: f.ramMb,
@@ -181,6 +248,16 @@ export class NoiseModel {
       dbSecs,
       sessionWaitSecs: req.lockWaitMs / 1000,
     };
+  }
+
+  /** Installs a build and starts a new run: its slowdown and regressions, then a new drift factor. */
+  deploy(change: Deploy): void {
+    if (change.sharedSlowdownMs !== undefined) this.sharedSlowdownMs = checkedSlowdown(change.sharedSlowdownMs);
+    if (change.regressions) {
+      for (const type of Object.keys(this.regressions) as PageType[]) delete this.regressions[type];
+      Object.assign(this.regressions, change.regressions);
+    }
+    this.redrawDrift();
   }
 
   /** A "regression" by path: this page does `reads` more DB reads, its planted extra time kept. */

@@ -20,7 +20,7 @@ export async function serveRequest(site: Site, req: IncomingMessage, res: Server
   const path = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
 
-  if (path.startsWith('/__sim/')) return serveControl(site, req, res, path);
+  if (path.startsWith('/__sim/')) return serveControl(site, req, res, path, q < 0 ? '' : url.slice(q + 1));
   site.counters.countPage(path);
   const startedAt = performance.now();
 

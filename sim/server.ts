@@ -9,16 +9,16 @@ import type { AddressInfo } from 'node:net';
 import { controlsOf, FaultSwitch, SimulatorControls } from './control';
 import { Counters } from './counters';
 import type { PageType, Regression } from './figures';
-import { BaseLatency, DEFAULT_BASE_LATENCY, DEFAULT_SEED, NoiseModel } from './noise';
+import { BaseLatency, DEFAULT_BASE_LATENCY, DEFAULT_SEED, DriftRange, NoiseModel } from './noise';
 import { loadPages } from './pages';
 import { PendingDelays, serveRequest } from './serve';
 import { SessionStore } from './sessions';
 import type { SimUser, Site } from './site';
 
-export type { SimStats } from './counters';
+export type { Deploy, SimStats } from './control';
 export type { SimUser } from './site';
 export { DEFAULT_BASE_LATENCY, DEFAULT_SEED };
-export type { BaseLatency };
+export type { BaseLatency, DriftRange };
 
 export interface SimOptions {
   readonly host?: string;
@@ -47,6 +47,10 @@ export interface SimOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
   /** Print Moodle's performance footer (as with MDL_PERF_TEST) in every page, redirects included. */
   readonly perfFooter?: boolean;
+  /** Extra server time of every response, login, redirects and error pages included (code every page runs), in ms. */
+  readonly sharedSlowdownMs?: number;
+  /** The machine's drift between runs: each run's factor on every server time, drawn from this range (none: 1). */
+  readonly drift?: DriftRange;
 }
 
 export const DEFAULT_USERS: readonly SimUser[] = [
@@ -102,6 +106,8 @@ function buildSite(options: SimOptions, root: string): Site {
       baseLatency: options.baseLatency ?? DEFAULT_BASE_LATENCY,
       latencyMs: options.latencyMs ?? {},
       regressions: options.regressions ?? {},
+      sharedSlowdownMs: options.sharedSlowdownMs ?? 0,
+      drift: options.drift ?? null,
     }),
     faults: new FaultSwitch(),
     delays: new PendingDelays(),

@@ -4,25 +4,24 @@
 // clear answer within --max-repeats / --time-limit), or abort when it cannot judge at all (bad
 // flags, no k6, Ctrl-C), which stops `git bisect run`. Codes: BISECT_EXIT in exit-codes.ts.
 // Its flags are checked in commands/bisect-check.ts.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Baseline, evidenceFromLog, judge, Limits, RunEvidence, skipReason, Verdict, VerdictKind } from '../analysis/bisect-verdict';
+import { join } from 'node:path';
+import { Baseline, judge, Limits, skipReason, Verdict, VerdictKind } from '../analysis/bisect-verdict';
 import { incomparable } from '../analysis/compare';
-import type { RequestLogRecord } from '../lib/request-log';
 import type { Summary } from '../lib/summary';
 import type { CliOptions } from './cli-options';
 import { BISECT_EXIT, EXIT } from './exit-codes';
-import { runLoad, RunIo } from './run';
+import { judgedRun, runReport, type JudgedRun } from './judged-run';
+import type { RunIo } from './run';
 import { restoreSnapshot } from './site/restore';
-import { rotateUsers, Rotation } from './user-rotation';
 
 /** Little's law (VUs = rate x time in the system) with this headroom over the p95 latency. */
 const VU_HEADROOM = 2;
 /** When a run dropped iterations and its p95 does not explain it, the next run gets this many times the VUs. */
 const VU_GROWTH = 1.5;
 /** Seed of a baseline recorded without --seed: any fixed number will do, this one is documented. */
-const DEFAULT_SEED = 1;
+export const DEFAULT_SEED = 1;
 
 export interface BisectOptions {
   /** The run flags; their seed and concurrency are where the runs start from. */
@@ -40,15 +39,7 @@ export interface BisectOptions {
   readonly keepRuns: boolean;
 }
 
-interface RunRecord {
-  readonly exitCode: number;
-  readonly summary: Summary | undefined;
-  readonly evidence: RunEvidence;
-  readonly vus: number;
-  readonly seconds: number;
-  /** Which block of users it logged in as. */
-  readonly users: string;
-}
+type RunRecord = JudgedRun;
 
 /** What the runs of one bisect-check share. */
 interface Session {
@@ -161,36 +152,12 @@ function moreVusAfter(s: Session, i: number, summary: Summary): void {
 /** Run `i`, with fresh users and (--restore) the site restored; null when the bisect must stop. */
 async function oneRun(s: Session, i: number): Promise<RunRecord | null> {
   if (s.o.restore !== undefined && !(await restoreBeforeRun(s.o.restore, s.say))) return null;
-  const logPath = join(s.dir, `run-${i}.jsonl`);
-  const summaryPath = join(s.dir, `run-${i}.json`);
-  const given = s.o.run.settings;
-  let rotation: Rotation = { configPath: given.configPath, block: 0, blocks: 1 };
-  try {
-    rotation = rotateUsers(resolve(given.configPath), s.vus, given.durationSec + given.warmupSec, Date.now() / 1000, s.dir);
-  } catch {
-    // An unreadable or invalid config: the run below says what is wrong with it.
-  }
-  if (rotation.warning && i === 1) s.say(`warning: ${rotation.warning}`);
-  s.say(
-    `run ${i} (${i <= s.o.firstRuns ? `of ${s.o.firstRuns}` : `repeat, at most ${s.o.maxRuns}`}; seed ${s.seed}, ${s.vus} VUs, users block ${rotation.block} of ${rotation.blocks})`,
+  const label = `run ${i} (${i <= s.o.firstRuns ? `of ${s.o.firstRuns}` : `repeat, at most ${s.o.maxRuns}`})`;
+  return judgedRun(
+    s.projectRoot,
+    { run: s.o.run, dir: s.dir, name: `run-${i}`, seed: s.seed, vus: s.vus, label, say: s.say, warnUsers: i === 1 },
+    s.io,
   );
-  const settings = { ...given, configPath: rotation.configPath, seed: s.seed, summaryPath, concurrency: s.vus, requestLog: true };
-  const t0 = Date.now();
-  const exitCode = await runLoad(s.projectRoot, { ...s.o.run, settings, logPath }, { stdout: () => undefined, stderr: s.io.stderr });
-  if (rotation.configPath !== given.configPath) rmSync(rotation.configPath, { force: true });
-  if (exitCode === EXIT.badInput || exitCode === EXIT.k6Missing || exitCode === EXIT.interrupted) {
-    s.say(`cannot judge: the run ended with exit ${exitCode} (see above)`);
-    return null;
-  }
-  const users = `block ${rotation.block} of ${rotation.blocks}`;
-  return {
-    exitCode,
-    summary: readSummaryFile(summaryPath),
-    evidence: readEvidence(logPath),
-    vus: s.vus,
-    seconds: (Date.now() - t0) / 1000,
-    users,
-  };
 }
 
 /** --restore: the same site state for every run; a failed restore stops the bisect (128). */
@@ -251,19 +218,6 @@ function printVerdict(s: Session, kind: VerdictKind, reasons: readonly string[],
   return exit;
 }
 
-function runReport(r: RunRecord) {
-  const s = r.summary;
-  return {
-    vus: r.vus,
-    users: r.users,
-    seconds: Math.round(r.seconds),
-    requests: s?.total ?? 0,
-    failures: s?.failures ?? 0,
-    dropped_iterations: s?.dropped_iterations ?? 0,
-    latency_ms_p95: s?.latency_ms_p95 ?? null,
-  };
-}
-
 /** Per endpoint: each figure's effect (old, new, difference) and evidence (p, per-run readings, the rule). */
 function verdictJson(v: Verdict) {
   const endpoints: Record<string, Record<string, unknown>> = {};
@@ -272,26 +226,4 @@ function verdictJson(v: Verdict) {
     (endpoints[endpoint] ??= {})[figure] = rest;
   }
   return endpoints;
-}
-
-function readEvidence(logPath: string): RunEvidence {
-  let text: string;
-  try {
-    text = readFileSync(logPath, 'utf8');
-  } catch {
-    return { endpoints: {} };
-  }
-  const records = text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as RequestLogRecord);
-  return evidenceFromLog(records);
-}
-
-function readSummaryFile(path: string): Summary | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Summary;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import pkg from '../package.json';
+import { abCommand } from './commands/ab';
 import { bisectCheckCommand } from './commands/bisect-check';
 import { compareCommand } from './commands/compare';
 import { runCommand } from './commands/run';
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
       .enablePositionalOptions()
       .addCommand(compareCommand(ctx))
       .addCommand(bisectCheckCommand(ctx))
+      .addCommand(abCommand(ctx))
       .addCommand(siteCommand(ctx))
       .addCommand(segmentsCommand(ctx))
       .helpCommand('help [command]', 'print the help of a command')

@@ -81,8 +81,8 @@ function cliSettings(given: RunSettings): RunSettings {
   };
 }
 
-/** What must be in place before k6 starts: a valid config and the pinned k6. Null with the exit code said. */
-function preflight(projectRoot: string, settings: RunSettings, io: RunIo): { config: MoodleConfig; k6: string } | number {
+/** What must be in place before k6 starts: a valid config and the pinned k6; else the exit code, said on stderr. */
+export function preflight(projectRoot: string, settings: RunSettings, io: RunIo): { config: MoodleConfig; k6: string } | number {
   try {
     return { config: checkConfig(settings), k6: findK6(projectRoot, process.env) };
   } catch (e) {

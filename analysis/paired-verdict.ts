@@ -19,7 +19,7 @@
 // 1 - beta is below the minimum effect, or when nothing is significant and the estimate is below half of
 // it; else inconclusive, and the caller adds a pair. The exact sign-flip p-value is reported alongside, as
 // a check that needs no normality; it cannot decide (with n pairs it is at least 2^-n, far above the
-// per-look level on 3-8 pairs). The per-look level is alpha shared by the figures and the looks (judgePairs).
+// per-look level on 3-8 pairs). The per-look level is alpha shared by the figures and the looks (judgePairs, lookShare).
 import {
   ALL_ENDPOINTS,
   DEFAULT_LIMITS,
@@ -62,7 +62,9 @@ const DB_FIGURES: readonly Figure[] = ['db_reads', 'db_writes'];
 /** The DB figures' share of alpha, all of them together (see alphaShares). */
 export const DB_ALPHA_SHARE = 0.1;
 /** The every-endpoint figure's share of what time gets (see alphaShares). */
-export const TOGETHER_ALPHA_SHARE = 1 / 3;
+export const TOGETHER_ALPHA_SHARE = 1 / 2;
+/** The last look's share of alpha; the looks before it share the rest equally (see lookShare). */
+export const LAST_LOOK_ALPHA_SHARE = 1 / 2;
 /** Endpoints a pair needs for the every-endpoint figure (with fewer, the median is one endpoint's own). */
 const MIN_ENDPOINTS_TOGETHER = 3;
 /** Times are floored here before the logarithm: a reading rounded to 0 ms would be -Infinity. */
@@ -275,9 +277,17 @@ function scaleOf(figure: Figure, limits: Limits): Scale {
  * One figure's state from its pair effects. Bad: the (1 - alpha) lower bound above 0 (p < alpha) and
  * the estimate at or above the minimum effect (time: in % and in ms). Good: the (1 - beta) upper bound
  * below the minimum (time: in % or in ms, since an effect counts only when it is large in both), or no
- * significance with the estimate below half the minimum. Both need minPairs pairs.
+ * significance with the estimate below half the minimum (at the last look, below the minimum). Both
+ * need minPairs pairs.
  */
-function judgeFigure(endpoint: string, figure: Figure, pairs: PairEffect[], limits: PairedLimits, alpha: number): PairedFigureVerdict {
+function judgeFigure(
+  endpoint: string,
+  figure: Figure,
+  pairs: PairEffect[],
+  limits: PairedLimits,
+  look: { readonly alpha: number; readonly last: boolean },
+): PairedFigureVerdict {
+  const { alpha, last } = look;
   const none = {
     estimate: null,
     estimate_pct: null,
@@ -309,7 +319,9 @@ function judgeFigure(endpoint: string, figure: Figure, pairs: PairEffect[], limi
   const head = `${signed(est, sc.time ? 1 : 2)}${sc.unit}${msText} over ${s.n} pair(s)`;
   const minText = `${sc.minimum}${sc.unit}${sc.time ? ` and ${limits.minEffectMs} ms` : ''}`;
   const reaches = est >= sc.minimum && (ms === null || ms.mean >= limits.minEffectMs);
-  const belowHalf = est < sc.minimum / 2 || (ms !== null && ms.mean < limits.minEffectMs / 2);
+  // At the cap there is no later look: an estimate below the minimum itself, not shown above 0, is good.
+  const part = last ? 1 : 1 / 2;
+  const belowHalf = est < sc.minimum * part || (ms !== null && ms.mean < limits.minEffectMs * part);
   const shownBelow = upper < sc.minimum || (upperMs !== null && upperMs < limits.minEffectMs);
   const upperText = `${levelText(1 - limits.beta)} upper bound ${signed(upper, sc.time ? 1 : 2)}${sc.unit}${upperMs === null ? '' : ` (${signed(upperMs)} ms)`}`;
   const lowerText = `${levelText(1 - alpha)} lower bound ${signed(lower, sc.time ? 1 : 2)}${sc.unit} (one-sided t, ${s.n - 1} df), p=${pText(s.p)}`;
@@ -321,7 +333,7 @@ function judgeFigure(endpoint: string, figure: Figure, pairs: PairEffect[], limi
   else if (lower <= 0 && belowHalf)
     [state, rule] = [
       'good',
-      `good: ${head}, not significant (p=${pText(s.p)} >= ${alpha.toExponential(1)}) and below half of ${minText.replace(' and ', ' or ')}`,
+      `good: ${head}, not significant (p=${pText(s.p)} >= ${alpha.toExponential(1)}) and below ${last ? `${minText.replace(' and ', ' or ')} at the last look` : `half of ${minText.replace(' and ', ' or ')}`}`,
     ];
   else rule = `inconclusive: ${head}, ${lowerText}, ${upperText}: neither shown at or above ${minText} nor below it`;
   const pSignFlip = signFlipPValue(pairs.map((e) => e.effect));
@@ -386,20 +398,35 @@ function describe(f: PairedFigureVerdict): string {
 }
 
 /**
+ * This look's share of alpha: LAST_LOOK_ALPHA_SHARE at maxPairs, the rest equally over the looks from
+ * minPairs to the one before. Most at the last look: on 2 shared cores a pair's every-endpoint effect
+ * varies by 5-20 %, and with a handful of pairs the t bound is wide at any early level; an equal split
+ * left too little at the end to find a 15 % slowdown of every page in 8 pairs.
+ */
+export function lookShare(pairs: number, limits: Pick<PairedLimits, 'minPairs' | 'maxPairs'>): number {
+  const earlier = Math.max(0, limits.maxPairs - limits.minPairs);
+  if (earlier === 0) return 1;
+  return pairs >= limits.maxPairs ? LAST_LOOK_ALPHA_SHARE : (1 - LAST_LOOK_ALPHA_SHARE) / earlier;
+}
+
+/**
  * Judges the pairs so far; `inconclusive` asks the caller for another pair (up to limits.maxPairs).
- * False alarms: alpha is shared by the figures judged (weighted, see alphaShares) and equally by the
- * looks from minPairs to maxPairs (Bonferroni over both), so unchanged code is called bad with
- * probability at most limits.alpha over the whole sequence, whenever it stops. The union bound is
- * loose for correlated looks, but exact group-sequential bounds for a t-test on 3-8 pairs would need
- * numerical integration for little gain: measured, spending alpha on later looks found nothing sooner.
+ * False alarms: alpha is shared by the figures judged (weighted, see alphaShares) and by the looks
+ * from minPairs to maxPairs (weighted, see lookShare; Bonferroni over both), so unchanged code is
+ * called bad with probability at most limits.alpha over the whole sequence, whenever it stops. The
+ * union bound is loose for correlated looks; exact group-sequential bounds for a t-test on 3-8 pairs
+ * would need numerical integration.
  */
 export function judgePairs(pairs: readonly Pair[], limits: PairedLimits = DEFAULT_PAIRED_LIMITS): PairedVerdict {
   const candidates = collectFigures(pairs, limits);
   const judged = candidates.filter((c) => c.effects.length > 0).length;
   const share = alphaShares(candidates.filter((c) => c.effects.length > 0));
-  const looks = Math.max(1, limits.maxPairs - limits.minPairs + 1);
+  const look = lookShare(pairs.length, limits);
   const figures = candidates.map((c) =>
-    judgeFigure(c.endpoint, c.figure, c.effects, limits, (limits.alpha * share(c.endpoint, c.figure)) / looks),
+    judgeFigure(c.endpoint, c.figure, c.effects, limits, {
+      alpha: limits.alpha * share(c.endpoint, c.figure) * look,
+      last: pairs.length >= limits.maxPairs,
+    }),
   );
   const bad = figures.filter((f) => f.state === 'bad');
   const unsure = figures.filter((f) => f.state === 'inconclusive');

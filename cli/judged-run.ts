@@ -54,7 +54,7 @@ export async function judgedRun(projectRoot: string, spec: JudgedRunSpec, io: Ru
   spec.say(`${spec.label} (seed ${spec.seed}, ${spec.vus} VUs, users block ${rotation.block} of ${rotation.blocks})`);
   const settings = { ...given, configPath: rotation.configPath, seed: spec.seed, summaryPath, concurrency: spec.vus, requestLog: true };
   const t0 = Date.now();
-  const exitCode = await runLoad(projectRoot, { ...spec.run, settings, logPath }, { stdout: () => undefined, stderr: io.stderr });
+  const exitCode = await runLoad(projectRoot, { ...spec.run, settings, logPath }, { stdout: () => undefined, stderr: judgedRunLines(io) });
   if (rotation.configPath !== given.configPath) rmSync(rotation.configPath, { force: true });
   if (FATAL_EXITS.includes(exitCode)) {
     spec.say(`cannot judge: the run ended with exit ${exitCode} (see above)`);
@@ -67,6 +67,15 @@ export async function judgedRun(projectRoot: string, spec: JudgedRunSpec, io: Ru
     vus: spec.vus,
     seconds: (Date.now() - t0) / 1000,
     users: `block ${rotation.block} of ${rotation.blocks}`,
+  };
+}
+
+/** What a judged run prints of a plain run's end: not its table and files (the verdict reports them), the rest as is. */
+const LEFT_OUT = [/^endpoint\s+total\s/, /^moodle-load: (request log|summary) saved to /];
+
+function judgedRunLines(io: RunIo): (line: string) => void {
+  return (line) => {
+    if (!LEFT_OUT.some((re) => re.test(line))) io.stderr(line);
   };
 }
 

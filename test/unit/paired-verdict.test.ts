@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALL_ENDPOINTS, type RunEvidence } from '../../analysis/bisect-verdict';
-import { DEFAULT_PAIRED_LIMITS, judgePairs, type Pair, type PairedFigureVerdict, type PairedVerdict } from '../../analysis/paired-verdict';
+import {
+  DEFAULT_PAIRED_LIMITS,
+  judgePairs,
+  lookShare,
+  type Pair,
+  type PairedFigureVerdict,
+  type PairedVerdict,
+} from '../../analysis/paired-verdict';
 import { lnGamma, median, regularizedBeta, signFlipPValue, studentTQuantileUpper, studentTUpperTail } from '../../analysis/stats';
 import { iterationKey, uniformFromKey } from '../../lib/random';
 
@@ -65,7 +72,7 @@ test('sign-flip p-values match brute force, ties and zeros included', () => {
 
 // Exact runs: every request of B is A's times r, so each pair's log-ratio effect is exactly ln r, whatever
 // the pair's drift (which multiplies both runs). Three endpoints without DB figures: the every-endpoint
-// figure gets 1/3 of alpha, over 6 looks (3..8 pairs): 0.01 / 3 / 6.
+// figure gets 1/2 of alpha, and a look before the last (3..7 of 3..8 pairs) 1/10 of it: 0.01 / 2 / 10.
 const BASE = Array.from({ length: 20 }, (_, i) => 50 + 2.5 * i);
 function exactRun(factor: number, endpoints = ['course', 'forum', 'page'], n = BASE.length): RunEvidence {
   const out: RunEvidence['endpoints'] = {};
@@ -86,15 +93,15 @@ const figureOf = (v: PairedVerdict, endpoint: string, figure?: string) =>
 
 // Reference: r = numpy.log(ratios); scipy.stats.ttest_1samp(r, 0, alternative='greater').pvalue;
 // lower = 100 * expm1(r.mean() - scipy.stats.t.isf(alpha, n - 1) * scipy.stats.sem(r)) with
-// alpha = 0.01 / 3 / 6; upper the same with + and scipy.stats.t.isf(0.05, n - 1).
+// alpha = 0.01 / 2 / 10; upper the same with + and scipy.stats.t.isf(0.05, n - 1).
 test('every endpoint together: t-test, one-sided bounds and alpha match SciPy; drift between pairs cancels', () => {
   const four = judgePairs(exactPairs([1.12, 1.18, 1.09, 1.15]));
   const f = figureOf(four, ALL_ENDPOINTS);
   assert.equal(f.figure, 'server_ms');
-  close(f.alpha, 0.01 / 3 / 6, 1e-12, 'alpha per look');
+  close(f.alpha, 0.01 / 2 / 10, 1e-12, 'alpha per look');
   close(f.estimate, 0.12619569060019692, 1e-9, 'mean log ratio');
   close(f.p, 0.0025596786930665192, 1e-7, 'p (two-sided would be 0.00512, n df 0.00089)');
-  close(f.lower?.value, -8.30514215057129, 1e-7, 'lower bound %');
+  close(f.lower?.value, -9.010754252809244, 1e-7, 'lower bound %');
   close(f.upper?.value, 18.100979772626264, 1e-7, 'upper bound %');
   assert.equal(f.p_sign_flip, 1 / 16);
   assert.equal(f.state, 'inconclusive', f.rule);
@@ -103,13 +110,13 @@ test('every endpoint together: t-test, one-sided bounds and alpha match SciPy; d
   const five = judgePairs(exactPairs([1.15, 1.17, 1.14, 1.16, 1.18]));
   const g = figureOf(five, ALL_ENDPOINTS);
   close(g.p, 8.46105837465805e-6, 1e-6, 'p');
-  close(g.lower?.value, 10.216971941583383, 1e-7, 'lower bound %');
+  close(g.lower?.value, 10.059874528362323, 1e-7, 'lower bound %');
   close(g.upper?.value, 17.508694925719475, 1e-7, 'upper bound %');
   assert.equal(g.state, 'bad');
   assert.equal(five.kind, 'bad');
   assert.match(
     g.rule,
-    /^bad: \+16\.0 % \(\+\d+\.\d ms\) over 5 pair\(s\), 99\.9444 % lower bound \+10\.2 % \(one-sided t, 4 df\), p=8\.5e-6 < 5\.6e-4; reaches 10 % and 5 ms$/,
+    /^bad: \+16\.0 % \(\+\d+\.\d ms\) over 5 pair\(s\), 99\.95 % lower bound \+10\.1 % \(one-sided t, 4 df\), p=8\.5e-6 < 5\.0e-4; reaches 10 % and 5 ms$/,
   );
   for (const e of ['course', 'forum', 'page'])
     assert.equal(figureOf(five, e).state, 'good', 'each endpoint moved with the others: nothing of its own');
@@ -292,7 +299,7 @@ test('(c) +2 DB reads on one endpoint: bad on minPairs (3) pairs, that figure na
   const f = figureOf(steady[0] as PairedVerdict, 'course', 'db_reads');
   assert.equal(f.estimate, 2);
   assert.equal(f.p, 0, 'the same shift in every pair');
-  assert.match(f.rule, /^bad: \+2\.00 reads over 3 pair\(s\), .* p=0 < 1\.7e-5; reaches 1 reads$/);
+  assert.match(f.rule, /^bad: \+2\.00 reads over 3 pair\(s\), .* p=0 < 1\.0e-5; reaches 1 reads$/);
   // 3 % of runs read 1 more on an endpoint: a pair of +1 or +3 among the +2s asks for more pairs.
   const states = tally(
     seeds(300, 20).map((s) => sequential(s, { endpoint: 'course', reads: 2 })),
@@ -335,4 +342,18 @@ test('(f) drift between pairs alone (every endpoint +40 % in both runs of a pair
   const exact = judgePairs(exactPairs([1, 1, 1], [1.4, 1, 1.4]));
   assert.equal(exact.kind, 'good', exact.reasons.join('\n'));
   assert.equal(figureOf(exact, ALL_ENDPOINTS).estimate, 0);
+});
+
+test('alpha over the looks: half at the cap, the rest equally before it; the shares sum to 1', () => {
+  const limits = { minPairs: 3, maxPairs: 8 };
+  const shares = [3, 4, 5, 6, 7, 8].map((n) => lookShare(n, limits));
+  assert.deepEqual(shares, [0.1, 0.1, 0.1, 0.1, 0.1, 0.5]);
+  close(
+    shares.reduce((a, b) => a + b, 0),
+    1,
+    1e-12,
+    'sum of the shares',
+  );
+  assert.equal(lookShare(4, { minPairs: 4, maxPairs: 4 }), 1, 'one look gets it all');
+  assert.equal(lookShare(2, { minPairs: 2, maxPairs: 3 }), 0.5);
 });

@@ -31,7 +31,7 @@ for (let i = 0; i + 1 < runs.length; i += 2) {
 for (let n = limits.minPairs; n <= Math.min(pairs.length, limits.maxPairs); n++) {
   const v = judgePairs(pairs.slice(0, n), limits);
   const t = v.figures.find((f) => f.endpoint === ALL_ENDPOINTS);
-  console.log(`${n} pairs: ${v.kind}; together ${t?.state} ${t?.rule}`);
+  console.log(`${n} pairs: ${v.kind}; together ${t?.state} ${t?.rule}; per pair ${t?.pairs.map((e) => e.pct?.toFixed(1)).join(' ')}`);
   if (v.kind !== 'inconclusive') {
     for (const r of v.reasons) console.log(`  ${r}`);
     break;

@@ -94,33 +94,46 @@ const figureOf = (v: PairedVerdict, endpoint: string, figure?: string) =>
 // Reference: r = numpy.log(ratios); scipy.stats.ttest_1samp(r, 0, alternative='greater').pvalue;
 // lower = 100 * expm1(r.mean() - scipy.stats.t.isf(alpha, n - 1) * scipy.stats.sem(r)) with
 // alpha = 0.01 / 2 / 10; upper the same with + and scipy.stats.t.isf(0.05, n - 1).
-test('every endpoint together: t-test, one-sided bounds and alpha match SciPy; drift between pairs cancels', () => {
+test('every endpoint together: AB/BA cross-over t-test, one-sided bounds and alpha match SciPy; drift between pairs cancels', () => {
+  // Cross-over reference: ab = r[0::2], ba = r[1::2], m = (ab.mean() + ba.mean()) / 2, df = n - 2,
+  // var = (sum((ab - ab.mean())**2) + sum((ba - ba.mean())**2)) / df, se = 0.5 sqrt(var (1/len(ab) + 1/len(ba))),
+  // p = scipy.stats.t.sf(m / se, df), lower = 100 expm1(m - t.isf(alpha, df) se), upper with t.isf(0.05, df).
   const four = judgePairs(exactPairs([1.12, 1.18, 1.09, 1.15]));
   const f = figureOf(four, ALL_ENDPOINTS);
   assert.equal(f.figure, 'server_ms');
   close(f.alpha, 0.01 / 2 / 10, 1e-12, 'alpha per look');
-  close(f.estimate, 0.12619569060019692, 1e-9, 'mean log ratio');
-  close(f.p, 0.0025596786930665192, 1e-7, 'p (two-sided would be 0.00512, n df 0.00089)');
-  close(f.lower?.value, -9.010754252809244, 1e-7, 'lower bound %');
-  close(f.upper?.value, 18.100979772626264, 1e-7, 'upper bound %');
+  close(f.estimate, 0.12619569060019692, 1e-9, 'mean log ratio (balanced: the plain mean)');
+  close(f.p, 0.0027254650883278353, 1e-7, 'p');
+  close(f.lower?.value, -15.585007751965813, 1e-7, 'lower bound %');
+  close(f.upper?.value, 16.592322040256352, 1e-7, 'upper bound %');
   assert.equal(f.p_sign_flip, 1 / 16);
   assert.equal(f.state, 'inconclusive', f.rule);
   assert.equal(four.kind, 'inconclusive');
 
   const five = judgePairs(exactPairs([1.15, 1.17, 1.14, 1.16, 1.18]));
   const g = figureOf(five, ALL_ENDPOINTS);
-  close(g.p, 8.46105837465805e-6, 1e-6, 'p');
-  close(g.lower?.value, 10.059874528362323, 1e-7, 'lower bound %');
-  close(g.upper?.value, 17.508694925719475, 1e-7, 'upper bound %');
+  close(g.estimate, 0.1490733790251738, 1e-9, 'the average of the AB and BA means, not the mean of the 5');
+  close(g.p, 0.00010713237888865015, 1e-6, 'p');
+  close(g.lower?.value, 6.213112380688403, 1e-7, 'lower bound %');
+  close(g.upper?.value, 17.96791447159557, 1e-7, 'upper bound %');
   assert.equal(g.state, 'bad');
   assert.equal(five.kind, 'bad');
   assert.match(
     g.rule,
-    /^bad: \+16\.0 % \(\+\d+\.\d ms\) over 5 pair\(s\), 99\.95 % lower bound \+10\.1 % \(one-sided t, 4 df\), p=8\.5e-6 < 5\.0e-4; reaches 10 % and 5 ms$/,
+    /^bad: \+16\.1 % \(\+\d+\.\d ms\) over 5 pair\(s\), 99\.95 % lower bound \+6\.2 % \(one-sided t, 3 df, AB\/BA cross-over\), p=1\.1e-4 < 5\.0e-4; reaches 10 % and 5 ms$/,
   );
   for (const e of ['course', 'forum', 'page'])
     assert.equal(figureOf(five, e).state, 'good', 'each endpoint moved with the others: nothing of its own');
   assert.deepEqual(five.reasons.length, 1);
+
+  // Pairs of one order only: the one-sample t-test. Reference: r = numpy.log(ratios);
+  // scipy.stats.ttest_1samp(r, 0, alternative='greater').pvalue; bounds with t.isf(alpha, n - 1) and sem(r).
+  const oneOrder = judgePairs(exactPairs([1.12, 1.18, 1.09, 1.15]).map((p) => ({ ...p, order: 'AB' as const })));
+  const h = figureOf(oneOrder, ALL_ENDPOINTS);
+  close(h.p, 0.0025596786930665192, 1e-7, 'p');
+  close(h.lower?.value, -9.010754252809244, 1e-7, 'lower bound %');
+  close(h.upper?.value, 18.100979772626264, 1e-7, 'upper bound %');
+  assert.match(h.rule, /one-sided t, 3 df\)/);
 });
 
 test('fewer than minPairs pairs decide nothing; a pair with too few requests in a run leaves that endpoint out', () => {
@@ -155,7 +168,8 @@ test('time source: server time when every run has it for the endpoint, else clie
 // runs; per run a noise factor e^(0.03 z) shared by its endpoints (the machine); DB reads as the
 // simulator draws them (68 % at the page's median, the rest -3..+3, 1 % cold with 4-11 more), writes
 // 1 plus a session (10 %) and a lastaccess (5 %) write, and in 3 % of runs an endpoint reads 1 more on
-// every request (a site state, as measured when runs reused users).
+// every request (a site state, as measured when runs reused users); the second run of every pair is 8 %
+// slower whatever its build (the AB pairs read more than the BA pairs on the test site).
 const ENDPOINTS = [
   { name: 'course', ms: 60, reads: 33 },
   { name: 'dashboard', ms: 80, reads: 42 },
@@ -176,8 +190,10 @@ interface Noise {
   readonly driftHigh: number;
   /** Share of runs in which an endpoint reads 1 more on every request. */
   readonly dbState: number;
+  /** The second run of a pair is this much slower, whatever its build (measured on the test site: 5-10 %). */
+  readonly secondRunPct: number;
 }
-const NOISE: Noise = { runSigma: 0.03, driftLow: 0.6, driftHigh: 1.4, dbState: 0.03 };
+const NOISE: Noise = { runSigma: 0.03, driftLow: 0.6, driftHigh: 1.4, dbState: 0.03, secondRunPct: 8 };
 
 class Draws {
   private k = 0;
@@ -195,7 +211,7 @@ class Draws {
 
 function simRun(seed: number, run: number, drift: number, noise: Noise, change: Change | null): RunEvidence {
   const d = new Draws(iterationKey(seed, run));
-  const runFactor = Math.exp(noise.runSigma * d.normal());
+  const runFactor = Math.exp(noise.runSigma * d.normal()) * (run % 2 === 1 ? 1 + noise.secondRunPct / 100 : 1);
   const endpoints: RunEvidence['endpoints'] = {};
   for (const e of ENDPOINTS) {
     const c: Change = change !== null && (change.endpoint === undefined || change.endpoint === e.name) ? change : {};
@@ -273,7 +289,7 @@ test('(a) every endpoint +15 % with drift between pairs of up to 40 %: bad, name
   const r = tally(verdicts, 'bad');
   t.diagnostic(show(r));
   assert.ok(r.bad >= 18, show(r));
-  assert.ok(r.pairsMedian <= 6, show(r));
+  assert.ok(r.pairsMedian <= 7, show(r));
   assert.deepEqual([...r.blamed.keys()], [`${ALL_ENDPOINTS} server_ms`], 'only the shared figure is blamed');
   const v = verdicts.find((x) => x.kind === 'bad') as PairedVerdict;
   assert.match(v.reasons[0] as string, /^\(all endpoints\): server_ms bad: \+1\d\.\d % .* reaches 10 % and 5 ms; per pair /);
@@ -356,4 +372,13 @@ test('alpha over the looks: half at the cap, the rest equally before it; the sha
   );
   assert.equal(lookShare(4, { minPairs: 4, maxPairs: 4 }), 1, 'one look gets it all');
   assert.equal(lookShare(2, { minPairs: 2, maxPairs: 3 }), 0.5);
+});
+
+test('one pair far off (a run slowed by other work) does not turn a real slowdown of every page into good', () => {
+  // As measured on the test site: +15 ms on every page read +12 to +50 % a pair, and one pair -55 %.
+  const ratios = [1.495, 1.232, 1.115, 1.225, 1.153, 0.446, 1.195, 1.184];
+  for (let n = DEFAULT_PAIRED_LIMITS.minPairs; n <= ratios.length; n++) {
+    const f = figureOf(judgePairs(exactPairs(ratios.slice(0, n))), ALL_ENDPOINTS);
+    assert.notEqual(f.state, 'good', `${n} pairs: ${f.rule}`);
+  }
 });

@@ -33,7 +33,10 @@ const SITE = process.env.MOODLE_SITE ?? '/var/tmp/moodle-load-site';
 const CODE = join(SITE, 'code');
 const CONFIG = join(SITE, 'moodle-load.json');
 const LOCK = process.env.HEAVY_LOCK ?? '/tmp/moodle-load-heavy.lock';
-const KINDS_RUN = (process.env.MOODLE_BISECT_KINDS ?? 'shared,db').split(',').map((k) => k.trim());
+const KINDS_RUN = (process.env.MOODLE_BISECT_KINDS ?? 'shared,db')
+  .split(',')
+  .map((k) => k.trim())
+  .filter((k) => k !== '');
 const EXTRA_UNCHANGED = Number(process.env.MOODLE_BISECT_UNCHANGED ?? 0);
 const BRANCH = `moodle-load-bisect-test-${process.pid}`;
 const GIT_ID = {
@@ -53,10 +56,13 @@ let original = '';
 let originalRef = '';
 let good = '';
 let draw = Number(process.env.BISECT_SEED ?? Date.now() % 1_000_000);
-/** The plant's position in a history, 2..HISTORY_LENGTH: at least one judgement of unchanged code before it. */
+/**
+ * The plant's position in a history, 2..HISTORY_LENGTH - 1: at least one judgement of unchanged code
+ * before it, and never the last commit, which `git bisect start` is told is bad (it would not be judged).
+ */
 function plantPosition(): number {
   draw = (draw * 1103515245 + 12345) % 2147483648;
-  return 2 + (draw % (HISTORY_LENGTH - 1));
+  return 2 + (draw % (HISTORY_LENGTH - 2));
 }
 
 function git(...args: string[]): string {
@@ -241,7 +247,7 @@ after(async () => {
 async function bisect(kind: string): Promise<void> {
   assert.ok(PLANTS[kind], `MOODLE_BISECT_KINDS: no kind ${kind} (${Object.keys(PLANTS).join(', ')})`);
   const at = plantPosition();
-  const h = history(kind, HISTORY_LENGTH, at, PLANTS[kind] as () => string);
+  const h = history(kind, HISTORY_LENGTH, at, PLANTS[kind]);
   const r = await shell(
     `${flow.setup}\n${flow.bisect.replace('git bisect reset', 'git bisect log > "$WORK/bisect.log"; git bisect reset')}`,
     { GOOD: good, BAD: h.commits.at(-1) as string, WORK: work },
@@ -253,6 +259,7 @@ async function bisect(kind: string): Promise<void> {
   report.push(
     `${kind} (commit ${at} of ${HISTORY_LENGTH}): ${Math.round(r.seconds)} s, ${steps.length} judgements (${steps.map(([, v]) => v).join(' ')}), pairs per step ${verdicts.map((v) => v.pairs.length).join(' ')}, step seconds ${verdicts.map((v) => v.elapsed_sec).join(' ')}`,
   );
+  process.stderr.write(`${report.at(-1)}\n${verdicts.map((v) => JSON.stringify(v)).join('\n')}\n`);
   assert.equal(r.code, 0, r.out);
   assert.match(
     r.out,
@@ -267,8 +274,13 @@ async function bisect(kind: string): Promise<void> {
     if (i < plantedAt) unchangedJudgements.push(v);
     assert.equal(v, i < plantedAt ? 'good' : 'bad', `${sha} (commit ${i + 1}) judged ${v}:\n${r.out}`);
   }
-  // Each step judged the commit git checked out, and left it checked out.
+  // Each step judged the commit git checked out; the planted one was among them, and found bad.
   for (const v of verdicts) assert.ok(h.commits.includes(v.b.rev), `a step judged ${v.b.rev}, a commit of the history`);
+  assert.deepEqual(
+    verdicts.filter((v) => v.b.rev === h.planted).map((v) => v.verdict),
+    ['bad'],
+    'the planted commit was judged, bad',
+  );
 }
 
 const KINDS: Record<string, string> = {
@@ -296,6 +308,7 @@ test('unchanged code: every judgement of a commit before the plant is good', { t
       );
       const v = stepsOf(r.out)[0];
       report.push(`unchanged ${c.slice(0, 8)}: exit ${r.code}, ${v?.pairs.length ?? '?'} pairs, ${v?.elapsed_sec ?? '?'} s`);
+      process.stderr.write(`${report.at(-1)}\n${JSON.stringify(v)}\n`);
       unchangedJudgements.push(r.code === 0 ? 'good' : `exit ${r.code}`);
     }
   }

@@ -161,7 +161,15 @@ async function deployAndMeasure(loop: Loop, side: Side): Promise<{ readonly evid
   ctx.say(deployed.message);
   const afterDeploy = stopped();
   if (afterDeploy !== null) return afterDeploy;
-  const run = await steps.measure(side);
+  let run: Measurement;
+  try {
+    run = await steps.measure(side);
+  } catch (e) {
+    // A run the signal stopped may end in an error (the CLI's run exits 130): the signal is the reason.
+    const byTheSignal = stopped();
+    if (byTheSignal !== null) return byTheSignal;
+    throw e;
+  }
   // A run cut short by the signal is not a whole run: it is not judged.
   const afterRun = stopped();
   if (afterRun !== null) return afterRun;

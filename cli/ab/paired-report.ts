@@ -4,7 +4,7 @@
 import type { Bound, PairedFigureVerdict, PairEffect } from '../../analysis/paired-verdict';
 import { round } from '../../lib/round';
 import { runReport } from '../judged-run';
-import type { AbResult } from './ab-run';
+import type { AbResult, EvidenceSummary } from './ab-run';
 import type { PairedOptions, SideRun } from './paired-check';
 
 const r2 = (v: number | null) => (v === null || !Number.isFinite(v) ? v : round(v, 2));
@@ -49,6 +49,13 @@ function endpointsJson(result: AbResult) {
   return endpoints;
 }
 
+/** A run's medians per endpoint, rounded as every other figure (the mean of two readings can be 51.287000000000006). */
+function evidenceJson(e: EvidenceSummary): EvidenceSummary {
+  const endpoints: EvidenceSummary['endpoints'] = {};
+  for (const [name, x] of Object.entries(e.endpoints)) endpoints[name] = { ...x, latency_ms: r2(x.latency_ms), server_ms: r2(x.server_ms) };
+  return { requests: e.requests, endpoints };
+}
+
 export function pairedJson(o: PairedOptions, result: AbResult, runs: readonly SideRun[]) {
   return {
     verdict: result.outcome,
@@ -58,7 +65,7 @@ export function pairedJson(o: PairedOptions, result: AbResult, runs: readonly Si
     seed: o.seed,
     a: { rev: o.revs.A, deploy: o.deploy.A },
     b: { rev: o.revs.B, deploy: o.deploy.B },
-    pairs: result.pairs.map((p) => ({ ...p, seconds: Math.round(p.seconds) })),
+    pairs: result.pairs.map((p) => ({ ...p, a: evidenceJson(p.a), b: evidenceJson(p.b), seconds: Math.round(p.seconds) })),
     runs: runs.map((r) => ({ side: r.side, ...runReport(r.run) })),
     restore: result.restore,
     elapsed_sec: Math.round(result.elapsedSec),

@@ -258,6 +258,13 @@ test('abort signal in the middle: the run it cut short is not judged, no step fo
   assert.equal(r.pairs.length, 1);
   assert.match(r.reasons[0] as string, /stopped by a signal/);
   assertEndsOnB(fake);
+  // A run the signal stopped can end in an error (the CLI's run exits 130): still the signal's abort, not the error's.
+  const thrown = new Fake({ abortInMeasure: 1, throwMeasure: 1 });
+  const r1 = await thrown.run();
+  assert.deepEqual(thrown.calls, [...runs(['A']), 'deploy B']);
+  assert.equal(r1.exitCode, 128);
+  assert.deepEqual(r1.reasons, ['stopped by a signal in the turn of A (good build)']);
+  assertEndsOnB(thrown);
   // During a deploy: the deploy ends (the fake's returns), its run never starts.
   const inDeploy = new Fake({ abortInDeploy: 3 });
   const r2 = await inDeploy.run();

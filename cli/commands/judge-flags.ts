@@ -36,19 +36,19 @@ export const LIMIT_FLAGS = {
 export const PAIR_FLAGS = {
   minPairs: valueFlag('--min-pairs', {
     placeholder: 'N',
-    help: `side by side: judge from this many pairs on (default ${DEFAULT_PAIRED_LIMITS.minPairs})`,
+    help: 'side by side: judge from this many pairs on',
     parse: wholeNumber,
     defaultValue: DEFAULT_PAIRED_LIMITS.minPairs,
   }),
   maxPairs: valueFlag('--max-pairs', {
     placeholder: 'N',
-    help: `side by side: while inconclusive, add pairs up to this many (default ${DEFAULT_PAIRED_LIMITS.maxPairs}), then answer 125`,
+    help: 'side by side: while inconclusive, add pairs up to this many, then answer 125',
     parse: wholeNumber,
     defaultValue: DEFAULT_PAIRED_LIMITS.maxPairs,
   }),
   deployTimeout: valueFlag('--deploy-timeout', {
     placeholder: 'SECONDS',
-    help: `side by side: a deploy taking longer is killed and failed (default ${DEFAULT_DEPLOY_TIMEOUT_SEC})`,
+    help: 'side by side: seconds a deploy may take before it is killed and failed',
     parse: numberAtLeast(1),
     defaultValue: DEFAULT_DEPLOY_TIMEOUT_SEC,
   }),

@@ -382,3 +382,16 @@ test('one pair far off (a run slowed by other work) does not turn a real slowdow
     assert.notEqual(f.state, 'good', `${n} pairs: ${f.rule}`);
   }
 });
+
+test('at the cap, an estimate that reaches the minimum is bad at the whole alpha; below the minimum it is not', () => {
+  // As measured in CI on the test site: +15 ms on every page, 8 pairs, +11.8 % with 9 % noise a pair (p about 0.005).
+  const ratios = [1.177, 1.118, 1.171, 1.056, 0.97, 1.076, 1.26, 1.12];
+  const before = figureOf(judgePairs(exactPairs(ratios.slice(0, 7))), ALL_ENDPOINTS);
+  assert.equal(before.state, 'inconclusive', before.rule);
+  const last = figureOf(judgePairs(exactPairs(ratios)), ALL_ENDPOINTS);
+  assert.equal(last.state, 'bad', last.rule);
+  assert.match(last.rule, /^bad at the last look: \+1\d\.\d % .* reaches 10 % and 5 ms, p=0\.00\d < 0\.01/);
+  // The same spread around +6 %: below the minimum, good at the cap, never bad.
+  const small = figureOf(judgePairs(exactPairs(ratios.map((r) => r - 0.06))), ALL_ENDPOINTS);
+  assert.equal(small.state, 'good', small.rule);
+});

@@ -39,8 +39,6 @@ export interface BisectOptions {
   readonly keepRuns: boolean;
 }
 
-type RunRecord = JudgedRun;
-
 /** What the runs of one bisect-check share. */
 interface Session {
   readonly o: BisectOptions;
@@ -51,7 +49,7 @@ interface Session {
   readonly dir: string;
   readonly seed: number;
   readonly started: number;
-  readonly runs: RunRecord[];
+  readonly runs: JudgedRun[];
   vus: number;
 }
 
@@ -150,7 +148,7 @@ function moreVusAfter(s: Session, i: number, summary: Summary): void {
 }
 
 /** Run `i`, with fresh users and (--restore) the site restored; null when the bisect must stop. */
-async function oneRun(s: Session, i: number): Promise<RunRecord | null> {
+async function oneRun(s: Session, i: number): Promise<JudgedRun | null> {
   if (s.o.restore !== undefined && !(await restoreBeforeRun(s.o.restore, s.say))) return null;
   const label = `run ${i} (${i <= s.o.firstRuns ? `of ${s.o.firstRuns}` : `repeat, at most ${s.o.maxRuns}`})`;
   return judgedRun(

@@ -256,8 +256,13 @@ test('--warmup: ramp-up requests are sent but excluded from every figure; progre
   assert.ok(warm >= 10, `warm-up requests ${warm}`);
   assert.equal(summary.total, load);
   // Warm-up requests in flight when the timed phase starts are cut off: served, but in no log or figure.
+  // An attempt with no response (status 0, a transport error on a loaded machine) may never have reached the server.
   const served = servedLoad(sim);
-  assert.ok(served >= warm + load && served - (warm + load) <= 5, `served ${served}, logged ${warm} + ${load}`);
+  const unanswered = lines.filter((l) => l.status === 0);
+  const answered = warm + load - unanswered.length;
+  const why = `served ${served}, logged ${warm} + ${load}, unanswered ${JSON.stringify(unanswered.map((l) => l.reason))}`;
+  assert.ok(unanswered.length <= 1, why);
+  assert.ok(served >= answered && served - (warm + load) <= 5, why);
   assert.ok(Math.abs(summary.req_per_min_observed / 1200 - 1) < 0.03, `observed ${summary.req_per_min_observed}`);
   assert.ok(Math.abs(summary.elapsed_sec - 4) < 1, `elapsed ${summary.elapsed_sec}`);
   assert.equal(summary.warmup_sec, 3);

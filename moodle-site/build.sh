@@ -294,20 +294,35 @@ user_history() {
   done_with "$(cat "$STATE/user-history"): $HISTORY_PAGES pages and the forum each"
 }
 
+# What the journeys write to (quiz attempts, forum posts, assignment submissions): a quiz, 5 assignments and a
+# forum with 5 discussions in testcourse_10, not the plan's course, whose pages the page-view tests measure.
+journey_modules() {
+  if [ -f "$STATE/journey-modules" ]; then skip "$(cat "$STATE/journey-modules")"; return 0; fi
+  php_cli "$SCRIPT_DIR/php/journey-modules.php" "$CODE" | tee "$STATE/journey-modules.tmp"
+  mv "$STATE/journey-modules.tmp" "$STATE/journey-modules"
+  # The site files written before these modules lack them: written again.
+  rm -f "$SITE/moodle-load-journeys.json"
+  done_with "$(cat "$STATE/journey-modules")"
+}
+
 # The ids the config and warm-up use, from the database (php/site-files.php prints them as JSON).
 ids_json() { php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" ids; }
 jq_get() { php -r '$j = json_decode($argv[1], true); echo $j[$argv[2]];' "$1" "$2"; }
 
 site_files() {
-  if [ -f "$SITE/moodle-load.json" ] && [ -f "$SITE/inventory.md" ] && [ -f "$SITE/ids.json" ]; then skip; return 0; fi
-  rm -f "$SITE/moodle-load.json"
+  if [ -f "$SITE/moodle-load.json" ] && [ -f "$SITE/moodle-load-journeys.json" ] && [ -f "$SITE/inventory.md" ] \
+    && [ -f "$SITE/ids.json" ]; then skip; return 0; fi
   ids_json >"$SITE/ids.json.tmp" && mv "$SITE/ids.json.tmp" "$SITE/ids.json"
   php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" inventory >"$SITE/inventory.md.tmp"
   php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" config "$WWWROOT" >"$SITE/moodle-load.json.tmp"
+  php_cli "$SCRIPT_DIR/php/site-files.php" "$CODE" "$SITE" journeys "$WWWROOT" >"$SITE/moodle-load-journeys.json.tmp"
   mv "$SITE/inventory.md.tmp" "$SITE/inventory.md"
-  # Last: other tools take moodle-load.json as "the site is ready".
-  mv "$SITE/moodle-load.json.tmp" "$SITE/moodle-load.json"
-  done_with "$SITE/moodle-load.json, $SITE/inventory.md, $SITE/ids.json"
+  mv "$SITE/moodle-load-journeys.json.tmp" "$SITE/moodle-load-journeys.json"
+  # Last: other tools take moodle-load.json as "the site is ready". Rewritten in place when only the others
+  # were missing (same content), so it is never absent on a built site.
+  if cmp -s "$SITE/moodle-load.json.tmp" "$SITE/moodle-load.json"; then rm -f "$SITE/moodle-load.json.tmp"
+  else mv "$SITE/moodle-load.json.tmp" "$SITE/moodle-load.json"; fi
+  done_with "$SITE/moodle-load.json, $SITE/moodle-load-journeys.json, $SITE/inventory.md, $SITE/ids.json"
 }
 
 # --- stop and rebuild ------------------------------------------------------------------------------
@@ -407,7 +422,8 @@ main() {
   step cron "cron once" cron_once
   step warm "warm caches (one request per page type)" warm
   step user-history "each user views $HISTORY_PAGES pages and the forum (a full recently-accessed list, as on a site in use)" user_history
-  step site-files "moodle-load.json, inventory.md and ids.json" site_files
+  step journey-modules "a quiz, 5 assignments and a forum for the journeys (testcourse_10)" journey_modules
+  step site-files "moodle-load.json, moodle-load-journeys.json, inventory.md and ids.json" site_files
   say "ready in $(secs "$start") s: $SITE/moodle-load.json (ids: $SITE/inventory.md)"
 }
 

@@ -3,6 +3,7 @@
 //   php site-files.php CODE_DIR SITE_DIR ids                 ids.json: the ids the warm-up and the tests use
 //   php site-files.php CODE_DIR SITE_DIR inventory           inventory.md, for people
 //   php site-files.php CODE_DIR SITE_DIR config WWWROOT      moodle-load.json, a ready moodle-load config
+//   php site-files.php CODE_DIR SITE_DIR journeys WWWROOT    moodle-load-journeys.json, a config of the journeys
 define('CLI_SCRIPT', true);
 [, $codedir, $sitedir, $mode] = $argv;
 require($codedir . '/config.php');
@@ -43,6 +44,45 @@ $pages = cmids($plancourse->id, 'page');
 $forums = cmids($plancourse->id, 'forum');
 sort($pages);
 
+/** The modules php/journey-modules.php made (found by their names there), or null on a site without them. */
+function journey_ids(): ?array {
+    global $DB;
+    $course = $DB->get_field('course', 'id', ['shortname' => 'testcourse_10']);
+    if (!$course) {
+        return null;
+    }
+    $named = function(string $modname, string $name) use ($course): ?cm_info {
+        foreach (get_fast_modinfo($course)->get_instances_of($modname) as $cm) {
+            if ($cm->name === $name) {
+                return $cm;
+            }
+        }
+        return null;
+    };
+    [$quiz, $forum] = [$named('quiz', 'moodle-load quiz'), $named('forum', 'moodle-load forum')];
+    if (!$quiz || !$forum) {
+        return null;
+    }
+    $assigns = [];
+    for ($i = 1; $assign = $named('assign', "moodle-load assignment $i"); $i++) {
+        $assigns[] = (int) $assign->id;
+    }
+    $slots = $DB->get_records('quiz_slots', ['quizid' => $quiz->instance], 'slot', 'slot, page');
+    // Those journey-modules.php started, not those the journeys add.
+    $discussions = $DB->get_records_select('forum_discussions', 'forum = ? AND ' . $DB->sql_like('name', '?'),
+        [$forum->instance, 'moodle-load discussion %'], 'id', 'id, firstpost');
+    return [
+        'course' => (int) $course,
+        'quiz' => (int) $quiz->id,
+        'quiz_questions' => count($slots),
+        'quiz_pages' => count(array_unique(array_column($slots, 'page'))),
+        'assigns' => $assigns,
+        'forum' => (int) $forum->id,
+        'discussions' => array_map('intval', array_keys($discussions)),
+        'first_posts' => array_map('intval', array_values(array_column($discussions, 'firstpost'))),
+    ];
+}
+
 $ids = [
     'course' => (int) $plancourse->id,
     'page' => $pages[0],
@@ -52,6 +92,7 @@ $ids = [
     'missing_user' => $missinguser,
     'pages' => $pages,
     'users' => $userids,
+    'journeys' => journey_ids(),
 ];
 
 if ($mode === 'ids') {
@@ -87,8 +128,29 @@ if ($mode === 'config') {
     exit(0);
 }
 
+if ($mode === 'journeys') {
+    $wwwroot = $argv[4];
+    $j = $ids['journeys'] ?? throw new coding_exception('no journey modules: run php/journey-modules.php first');
+    // The engine reads `journeys`; `urls` is what a config must have.
+    $config = [
+        '$comment' => "Written by moodle-load's make moodle-site for the test site at $wwwroot: the journeys, in course "
+            . "{$j['course']} (testcourse_10); ids in inventory.md.",
+        'base_url' => $wwwroot,
+        'users_file' => 'users.csv',
+        'urls' => [['name' => 'quiz_view', 'path' => "/mod/quiz/view.php?id={$j['quiz']}"]],
+        'journeys' => [
+            ['journey' => 'quiz_attempt', 'weight' => 1, 'params' => ['quiz' => $j['quiz']]],
+            ['journey' => 'forum_reply', 'weight' => 1, 'params' => ['forum' => $j['forum']]],
+            ['journey' => 'forum_discussion', 'weight' => 1, 'params' => ['forum' => $j['forum']]],
+            ['journey' => 'assign_submission', 'weight' => 1, 'params' => ['assign' => $j['assigns']]],
+        ],
+    ];
+    echo json_encode($config, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
+    exit(0);
+}
+
 if ($mode !== 'inventory') {
-    fwrite(STDERR, "mode: ids, inventory or config\n");
+    fwrite(STDERR, "mode: ids, inventory, config or journeys\n");
     exit(2);
 }
 
@@ -143,6 +205,20 @@ $closed = get_fast_modinfo($notenrolled);
 $out[] = "";
 $out[] = "Modules in the not-enrolled course $notenrolled: " . implode(', ', array_map(
     fn($cm) => "{$cm->modname} {$cm->id}", array_values($closed->get_cms()))) . ".";
+$j = $ids['journeys'];
+if ($j) {
+    $out[] = "";
+    $out[] = "## Modules the journeys write to (course {$j['course']}, testcourse_10; `moodle-load-journeys.json`)";
+    $out[] = "";
+    $out[] = "Made by `php/journey-modules.php`; every users-file user is a student there.";
+    $out[] = "";
+    $out[] = "- quiz \"moodle-load quiz\": cmid **{$j['quiz']}**, {$j['quiz_questions']} questions on {$j['quiz_pages']} pages "
+        . "(multichoice, truefalse, shortanswer / numerical, multichoice, truefalse), unlimited attempts, free navigation";
+    $out[] = "- assignments \"moodle-load assignment 1..\": cmids " . implode(', ', $j['assigns'])
+        . " (online text, a draft then \"Submit assignment\", no due date)";
+    $out[] = "- forum \"moodle-load forum\": cmid **{$j['forum']}**, discussions " . implode(', ', $j['discussions'])
+        . " (first posts " . implode(', ', $j['first_posts']) . ": `/mod/forum/post.php?reply=`)";
+}
 $out[] = "";
 $out[] = "## Users";
 $out[] = "";

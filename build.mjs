@@ -10,8 +10,12 @@ const scenarios = readdirSync('scenarios')
   .map((f) => `scenarios/${f}`);
 
 // Files dist/scenario.js loads with k6's require() where needed, so that a load VU does not
-// evaluate them (scenarios/scenario.ts): its __VU 0 part, and browser emulation.
-const PARTS = { 'scenario-control': 'scenarios/k6/control.ts', 'scenario-browser': 'scenarios/k6/page-view.ts' };
+// evaluate them (scenarios/scenario.ts): its __VU 0 part, browser emulation, and journeys.
+const PARTS = {
+  'scenario-control': 'scenarios/k6/control.ts',
+  'scenario-browser': 'scenarios/k6/page-view.ts',
+  'scenario-journeys': 'scenarios/k6/journey-runner.ts',
+};
 
 const k6Bundle = {
   outdir: 'dist',

@@ -4,6 +4,8 @@
 // max, placeholders with ranges, unique names, the users file) is checked here.
 import { schemaAt, schemaViolation, CONFIG_SCHEMA } from './config-schema';
 import { parseTemplate, Template, TemplateError } from './template';
+import { RawJourney, validateJourneys } from './journeys/journey-config';
+import type { Journey } from './journeys/journey-types';
 
 export interface UserCredential {
   readonly username: string;
@@ -31,6 +33,8 @@ export interface MoodleConfig {
   readonly users: readonly UserCredential[];
   readonly parameters: Readonly<Record<string, ParamRange>>;
   readonly endpoints: readonly Endpoint[];
+  /** Journeys that write (docs/journeys.md); picked with the endpoints, by weight. */
+  readonly journeys: readonly Journey[];
 }
 
 export const DEFAULT_LOGIN_PATH = schemaAt('login_path').default as string;
@@ -77,6 +81,7 @@ interface RawConfig {
   users_file?: string;
   parameters?: Record<string, ParamRange>;
   urls: { path: string; weight?: number; name?: string }[];
+  journeys?: RawJourney[];
 }
 
 export function validateConfig(raw: unknown, readFile?: ReadFile): MoodleConfig {
@@ -93,12 +98,20 @@ export function validateConfig(raw: unknown, readFile?: ReadFile): MoodleConfig 
   for (const [name, range] of Object.entries(parameters)) {
     if (range.min > range.max) throw new ConfigError(`parameters.${name}`, `has min (${range.min}) greater than max (${range.max})`);
   }
+  const endpoints = validateUrls(c.urls, parameters);
+  const journeys = validateJourneys(
+    c.journeys,
+    endpoints.map((e) => e.name),
+    TAG_VALUE,
+  );
+  if (endpoints.length === 0 && journeys.length === 0) throw new ConfigError('urls', 'is empty: give at least one url or journey');
   return {
     baseUrl: c.base_url.replace(/\/+$/, ''),
     loginPath: c.login_path ?? DEFAULT_LOGIN_PATH,
     users: users.map((u) => ({ username: u.username, password: u.password })),
     parameters,
-    endpoints: validateUrls(c.urls, parameters),
+    endpoints,
+    journeys,
   };
 }
 

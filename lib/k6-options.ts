@@ -9,6 +9,8 @@ import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { loginSubmetrics } from './login-report';
 import { LOAD_SCENARIO, LOGIN_SCENARIO, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO } from './run-phases';
 import { summarySubmetrics } from './summary';
+import { journeySubmetrics } from './journeys/journey-summary';
+import type { Journey } from './journeys/journey-types';
 
 /** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
 export const BROWSER_CONNECTIONS_PER_HOST = 6;
@@ -18,13 +20,19 @@ const SLACK_SEC = 30;
 
 export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(50)', 'p(90)', 'p(95)', 'p(99)', 'count'];
 
-export function buildK6Options(settings: RunSettings, endpointNames: readonly string[], users: number): Record<string, unknown> {
+export function buildK6Options(
+  settings: RunSettings,
+  endpointNames: readonly string[],
+  users: number,
+  journeys: readonly Journey[] = [],
+): Record<string, unknown> {
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * PROBE_PASSES * probeCandidates(settings, users)) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.
   const thresholds: Record<string, string[]> = {};
   const submetrics = settings.emulateBrowser
     ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)]
     : summarySubmetrics(endpointNames);
+  submetrics.push(...journeySubmetrics(journeys));
   for (const { name, trend } of submetrics) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
   for (const name of loginSubmetrics(probeCandidates(settings, users)))

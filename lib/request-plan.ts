@@ -5,9 +5,12 @@ import { iterationKey, uniformFromKey, uniformIntFromKey } from './random';
 import { renderTemplate } from './template';
 
 export interface PlannedRequest {
+  /** The url entry, or -1 when the iteration is a journey. */
   readonly endpointIndex: number;
-  /** Path and query, relative to base_url. */
+  /** Path and query, relative to base_url ('' for a journey). */
   readonly path: string;
+  /** The journey, or -1 when the iteration is a page view. */
+  readonly journeyIndex: number;
 }
 
 export class RequestPlan {
@@ -17,9 +20,11 @@ export class RequestPlan {
   constructor(
     private readonly endpoints: readonly Endpoint[],
     private readonly parameters: Readonly<Record<string, ParamRange>>,
+    journeyWeights: readonly number[] = [],
   ) {
     let sum = 0;
     this.cumulativeWeights = endpoints.map((e) => (sum += e.weight));
+    for (const w of journeyWeights) this.cumulativeWeights.push((sum += w));
     this.totalWeight = sum;
   }
 
@@ -27,12 +32,13 @@ export class RequestPlan {
   pick(seed: number, iteration: number): PlannedRequest {
     const key = iterationKey(seed, iteration);
     const endpointIndex = this.pickEndpoint(uniformFromKey(key, 0) * this.totalWeight);
+    if (endpointIndex >= this.endpoints.length) return { endpointIndex: -1, path: '', journeyIndex: endpointIndex - this.endpoints.length };
     const endpoint = this.endpoints[endpointIndex] as Endpoint;
     const path = renderTemplate(endpoint.template, (name, index) => {
       const range = this.parameters[name] as ParamRange;
       return uniformIntFromKey(key, index + 1, range.min, range.max);
     });
-    return { endpointIndex, path };
+    return { endpointIndex, path, journeyIndex: -1 };
   }
 
   /** Binary search for the first cumulative weight above the point. */

@@ -3,6 +3,7 @@
 // with the figures the VUs streamed (analysis/stream-stats.ts), so both give the same document.
 import { abortOf } from './abort-reasons';
 import { EndRecord, endRecord } from './channel';
+import type { Journey } from './journeys/journey-types';
 import type { Endpoint } from './config';
 import { loginReport } from './login-report';
 import { defaultSummaryPath, RunSettings } from './run-settings';
@@ -29,6 +30,7 @@ export interface SummaryFilesInput {
   readonly setupData: SetupData | undefined;
   readonly settings: RunSettings;
   readonly endpoints: readonly Pick<Endpoint, 'name' | 'template' | 'weight'>[];
+  readonly journeys?: readonly Journey[];
   readonly usernames: readonly string[];
   readonly nowMs: number;
   /** Where a line for the person running it goes (a failed user). */
@@ -68,6 +70,7 @@ export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
     nowMs: input.nowMs,
     k6Version: s.k6Version ?? null,
     emulateBrowser: s.emulateBrowser,
+    journeys: input.journeys,
     streamStats: s.streamStats,
   });
   const json = JSON.stringify(summary, null, 2) + '\n';

@@ -3,6 +3,8 @@
 // Built from the plain data k6 hands handleSummary; every figure covers the timed load phase only.
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
+import { buildCreated, buildJourneySummary, JourneySummary } from './journeys/journey-summary';
+import type { Journey } from './journeys/journey-types';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { LOAD_SCENARIO } from './run-phases';
 import { round } from './round';
@@ -54,6 +56,8 @@ export interface SummaryInput {
   readonly nowMs: number;
   /** The k6 version the CLI checked; null under plain `k6 run` (k6 does not tell a script its version). */
   readonly k6Version?: string | null;
+  /** The config's journeys: add journeys and journeys_created when there are any. */
+  readonly journeys?: readonly Journey[];
   /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */
   readonly emulateBrowser?: boolean;
   /** --stream-stats: the figures came from the VUs' histograms (lib/stats-stream.ts); say how exact. */
@@ -126,6 +130,8 @@ export interface Summary extends LatencyFigures {
   instance_target_rpm?: number;
   /** Present with --emulate-browser (lib/browser/view-summary.ts). */
   page_views?: ViewSummary;
+  journeys?: Record<string, JourneySummary>;
+  journeys_created?: Record<string, number>;
   /** Present with --stream-stats: percentiles and medians are within this relative error (whole numbers exact). */
   stream_stats?: { percentile_relative_error: number };
 }
@@ -293,6 +299,10 @@ function addOptionalParts(summary: Summary, input: SummaryInput): void {
       input.endpoints.map((e) => e.name),
       summary.attempts,
     );
+  if (input.journeys !== undefined && input.journeys.length > 0) {
+    summary.journeys = buildJourneySummary(input.metrics, input.journeys);
+    summary.journeys_created = buildCreated(input.metrics, input.journeys);
+  }
   if (input.segment) {
     summary.execution_segment = input.segment;
     summary.instance_target_rpm = instanceTargetRpm(input.targetRpm, input.segment);

@@ -34,6 +34,11 @@ const browser = ctx.settings.emulateBrowser
   ? { emulator: (require('./scenario-browser.js') as typeof import('./k6/page-view')).PageViewEmulator, metrics: createViewMetrics() }
   : undefined;
 
+// Journeys (forms, k6/html) are a file of their own too, dist/scenario-journeys.js, loaded only
+// when the config has journeys.
+const journeys =
+  ctx.config.journeys.length > 0 ? (require('./scenario-journeys.js') as typeof import('./k6/journey-runner')).JourneyRunner : undefined;
+
 // The thresholds list grows with users and endpoints: built where k6 reads it only.
 export const options =
   control !== undefined
@@ -41,6 +46,7 @@ export const options =
         ctx.settings,
         ctx.endpoints.map((e) => e.name),
         ctx.config.users.length,
+        ctx.config.journeys,
       )
     : {};
 
@@ -122,6 +128,7 @@ export default function (data: SetupData): void {
   const s = vuSession(data);
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
+    if (journeys !== undefined) runner.journeys = new journeys(ctx);
     if (browser !== undefined) {
       const view = new browser.emulator(ctx, s.username, browser.metrics);
       runner.afterPage = view.afterPage.bind(view);
@@ -155,6 +162,7 @@ export function handleSummary(data: { metrics: K6Metrics; setup_data?: SetupData
     setupData: data.setup_data,
     settings: ctx.settings,
     endpoints: ctx.endpoints,
+    journeys: ctx.config.journeys,
     usernames: usernames(),
     nowMs: Date.now(),
     warn: (line) => console.warn(line),

@@ -1,6 +1,7 @@
 // The scenario's custom metrics (names and meaning in lib/metric-names.ts); k6's own objects, or
 // counted in the VU with --stream-stats (vu-stats.ts).
 import * as names from '../../lib/metric-names';
+import * as jn from '../../lib/journeys/journey-metric-names';
 import { counter, gauge, Metric, trend } from './vu-stats';
 
 /** What one phase (warm-up or load) records. */
@@ -30,3 +31,14 @@ export const loginSessions = counter(names.LOGIN_SESSIONS);
 export const loginFailures = counter(names.LOGIN_FAILURES);
 export const loginFailureKind = gauge(names.LOGIN_FAILURE_KIND);
 export const loginEnd = gauge(names.LOGIN_END, true);
+/** The journeys' metrics (lib/journeys/journey-metric-names.ts). */
+export const journey = {
+  journeys: counter(jn.JOURNEYS),
+  duration: trend(jn.JOURNEY_DURATION, true),
+  requests: counter(jn.STEP_REQUESTS),
+  stepDuration: trend(jn.STEP_DURATION, true),
+  failures: counter(jn.STEP_FAILURES),
+  dbReads: trend(jn.STEP_DB_READS),
+  dbWrites: trend(jn.STEP_DB_WRITES),
+  created: counter(jn.CREATED),
+};

@@ -17,6 +17,7 @@ import * as metrics from './metrics';
 import { logFailure } from './failure-log';
 import type { RunContext } from './run-context';
 import type { VuSession } from './vu-session';
+import type { JourneyRunner } from './journey-runner';
 
 export type Phase = 'warmup' | 'load';
 
@@ -50,6 +51,8 @@ export type AfterPage = (record: boolean, endpointIndex: number, url: string, ok
 
 export class RequestRunner {
   afterPage: AfterPage | null = null;
+  /** Runs the iterations the plan gives to a journey (set when the config has journeys). */
+  journeys: JourneyRunner | null = null;
   private readonly tags: EndpointTags[];
   private readonly policy: RetryPolicy;
   private readonly footerReader = new FooterReader(k6ByteCodec);
@@ -81,6 +84,11 @@ export class RequestRunner {
     const m = phase === 'load' ? metrics.load : metrics.warmup;
     const seed = phase === 'load' ? baseSeed : (baseSeed ^ WARMUP_SEED_SALT) >>> 0;
     const planned = this.ctx.plan.pick(seed, iteration);
+    if (planned.journeyIndex >= 0) {
+      (this.journeys as JourneyRunner).run(session, planned.journeyIndex, phase === 'load', iteration, seed);
+      if (phase === 'load' && iteration >= this.lastSecondIteration) metrics.loadEnd.add(Date.now());
+      return;
+    }
     const i = planned.endpointIndex;
     const tags = this.tags[i] as EndpointTags;
     if (!session.ensure()) {

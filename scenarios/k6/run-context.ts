@@ -52,7 +52,11 @@ export function loadRunContext(
     loginUrl: baseUrl + config.loginPath,
     paths: { loginPath: basePathOf(baseUrl) + config.loginPath, enrolPath: basePathOf(baseUrl) + ENROL_PATH },
     cookieUrl: `${baseUrl}/`,
-    plan: new RequestPlan(config.endpoints, config.parameters),
+    plan: new RequestPlan(
+      config.endpoints,
+      config.parameters,
+      config.journeys.map((j) => j.weight),
+    ),
     endpoints: config.endpoints,
     defaultsUsed: context.defaultsUsed,
   };

@@ -4,6 +4,7 @@
 // warm-up's own figures.
 import type { MetricValues } from './dashboard-events';
 import { DROPPED, LOAD_METRICS, PhaseMetricNames, submetric, WARMUP_METRICS } from '../lib/metric-names';
+import { JOURNEYS } from '../lib/journeys/journey-metric-names';
 
 export interface ProgressTarget {
   readonly rpm: number;
@@ -29,6 +30,14 @@ function figures(metrics: Record<string, MetricValues>, names: PhaseMetricNames,
   return `rpm ${rpm.toFixed(1)} ${rateNote} | total ${total} ok ${ok} failed ${failed} | p50 ${num(lat.med)} p95 ${num(lat['p(95)'])} p99 ${num(lat['p(99)'])} ms`;
 }
 
+/** " | journeys ok N failed M" when the run has journeys (their iterations count in the rate's target, not in rpm). */
+function journeyFigures(metrics: Record<string, MetricValues>): string {
+  const ok = metrics[submetric(JOURNEYS, 'outcome', 'success')]?.count;
+  const failed = metrics[submetric(JOURNEYS, 'outcome', 'failure')]?.count;
+  if (ok === undefined && failed === undefined) return '';
+  return ` | journeys ok ${ok ?? 0} failed ${failed ?? 0}`;
+}
+
 export function progressLine(metrics: Record<string, MetricValues>, target: ProgressTarget): string {
   const nowMs = metrics.time?.value;
   const startMs = target.loadStartMs();
@@ -42,7 +51,7 @@ export function progressLine(metrics: Record<string, MetricValues>, target: Prog
   // The dashboard has no per-scenario split of k6's counter (the summary has).
   const dropped = metrics[DROPPED]?.count ?? 0;
   const droppedLabel = `dropped ${dropped}${target.warmupSec > 0 && !target.droppedLoadOnly ? ' (warm-up included)' : ''}`;
-  let line = `progress: load ${Math.min(elapsed, target.durationSec).toFixed(0)}/${target.durationSec}s | ${figures(metrics, LOAD_METRICS, elapsed, `of ${target.rpm}`)} | ${droppedLabel}`;
+  let line = `progress: load ${Math.min(elapsed, target.durationSec).toFixed(0)}/${target.durationSec}s | ${figures(metrics, LOAD_METRICS, elapsed, `of ${target.rpm}`)}${journeyFigures(metrics)} | ${droppedLabel}`;
   if (dropped > 0) line += ' (all VUs busy: raise --concurrency; rate and latency are flattered)';
   return line;
 }

@@ -49,6 +49,8 @@ function checkConfig(settings: RunSettings): MoodleConfig {
   try {
     const config = parseConfigText(text, (usersFile) => readFileSync(resolveBeside(settings.configPath, usersFile), 'utf8'));
     if (settings.baseUrl !== undefined) validateBaseUrl(settings.baseUrl, '--base-url');
+    if (settings.streamStats && config.journeys.length > 0)
+      throw new BadInputError('--stream-stats does not count journeys: run a config with journeys without it');
     return config;
   } catch (e) {
     if (e instanceof ConfigError) throw new BadInputError(e.inFile(settings.configPath).message);

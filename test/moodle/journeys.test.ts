@@ -73,71 +73,82 @@ after(async () => {
   await cli(['site', 'restore', SNAPSHOT]);
 });
 
-test('a mixed run of the four built-in journeys: what the summary says was completed and created is what the database gained', { timeout: 240_000 }, async () => {
-  const before = counts();
-  const summary = await run(configWith({}), ['--rpm', '60', '--duration', '40', '--concurrency', '8', '--seed', '2701']);
-  const gained = delta(counts(), before);
-  const j = summary.journeys;
-  for (const name of ['quiz_attempt', 'forum_reply', 'forum_discussion', 'assign_submission']) {
-    assert.ok(j[name].completed >= 1, `${name}: ${JSON.stringify(j[name])}`);
-    assert.equal(j[name].failed, 0, `${name} failures: ${JSON.stringify(j[name].failure_reasons)}`);
-    for (const [step, s] of Object.entries<any>(j[name].steps)) {
-      assert.ok(s.requests >= j[name].completed, `${name}.${step} requests ${s.requests}`);
-      assert.ok(s.latency_ms_p50 > 0, `${name}.${step} latency`);
-      assert.ok(s.db_reads_median > 0, `${name}.${step} DB reads`);
+test(
+  'a mixed run of the four built-in journeys: what the summary says was completed and created is what the database gained',
+  { timeout: 240_000 },
+  async () => {
+    const before = counts();
+    const summary = await run(configWith({}), ['--rpm', '60', '--duration', '40', '--concurrency', '8', '--seed', '2701']);
+    const gained = delta(counts(), before);
+    const j = summary.journeys;
+    for (const name of ['quiz_attempt', 'forum_reply', 'forum_discussion', 'assign_submission']) {
+      assert.ok(j[name].completed >= 1, `${name}: ${JSON.stringify(j[name])}`);
+      assert.equal(j[name].failed, 0, `${name} failures: ${JSON.stringify(j[name].failure_reasons)}`);
+      for (const [step, s] of Object.entries<any>(j[name].steps)) {
+        assert.ok(s.requests >= j[name].completed, `${name}.${step} requests ${s.requests}`);
+        assert.ok(s.latency_ms_p50 > 0, `${name}.${step} latency`);
+        assert.ok(s.db_reads_median > 0, `${name}.${step} DB reads`);
+      }
     }
-  }
-  const created = summary.journeys_created;
-  assert.deepEqual(gained, {
-    attempts: created.quiz_attempts,
-    finished: j.quiz_attempt.completed,
-    posts: j.forum_reply.completed + j.forum_discussion.completed,
-    discussions: j.forum_discussion.completed,
-    submitted: j.assign_submission.completed,
-  });
-  assert.equal(created.quiz_attempts_finished, j.quiz_attempt.completed);
-  assert.equal(created.forum_posts, gained.posts);
-  assert.equal(created.forum_discussions, gained.discussions);
-  assert.equal(created.assign_submissions, gained.submitted);
-  // The post steps wrote to the database, as Moodle's footer says.
-  assert.ok(j.forum_reply.steps.post.db_writes_median > 0);
-});
+    const created = summary.journeys_created;
+    assert.deepEqual(gained, {
+      attempts: created.quiz_attempts,
+      finished: j.quiz_attempt.completed,
+      posts: j.forum_reply.completed + j.forum_discussion.completed,
+      discussions: j.forum_discussion.completed,
+      submitted: j.assign_submission.completed,
+    });
+    assert.equal(created.quiz_attempts_finished, j.quiz_attempt.completed);
+    assert.equal(created.forum_posts, gained.posts);
+    assert.equal(created.forum_discussions, gained.discussions);
+    assert.equal(created.assign_submissions, gained.submitted);
+    // The post steps wrote to the database, as Moodle's footer says.
+    assert.ok(j.forum_reply.steps.post.db_writes_median > 0);
+  },
+);
 
-test("a step that meets Moodle's error ends its journey with that step's reason and Moodle's words; nothing is counted as created", { timeout: 120_000 }, async () => {
-  const before = counts();
-  const d = ids.discussions[0] as number;
-  const config = configWith({
-    urls: [],
-    journeys: [
-      {
-        name: 'empty_reply',
-        steps: [
-          { name: 'discussion', path: `/mod/forum/discuss.php?d=${d}`, take: { reply: { match: 'post\\.php\\?reply=(\\d+)' } } },
-          { name: 'form', path: '/mod/forum/post.php?reply={reply}' },
-          { name: 'post', submit: '#mformforum', fields: { 'message[text]': '' }, button: 'submitbutton', creates: ['forum_posts'] },
-        ],
-      },
-      { name: 'missing_quiz', steps: [{ name: 'view', path: '/mod/quiz/view.php?id=987654' }] },
-    ],
-  });
-  const errors = join(dir, 'errors.jsonl');
-  const summary = await run(config, ['--rpm', '60', '--duration', '10', '--concurrency', '2', '--seed', '7', '--errors', errors]);
-  const j = summary.journeys;
-  assert.ok(j.empty_reply.failed >= 1 && j.missing_quiz.failed >= 1, JSON.stringify(j));
-  assert.equal(j.empty_reply.completed, 0);
-  assert.equal(j.missing_quiz.completed, 0);
-  assert.deepEqual(j.empty_reply.failure_reasons, { 'post: form_error': j.empty_reply.failed });
-  assert.deepEqual(Object.keys(j.missing_quiz.failure_reasons).length, 1);
-  assert.match(Object.keys(j.missing_quiz.failure_reasons)[0] as string, /^view: (moodle_error|http_4xx)$/);
-  assert.deepEqual(summary.journeys_created, { forum_posts: 0 });
-  assert.deepEqual(delta(counts(), before), { attempts: 0, finished: 0, posts: 0, discussions: 0, submitted: 0 });
-  const records = readFileSync(errors, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  assert.ok(records.some((r) => r.endpoint === 'empty_reply.post' && /Post message cannot be empty/.test(r.error)), JSON.stringify(records.slice(0, 3)));
-  assert.ok(records.some((r) => r.endpoint === 'missing_quiz.view' && r.error.length > 0));
-});
+test(
+  "a step that meets Moodle's error ends its journey with that step's reason and Moodle's words; nothing is counted as created",
+  { timeout: 120_000 },
+  async () => {
+    const before = counts();
+    const d = ids.discussions[0] as number;
+    const config = configWith({
+      urls: [],
+      journeys: [
+        {
+          name: 'empty_reply',
+          steps: [
+            { name: 'discussion', path: `/mod/forum/discuss.php?d=${d}`, take: { reply: { match: 'post\\.php\\?reply=(\\d+)' } } },
+            { name: 'form', path: '/mod/forum/post.php?reply={reply}' },
+            { name: 'post', submit: '#mformforum', fields: { 'message[text]': '' }, button: 'submitbutton', creates: ['forum_posts'] },
+          ],
+        },
+        { name: 'missing_quiz', steps: [{ name: 'view', path: '/mod/quiz/view.php?id=987654' }] },
+      ],
+    });
+    const errors = join(dir, 'errors.jsonl');
+    const summary = await run(config, ['--rpm', '60', '--duration', '10', '--concurrency', '2', '--seed', '7', '--errors', errors]);
+    const j = summary.journeys;
+    assert.ok(j.empty_reply.failed >= 1 && j.missing_quiz.failed >= 1, JSON.stringify(j));
+    assert.equal(j.empty_reply.completed, 0);
+    assert.equal(j.missing_quiz.completed, 0);
+    assert.deepEqual(j.empty_reply.failure_reasons, { 'post: form_error': j.empty_reply.failed });
+    assert.deepEqual(Object.keys(j.missing_quiz.failure_reasons).length, 1);
+    assert.match(Object.keys(j.missing_quiz.failure_reasons)[0] as string, /^view: (moodle_error|http_4xx)$/);
+    assert.deepEqual(summary.journeys_created, { forum_posts: 0 });
+    assert.deepEqual(delta(counts(), before), { attempts: 0, finished: 0, posts: 0, discussions: 0, submitted: 0 });
+    const records = readFileSync(errors, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      records.some((r) => r.endpoint === 'empty_reply.post' && /Post message cannot be empty/.test(r.error)),
+      JSON.stringify(records.slice(0, 3)),
+    );
+    assert.ok(records.some((r) => r.endpoint === 'missing_quiz.view' && r.error.length > 0));
+  },
+);
 
 test('a restore afterwards puts every count back as before the runs', { timeout: 240_000 }, async () => {
   assert.notDeepEqual(counts(), start, 'the runs above wrote nothing');

@@ -8,6 +8,8 @@ const MESSAGE_CHARS = 160;
 const ERROR_BOX = /data-rel="fatalerror"|class="[^"]*\berrorbox\b/;
 const ERROR_MESSAGE = /<(?:p|div)[^>]*class="[^"]*\berrormessage\b[^"]*"[^>]*>([\s\S]*?)<\/(?:p|div)>/;
 const ALERT_DANGER = /<div[^>]*class="[^"]*\balert-danger\b[^"]*"[^>]*>([\s\S]*?)<\/div>/;
+/** A dismissible notification's close button ("×", "Dismiss this notification"): not Moodle's message. */
+const CLOSE_BUTTON = /<button[^>]*>[\s\S]*?<\/button>/g;
 /** An mform field's error (Boost: a `invalid-feedback` div, empty unless the field failed). */
 const FIELD_ERROR = /<div[^>]*class="[^"]*\binvalid-feedback\b[^"]*"[^>]*>([\s\S]*?)<\/div>/g;
 
@@ -33,7 +35,7 @@ export function moodleErrorMessage(html: string): string | null {
     return m ? plainText(m[1] as string) : 'Moodle error page';
   }
   const alert = ALERT_DANGER.exec(html);
-  return alert ? plainText(alert[1] as string) || 'Moodle error notification' : null;
+  return alert ? plainText((alert[1] as string).replace(CLOSE_BUTTON, ' ')) || 'Moodle error notification' : null;
 }
 
 /** The form's validation errors ("message: Required"), or null when no field has one. */

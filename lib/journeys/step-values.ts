@@ -46,8 +46,12 @@ export function takeValue(rule: TakeRule, url: string, html: string, draw: (n: n
   return pick === 'first' ? found[0] : pick === 'last' ? found[found.length - 1] : found[draw(found.length)];
 }
 
-/** A form body, application/x-www-form-urlencoded, in the order given. */
+/** A form body, application/x-www-form-urlencoded, in the order given, byte for byte as a browser sends it. */
 export function encodeForm(pairs: readonly { name: string; value: string }[]): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  // encodeURIComponent leaves !'()~ as they are; the form encoding escapes them.
+  const enc = (s: string) =>
+    encodeURIComponent(s)
+      .replace(/%20/g, '+')
+      .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return pairs.map((p) => `${enc(p.name)}=${enc(p.value)}`).join('&');
 }

@@ -9,7 +9,7 @@ import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { loginSubmetrics } from './login-report';
 import { LOAD_SCENARIO, LOGIN_SCENARIO, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO } from './run-phases';
 import { summarySubmetrics } from './summary';
-import { journeySubmetrics } from './journeys/journey-summary';
+import { journeyProgressSubmetrics, journeySubmetrics } from './journeys/journey-summary';
 import type { Journey } from './journeys/journey-types';
 
 /** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
@@ -32,7 +32,7 @@ export function buildK6Options(
   const submetrics = settings.emulateBrowser
     ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)]
     : summarySubmetrics(endpointNames);
-  submetrics.push(...journeySubmetrics(journeys));
+  submetrics.push(...journeySubmetrics(journeys), ...journeyProgressSubmetrics(journeys).map((name) => ({ name, trend: false })));
   for (const { name, trend } of submetrics) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
   for (const name of loginSubmetrics(probeCandidates(settings, users)))

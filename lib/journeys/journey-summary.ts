@@ -132,6 +132,11 @@ export function buildCreated(m: Metrics, journeys: readonly Journey[]): Record<s
   return out;
 }
 
+/** The journeys done across all journeys, for the progress line (cli/progress-line.ts). */
+export function journeyProgressSubmetrics(journeys: readonly Journey[]): string[] {
+  return journeys.length === 0 ? [] : [submetric(JOURNEYS, 'outcome', 'success'), submetric(JOURNEYS, 'outcome', 'failure')];
+}
+
 /** Submetrics k6 must track (as thresholds) for the journeys' summary, with whether each is a trend. */
 export function journeySubmetrics(journeys: readonly Journey[]): { name: string; trend: boolean }[] {
   const out: { name: string; trend: boolean }[] = [];

@@ -60,7 +60,7 @@ test('an unknown key anywhere is an error naming the key, its place and the near
   );
   assert.equal(
     messageOf((c) => (c.colour = 'red')),
-    'config: colour is not a known key (known: $schema, $comment, base_url, login_path, users, users_file, parameters, urls)',
+    'config: colour is not a known key (known: $schema, $comment, base_url, login_path, users, users_file, parameters, urls, journeys)',
   );
   // JSON has no comments: "$comment" is the one free-text key (the real site's generated config has one).
   assert.equal(
@@ -266,7 +266,15 @@ test("the summary has exactly the keys summary.schema.json lists, with its versi
   const summary = buildSummary(input);
   const properties = Object.keys(SUMMARY_SCHEMA.properties as object);
   // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI), --stream-stats.
-  const segmentOnly = ['execution_segment', 'instance_target_rpm', 'page_views', 'server_resources', 'stream_stats'];
+  const segmentOnly = [
+    'execution_segment',
+    'instance_target_rpm',
+    'page_views',
+    'server_resources',
+    'stream_stats',
+    'journeys',
+    'journeys_created',
+  ];
   assert.deepEqual(Object.keys(summary).sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.deepEqual([...(SUMMARY_SCHEMA.required as string[])].sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.equal(summary.schema_version, (SUMMARY_SCHEMA.properties as Record<string, { const: number }>).schema_version?.const);
@@ -277,8 +285,20 @@ test("the summary has exactly the keys summary.schema.json lists, with its versi
   const segment = buildSummary({ ...input, segment: '1/2:1' });
   assert.deepEqual(
     Object.keys(segment).sort(),
-    properties.filter((k) => k !== 'page_views' && k !== 'server_resources' && k !== 'stream_stats').sort(),
+    properties.filter((k) => !['page_views', 'server_resources', 'stream_stats', 'journeys', 'journeys_created'].includes(k)).sort(),
   );
+  const withJourneys = buildSummary({
+    ...input,
+    journeys: validateConfig({
+      base_url: 'http://m.test',
+      users: [{ username: 'u', password: 'p' }],
+      urls: [],
+      journeys: [{ journey: 'forum_reply', params: { forum: 1 } }],
+    }).journeys,
+  });
+  assert.deepEqual(withJourneys.journeys_created, { forum_posts: 0 });
+  assert.equal(withJourneys.journeys?.forum_reply?.started, 0);
+  assertValidSummary(withJourneys, 'a summary with journeys');
   assert.ok(Object.keys(buildSummary({ ...input, emulateBrowser: true })).includes('page_views'));
   const streamed = buildSummary({ ...input, streamStats: true });
   assert.deepEqual(streamed.stream_stats, { percentile_relative_error: 0.005 });

@@ -10,7 +10,7 @@ import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../
 import { ERROR_LOG, ErrorRecord } from '../lib/error-log';
 import { resolveBeside } from '../lib/paths';
 import { REQUEST_LOG, RequestLogRecord } from '../lib/request-log';
-import { defaultSummaryPath, RunSettings } from '../lib/run-settings';
+import { defaultSummaryPath, examConfigError, RunSettings } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
 import type { CliOptions } from './cli-options';
@@ -49,6 +49,8 @@ function checkConfig(settings: RunSettings): MoodleConfig {
   try {
     const config = parseConfigText(text, (usersFile) => readFileSync(resolveBeside(settings.configPath, usersFile), 'utf8'));
     if (settings.baseUrl !== undefined) validateBaseUrl(settings.baseUrl, '--base-url');
+    const exam = examConfigError(settings, config.journeys.length, 'flag');
+    if (exam !== null) throw new BadInputError(`config: ${settings.configPath}: ${exam}`);
     return config;
   } catch (e) {
     if (e instanceof ConfigError) throw new BadInputError(e.inFile(settings.configPath).message);

@@ -130,6 +130,7 @@ const every: RunSettings = {
   retryBaseMs: 50,
   retryMaxMs: 900,
   warmupSec: 3,
+  examWindowSec: 0,
   summaryToStdout: false,
   requestLog: true,
   channel: true,
@@ -266,7 +267,7 @@ test("the summary has exactly the keys summary.schema.json lists, with its versi
   const summary = buildSummary(input);
   const properties = Object.keys(SUMMARY_SCHEMA.properties as object);
   // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI), --stream-stats.
-  const segmentOnly = ['execution_segment', 'instance_target_rpm', 'page_views', 'server_resources', 'stream_stats'];
+  const segmentOnly = ['execution_segment', 'instance_target_rpm', 'page_views', 'server_resources', 'stream_stats', 'exam'];
   assert.deepEqual(Object.keys(summary).sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.deepEqual([...(SUMMARY_SCHEMA.required as string[])].sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.equal(summary.schema_version, (SUMMARY_SCHEMA.properties as Record<string, { const: number }>).schema_version?.const);

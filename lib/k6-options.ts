@@ -9,6 +9,7 @@ import { ABORT_KINDS, abortSubmetric } from './abort-reasons';
 import { loginSubmetrics } from './login-report';
 import { LOAD_SCENARIO, LOGIN_SCENARIO, loginWindowSec, PROBE_PASSES, probeCandidates, WARMUP_SCENARIO } from './run-phases';
 import { summarySubmetrics } from './summary';
+import { examMetrics } from './journeys/exam-summary';
 import { journeyProgressSubmetrics, journeySubmetrics } from './journeys/journey-summary';
 import type { Journey } from './journeys/journey-types';
 
@@ -33,6 +34,7 @@ export function buildK6Options(
     ? [...summarySubmetrics(endpointNames), ...viewSubmetrics(endpointNames)]
     : summarySubmetrics(endpointNames);
   submetrics.push(...journeySubmetrics(journeys), ...journeyProgressSubmetrics(journeys).map((name) => ({ name, trend: false })));
+  if (settings.examWindowSec > 0) submetrics.push(...examMetrics());
   for (const { name, trend } of submetrics) thresholds[name] = [trend ? 'max>=0' : 'count>=0'];
   for (const kind of ABORT_KINDS) thresholds[abortSubmetric(kind)] = ['count>=0'];
   for (const name of loginSubmetrics(probeCandidates(settings, users)))
@@ -64,17 +66,7 @@ export function buildK6Options(
       gracefulStop: '0s',
     };
   }
-  scenarios[LOAD_SCENARIO] = {
-    executor: 'constant-arrival-rate',
-    rate: settings.rpm,
-    timeUnit: '1m',
-    duration: `${settings.durationSec}s`,
-    preAllocatedVUs: settings.concurrency,
-    maxVUs: settings.concurrency,
-    startTime: `${loginSec + settings.warmupSec}s`,
-    // Let requests started before the end finish (and count) rather than be cut off.
-    gracefulStop,
-  };
+  scenarios[LOAD_SCENARIO] = loadScenario(settings, loginSec, gracefulStop);
   return {
     scenarios,
     setupTimeout: `${setupSec}s`,
@@ -107,5 +99,33 @@ export function buildK6Options(
       'expected_response',
     ],
     userAgent: 'moodle-load (k6)',
+  };
+}
+
+/**
+ * The timed phase: the target rate, or in an exam start (--exam-window) one iteration per VU
+ * (the first journey, from its moment) within --duration.
+ */
+function loadScenario(settings: RunSettings, loginSec: number, gracefulStop: string): Record<string, unknown> {
+  const startTime = `${loginSec + settings.warmupSec}s`;
+  if (settings.examWindowSec > 0)
+    return {
+      executor: 'per-vu-iterations',
+      vus: settings.concurrency,
+      iterations: 1,
+      maxDuration: `${settings.durationSec}s`,
+      startTime,
+      gracefulStop,
+    };
+  return {
+    executor: 'constant-arrival-rate',
+    rate: settings.rpm,
+    timeUnit: '1m',
+    duration: `${settings.durationSec}s`,
+    preAllocatedVUs: settings.concurrency,
+    maxVUs: settings.concurrency,
+    startTime,
+    // Let requests started before the end finish (and count) rather than be cut off.
+    gracefulStop,
   };
 }

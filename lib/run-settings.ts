@@ -27,6 +27,8 @@ export interface RunSettings {
   readonly retryMaxMs: number;
   /** Seconds of ramp-up before the timed load phase (0: none). */
   readonly warmupSec: number;
+  /** > 0: an exam start, each VU runs the first journey once, starting within this many seconds of the load phase (0: off). */
+  readonly examWindowSec: number;
   /** Whether handleSummary also prints the JSON on stdout (the CLI prints it itself). */
   readonly summaryToStdout: boolean;
   /** Whether every attempt is logged as a console line for the CLI's --log. */
@@ -68,7 +70,14 @@ interface SettingSpec {
 /** Order is the order of --help. */
 export const SETTINGS: readonly SettingSpec[] = [
   { key: 'configPath', flag: '--config', env: 'CONFIG', kind: 'text', placeholder: 'FILE', required: true, help: 'path to config.json' },
-  { key: 'rpm', flag: '--rpm', env: 'RPM', kind: 'positiveInt', required: true, help: 'target requests per minute' },
+  {
+    key: 'rpm',
+    flag: '--rpm',
+    env: 'RPM',
+    kind: 'positiveInt',
+    required: true,
+    help: 'target requests per minute (not used with --exam-window)',
+  },
   { key: 'durationSec', flag: '--duration', env: 'DURATION', kind: 'positiveInt', required: true, help: 'load phase length in seconds' },
   {
     key: 'concurrency',
@@ -102,6 +111,15 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'nonNegativeInt',
     defaultValue: '0',
     help: 'seconds of ramp-up to the rate before the timed phase; excluded from the figures',
+  },
+  {
+    key: 'examWindowSec',
+    flag: '--exam-window',
+    env: 'EXAM_WINDOW',
+    kind: 'nonNegativeInt',
+    defaultValue: '0',
+    placeholder: 'SECONDS',
+    help: "an exam start: each VU runs the config's first journey once, starting at a random moment in the load phase's first SECONDS (--rpm is then not used; --duration bounds the phase)",
   },
   {
     key: 'retries',
@@ -301,7 +319,28 @@ export function readRunSettings(raw: Readonly<Record<string, string | undefined>
     if (spec.kind === 'flag') out[spec.key] = value === undefined ? spec.defaultValue === '1' : convert(spec, value, 'env');
     else out[spec.key] = value === undefined ? undefined : convert(spec, value, 'env');
   }
-  return out as unknown as RunSettings;
+  const settings = out as unknown as RunSettings;
+  const exam = examSettingsError(settings, naming);
+  if (exam !== null) throw new SettingsError(exam);
+  return settings;
+}
+
+/** Why these settings cannot make an exam start (--exam-window), or null (also when it is off). */
+export function examSettingsError(s: RunSettings, naming: Naming): string | null {
+  if (s.examWindowSec === 0) return null;
+  const name = (flag: string, env: string) => (naming === 'flag' ? flag : env);
+  const exam = name('--exam-window', 'EXAM_WINDOW');
+  if (s.examWindowSec >= s.durationSec)
+    return `${exam} (${s.examWindowSec} s) must be shorter than ${name('--duration', 'DURATION')} (${s.durationSec} s), which bounds the exam's phase`;
+  if (s.warmupSec > 0) return `${exam} cannot go with ${name('--warmup', 'WARMUP')}: an exam start has no warm-up`;
+  if (s.streamStats) return `${exam} cannot go with ${name('--stream-stats', 'STREAM_STATS')}: the exam's figures come from k6's summary`;
+  return null;
+}
+
+/** Why the config cannot make an exam start, or null: it needs a journey to run (the first). */
+export function examConfigError(s: RunSettings, journeys: number, naming: Naming): string | null {
+  if (s.examWindowSec === 0 || journeys > 0) return null;
+  return `${naming === 'flag' ? '--exam-window' : 'EXAM_WINDOW'} needs a journey in the config (each user runs the first one): it has none`;
 }
 
 /** Environment variables for k6 that reproduce these settings (inverse of readRunSettings). */

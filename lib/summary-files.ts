@@ -71,6 +71,7 @@ export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
     k6Version: s.k6Version ?? null,
     emulateBrowser: s.emulateBrowser,
     journeys: input.journeys,
+    examWindowSec: s.examWindowSec,
     streamStats: s.streamStats,
   });
   const json = JSON.stringify(summary, null, 2) + '\n';

@@ -3,6 +3,7 @@
 // Built from the plain data k6 hands handleSummary; every figure covers the timed load phase only.
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
+import { buildExamSummary, ExamSummary } from './journeys/exam-summary';
 import { buildCreated, buildJourneySummary, JourneySummary } from './journeys/journey-summary';
 import type { Journey } from './journeys/journey-types';
 import { FAILURE_REASONS, FailureReason } from './outcome';
@@ -58,6 +59,8 @@ export interface SummaryInput {
   readonly k6Version?: string | null;
   /** The config's journeys: add journeys and journeys_created when there are any. */
   readonly journeys?: readonly Journey[];
+  /** --exam-window: add exam (0 or absent: not an exam start). */
+  readonly examWindowSec?: number;
   /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */
   readonly emulateBrowser?: boolean;
   /** --stream-stats: the figures came from the VUs' histograms (lib/stats-stream.ts); say how exact. */
@@ -132,6 +135,8 @@ export interface Summary extends LatencyFigures {
   page_views?: ViewSummary;
   journeys?: Record<string, JourneySummary>;
   journeys_created?: Record<string, number>;
+  /** Present with --exam-window (lib/journeys/exam-summary.ts). */
+  exam?: ExamSummary;
   /** Present with --stream-stats: percentiles and medians are within this relative error (whole numbers exact). */
   stream_stats?: { percentile_relative_error: number };
 }
@@ -303,6 +308,7 @@ function addOptionalParts(summary: Summary, input: SummaryInput): void {
     summary.journeys = buildJourneySummary(input.metrics, input.journeys);
     summary.journeys_created = buildCreated(input.metrics, input.journeys);
   }
+  if ((input.examWindowSec ?? 0) > 0) summary.exam = buildExamSummary(input.metrics, input.concurrency, input.examWindowSec as number);
   if (input.segment) {
     summary.execution_segment = input.segment;
     summary.instance_target_rpm = instanceTargetRpm(input.targetRpm, input.segment);

@@ -11,6 +11,7 @@ import type { K6Metrics } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
 import { probeLogin } from './k6/login';
 import { writeRecord } from './k6/channel';
+import { runExam } from './k6/exam';
 import * as metrics from './k6/metrics';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
@@ -74,9 +75,11 @@ export function setup(): SetupData {
   }
   const loginSec = loginWindowSec(ctx.settings);
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
-  console.log(
-    `logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}load phase of ${ctx.settings.durationSec} s (seed ${seed})`,
-  );
+  const load =
+    ctx.settings.examWindowSec > 0
+      ? `an exam start: ${ctx.config.journeys[0]?.name} once per VU, started within ${ctx.settings.examWindowSec} s, at most ${ctx.settings.durationSec} s`
+      : `load phase of ${ctx.settings.durationSec} s`;
+  console.log(`logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}${load} (seed ${seed})`);
   const segment = exec.test.options.executionSegment ? String(exec.test.options.executionSegment) : null;
   const now = Date.now();
   const data: SetupData = {
@@ -138,6 +141,13 @@ export default function (data: SetupData): void {
     finalFromMs = data.loadStartMs + ctx.settings.durationSec * 1000 - vuStats.finalWindowMs(ctx.settings.concurrency, ctx.settings.rpm);
   }
   if (scenario === undefined) scenario = exec.scenario;
+  if (ctx.settings.examWindowSec > 0) {
+    // An exam start: one iteration per VU (k6-options.ts), the first journey from its moment.
+    const t = { phaseStartMs: scenario.startTime, seed: data.seed, vu: exec.vu.idInTest, iteration: scenario.iterationInTest };
+    runExam(ctx, runner.journeys as NonNullable<typeof runner.journeys>, s, t);
+    metrics.loadEnd.add(Date.now());
+    return;
+  }
   const phase = scenario.name === LOAD_SCENARIO ? 'load' : 'warmup';
   if (vuStats.streaming && phase === 'load') {
     metrics.loadIterations.add(1);

@@ -140,8 +140,6 @@ export function journeyProgressSubmetrics(journeys: readonly Journey[]): string[
 /** Submetrics k6 must track (as thresholds) for the journeys' summary, with whether each is a trend. */
 export function journeySubmetrics(journeys: readonly Journey[]): { name: string; trend: boolean }[] {
   const out: { name: string; trend: boolean }[] = [];
-  if (journeys.length > 0)
-    for (const outcome of ['success', 'failure']) out.push({ name: submetric(JOURNEYS, 'outcome', outcome), trend: false });
   for (const j of journeys) {
     const s = journeySelectors(j.name);
     out.push({ name: s.success, trend: false }, { name: s.failure, trend: false }, { name: s.duration, trend: true });

@@ -76,6 +76,8 @@ export class JourneyRunner {
   /** Failures already written to k6's log by this VU (each distinct one once). */
   private readonly warned = new Set<string>();
   private draws = 0;
+  /** Called with a step's index when it succeeds (an exam start times its start step). */
+  onStepDone: ((index: number) => void) | null = null;
   private seed = 0;
   private iteration = 0;
 
@@ -142,6 +144,7 @@ export class JourneyRunner {
         }
       }
       for (const kind of step.creates) metrics.journey.created.add(1, { kind });
+      if (this.onStepDone !== null) this.onStepDone(i);
     }
     if (record) {
       metrics.journey.journeys.add(1, tags.success);

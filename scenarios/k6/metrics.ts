@@ -2,6 +2,7 @@
 // counted in the VU with --stream-stats (vu-stats.ts).
 import * as names from '../../lib/metric-names';
 import * as jn from '../../lib/journeys/journey-metric-names';
+import * as en from '../../lib/journeys/exam-names';
 import { counter, gauge, Metric, trend } from './vu-stats';
 
 /** What one phase (warm-up or load) records. */
@@ -41,4 +42,11 @@ export const journey = {
   dbReads: trend(jn.STEP_DB_READS),
   dbWrites: trend(jn.STEP_DB_WRITES),
   created: counter(jn.CREATED),
+};
+/** An exam start's metrics (lib/journeys/exam-names.ts). */
+export const exam = {
+  start: trend(en.EXAM_START, true),
+  started: counter(en.EXAM_STARTED),
+  late: counter(en.EXAM_LATE),
+  notStarted: counter(en.EXAM_NOT_STARTED),
 };

@@ -130,6 +130,7 @@ const every: RunSettings = {
   retryBaseMs: 50,
   retryMaxMs: 900,
   warmupSec: 3,
+  examWindowSec: 0,
   summaryToStdout: false,
   requestLog: true,
   channel: true,
@@ -274,6 +275,7 @@ test("the summary has exactly the keys summary.schema.json lists, with its versi
     'stream_stats',
     'journeys',
     'journeys_created',
+    'exam',
   ];
   assert.deepEqual(Object.keys(summary).sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
   assert.deepEqual([...(SUMMARY_SCHEMA.required as string[])].sort(), properties.filter((k) => !segmentOnly.includes(k)).sort());
@@ -285,7 +287,9 @@ test("the summary has exactly the keys summary.schema.json lists, with its versi
   const segment = buildSummary({ ...input, segment: '1/2:1' });
   assert.deepEqual(
     Object.keys(segment).sort(),
-    properties.filter((k) => !['page_views', 'server_resources', 'stream_stats', 'journeys', 'journeys_created'].includes(k)).sort(),
+    properties
+      .filter((k) => !['page_views', 'server_resources', 'stream_stats', 'journeys', 'journeys_created', 'exam'].includes(k))
+      .sort(),
   );
   const withJourneys = buildSummary({
     ...input,

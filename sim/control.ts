@@ -28,6 +28,8 @@ export interface SimulatorControls {
   secretsIssued(): string[];
   /** The next `count` page requests (login page excepted) answer `status`, with Retry-After if given. */
   failNext(count: number, status: number, retryAfterSec?: number): void;
+  /** The next `count` forum posts (reply or discussion) answer 200 with the form's validation error, and write nothing. */
+  failJourneyPost(count: number): void;
   /** Plants (or, with zeros, removes) a regression on a page type. */
   setRegression(page: PageType, regression: Regression): void;
   /** A "regression" by path: this page does `reads` more DB reads (shown in the performance footer). */
@@ -57,6 +59,9 @@ export function controlsOf(site: Site): SimulatorControls {
     },
     setExtraDbReads: (path, reads) => site.noise.setExtraDbReads(path, reads),
     failNext: (count, status, retryAfterSec) => site.faults.failNext(count, status, retryAfterSec),
+    failJourneyPost: (count) => {
+      site.journeys.failPosts = count;
+    },
     setLatency: (path, ms) => {
       site.noise.latencyMs[path] = ms;
     },

@@ -15,7 +15,30 @@ export interface CounterStats {
   /** Requests that had to wait for another request of their session to finish (Moodle's session lock). */
   readonly sessionLockWaits: number;
   readonly sessions: number;
+  /** What the journeys' form posts wrote (journey-routes.ts), named as the summary's journeys_created. */
+  readonly created: Created;
 }
+
+/** Rows the journeys' posts wrote: attempts started and finished, posts (a discussion's first post too), submissions. */
+export interface Created {
+  quiz_attempts: number;
+  quiz_attempts_finished: number;
+  forum_posts: number;
+  forum_discussions: number;
+  /** Online-text drafts saved (a submission's "Save changes"). */
+  assign_drafts: number;
+  /** Submissions submitted for grading. */
+  assign_submissions: number;
+}
+
+const noneCreated = (): Created => ({
+  quiz_attempts: 0,
+  quiz_attempts_finished: 0,
+  forum_posts: 0,
+  forum_discussions: 0,
+  assign_drafts: 0,
+  assign_submissions: 0,
+});
 
 export class Counters implements LockCounters {
   pages: Record<string, number> = {};
@@ -23,6 +46,7 @@ export class Counters implements LockCounters {
   logins: Record<string, { success: number; failure: number }> = {};
   maxConcurrentPerSession = 0;
   sessionLockWaits = 0;
+  created: Created = noneCreated();
 
   countPage(path: string): void {
     this.pages[path] = (this.pages[path] ?? 0) + 1;
@@ -44,11 +68,19 @@ export class Counters implements LockCounters {
     this.logins = {};
     this.maxConcurrentPerSession = 0;
     this.sessionLockWaits = 0;
+    this.created = noneCreated();
   }
 
   /** A copy, so a test's snapshot does not change under it. */
   snapshot(sessions: number): CounterStats {
     const { pages, statuses, logins, maxConcurrentPerSession, sessionLockWaits } = this;
-    return { ...structuredClone({ pages, statuses, logins }), maxConcurrentPerSession, sessionLockWaits, sessions };
+    const { created } = this;
+    return {
+      ...structuredClone({ pages, statuses, logins }),
+      maxConcurrentPerSession,
+      sessionLockWaits,
+      sessions,
+      created: { ...created },
+    };
   }
 }

@@ -4,7 +4,7 @@
 // other pages interleave with it (k6's scheduling varies from run to run). NoiseModel puts the
 // draws together per request: the server time before a page answers and the figures its
 // performance footer reports.
-import { PAGE_FIGURES, PageType, pageTypeOfPath, Regression } from './figures';
+import { PAGE_FIGURES, PageFigures, PageType, pageTypeOfPath, Regression } from './figures';
 import type { FooterFigures } from './pages';
 
 /** splitmix32: turns (seed, stream) into well-spread generator state. */
@@ -156,6 +156,12 @@ export interface Deploy {
   readonly regressions?: Readonly<Partial<Record<PageType, Regression>>>;
 }
 
+/** A page's own figures (not its page type's), and the name of its noise streams. */
+export interface OwnFigures {
+  readonly stream: string;
+  readonly figures: PageFigures;
+}
+
 /** The request a footer reports on: what it asked for, when it started, how long it waited for its session. */
 export interface ServedRequest {
   readonly path: string;
@@ -225,15 +231,20 @@ export class NoiseModel {
     return this.factor;
   }
 
-  /** What the footer of a `kind` response to this request reports; a regression counts only on its own page. */
-  footerFigures(req: ServedRequest, kind: PageType, courseId: number | null): FooterFigures {
-    const f = PAGE_FIGURES[kind];
+  /**
+   * What the footer of a `kind` response to this request reports; a regression counts only on its own page.
+   * `own`: figures of a page of its own (a journey's page), drawn from its own streams.
+   */
+  footerFigures(req: ServedRequest, kind: PageType, courseId: number | null, own?: OwnFigures): FooterFigures {
+    const f = own?.figures ?? PAGE_FIGURES[kind];
+    const stream = own?.stream ?? kind;
     const regression = pageTypeOfPath(req.path) === kind ? this.regressions[kind] : undefined;
-    const reads = f.reads + (this.exact ? 0 : drawReadOffset(this.rng(`reads:${kind}`))) + (regression?.reads ?? 0);
-    const writes = Math.min(MAX_WRITES, f.writes + this.extraWrites(req.session.userId, kind, courseId));
+    const reads = f.reads + (this.exact ? 0 : drawReadOffset(this.rng(`reads:${stream}`))) + (regression?.reads ?? 0);
+    // A form post writes what it writes (a quiz finished: 55 rows); the cap is on the extra writes of a view.
+    const writes = Math.min(Math.max(MAX_WRITES, f.writes), f.writes + this.extraWrites(req.session.userId, stream, courseId));
     const secs = (performance.now() - req.startedAt) / 1000;
     const [lo, hi] = DB_TIME_SHARE;
-    const share = this.exact ? (lo + hi) / 2 : lo + (hi - lo) * this.rng(`db-time:${kind}`).next();
+    const share = this.exact ? (lo + hi) / 2 : lo + (hi - lo) * this.rng(`db-time:${stream}`).next();
     // The shared slowdown is PHP work, not queries: it is left out of DB time.
     const sharedSecs = (this.sharedSlowdownMs * this.factor) / 1000;
     const dbSecs = Math.max(0, secs - req.lockWaitMs / 1000 - sharedSecs) * share;
@@ -268,7 +279,7 @@ export class NoiseModel {
   }
 
   /** Writes beyond the page's own: lastaccess once a minute per user (and per user and course), session data. */
-  private extraWrites(user: number | null, kind: PageType, courseId: number | null): number {
+  private extraWrites(user: number | null, kind: string, courseId: number | null): number {
     if (this.exact || user === null) return 0;
     let writes = 0;
     const now = Date.now();

@@ -12,7 +12,6 @@ export const FIXTURE_DIR = new URL('../fixtures/moodle-4.5.6/', import.meta.url)
 
 /** What the captures were taken from (replaced by the simulator's own URL). */
 const CAPTURED_ROOT = 'http://127.0.0.1:8081';
-const CAPTURED_HOST_CLASS = '127-0-0-1--8081';
 
 export function readFixture(name: string): string {
   return readFileSync(new URL(name, FIXTURE_DIR), 'utf8');
@@ -24,7 +23,7 @@ export function escapeHtml(s: string): string {
 }
 
 /** Where Moodle prints debugging output and the performance footer: inside the dark page footer. */
-function footerSlot(text: string): SlotSpec {
+export function footerSlot(text: string): SlotSpec {
   const marker = 'class="container-fluid footer-dark-inner">\n';
   const at = text.indexOf(marker);
   if (at < 0) throw new Error('pages: a captured page without the page footer');
@@ -46,7 +45,7 @@ function titleTag(text: string): string {
 }
 
 /** The capture's own performance footer removed, so the template can print a fresh one there. */
-function withoutFooter(text: string): string {
+export function withoutFooter(text: string): string {
   const start = text.indexOf('<div class="performanceinfo');
   const endMarker = 'Caches used (hits/misses/sets): ';
   const caches = text.indexOf(endMarker, start);
@@ -135,7 +134,7 @@ export function loadPages(root: string): Pages {
 const courseSize = (id: number): 'XS' | 'S' => (id % 4 === 0 ? 'S' : 'XS');
 
 /** The simulator's own site, to put in the captures in place of the captured one. */
-interface LocalSite {
+export interface LocalSite {
   readonly root: string;
   /** The host as Moodle writes it in body classes ("127-0-0-1--8081"). */
   readonly hostClass: string;
@@ -143,16 +142,18 @@ interface LocalSite {
   local(text: string): string;
 }
 
-function localSite(root: string): LocalSite {
-  const hostClass = new URL(root).host.replace(/[.:]/g, (c) => (c === ':' ? '--' : '-'));
+/** `captured`: the site the captures were taken from (the journeys' were taken on another port). */
+export function localSite(root: string, captured = CAPTURED_ROOT): LocalSite {
+  const hostClassOf = (url: string) => new URL(url).host.replace(/[.:]/g, (c) => (c === ':' ? '--' : '-'));
+  const hostClass = hostClassOf(root);
+  const capturedHostClass = hostClassOf(captured);
   // split/join: replaceAll is ES2021, past the project's lib setting.
   const swap = (text: string, from: string, to: string) => text.split(from).join(to);
   const jsonSlashes = (url: string) => url.split('/').join('\\/');
   return {
     root,
     hostClass,
-    local: (text) =>
-      swap(swap(swap(text, CAPTURED_ROOT, root), jsonSlashes(CAPTURED_ROOT), jsonSlashes(root)), CAPTURED_HOST_CLASS, hostClass),
+    local: (text) => swap(swap(swap(text, captured, root), jsonSlashes(captured), jsonSlashes(root)), capturedHostClass, hostClass),
   };
 }
 

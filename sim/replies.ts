@@ -3,7 +3,7 @@
 // spent so far). Sending counts the status and sets the headers Moodle sends with that kind.
 import type { ServerResponse } from 'node:http';
 import type { PageType } from './figures';
-import type { ServedRequest } from './noise';
+import type { OwnFigures, ServedRequest } from './noise';
 import { perfFooter } from './pages';
 import type { Session } from './sessions';
 import type { Site } from './site';
@@ -17,6 +17,8 @@ export interface Reply {
   readonly kind: PageType;
   readonly build: (footer: string) => Buffer;
   readonly headers?: ExtraHeaders;
+  /** The footer's figures when the page has its own (a journey's page), not its kind's. */
+  readonly own?: OwnFigures;
 }
 
 /** Headers Moodle sends with each kind of response (captured, minus Date, Server and cookies). */
@@ -45,7 +47,7 @@ const HEADERS: Record<PageType, Record<string, string>> = {
 /** `courseId` is the course the page shows, for the per-course lastaccess write. */
 export function sendReply(site: Site, res: ServerResponse, req: ServedRequest, reply: Reply, courseId: number | null = null): void {
   site.counters.countStatus(req.path, reply.status);
-  const body = reply.build(site.perfFooter ? perfFooter(site.noise.footerFigures(req, reply.kind, courseId)) : '');
+  const body = reply.build(site.perfFooter ? perfFooter(site.noise.footerFigures(req, reply.kind, courseId, reply.own)) : '');
   res.writeHead(reply.status, { 'Content-Type': 'text/html; charset=utf-8', ...HEADERS[reply.kind], ...(reply.headers ?? {}) });
   res.end(body);
 }

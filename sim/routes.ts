@@ -5,6 +5,7 @@
 // are browser-routes.ts's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveBrowserPart } from './browser-routes';
+import { journeyRoute } from './journey-routes';
 import type { ServedRequest } from './noise';
 import { readBody } from './read-request';
 import { errorReply, ExtraHeaders, LOGIN_PATH, pageReply, redirectReply, Reply, requireLogin, sendReply } from './replies';
@@ -31,6 +32,8 @@ export async function route(
 ): Promise<void> {
   const { path, session } = ex;
   if (path === LOGIN_PATH) return sendReply(site, res, ex, await loginRoute(site, req, session, query, cookie));
+  const journey = await journeyRoute(site, req, { path, url, query, session, cookie });
+  if (journey !== undefined) return sendReply(site, res, ex, journey);
   const page = pageFor(site, ex, { url, query, cookie });
   if (page !== undefined) return sendReply(site, res, ex, page.reply, page.courseId ?? null);
   if (await serveBrowserPart(req, res, path, query, { loggedIn: session.userId !== null, sesskey: session.sesskey })) return;

@@ -10,6 +10,8 @@ import { controlsOf, FaultSwitch, SimulatorControls } from './control';
 import { Counters } from './counters';
 import type { PageType, Regression } from './figures';
 import { BaseLatency, DEFAULT_BASE_LATENCY, DEFAULT_SEED, DriftRange, NoiseModel } from './noise';
+import { loadJourneyPages } from './journey-pages';
+import { JourneyState } from './journey-state';
 import { loadPages } from './pages';
 import { PendingDelays, serveRequest } from './serve';
 import { SessionStore } from './sessions';
@@ -111,6 +113,8 @@ function buildSite(options: SimOptions, root: string): Site {
     }),
     faults: new FaultSwitch(),
     delays: new PendingDelays(),
+    journeyPages: loadJourneyPages(root),
+    journeys: new JourneyState(),
   };
 }
 

@@ -1,6 +1,8 @@
 // The simulated site: what every part of the simulator reads while serving, built once at start.
 import type { Counters } from './counters';
 import type { FaultSwitch } from './control';
+import type { JourneyPages } from './journey-pages';
+import type { JourneyState } from './journey-state';
 import type { NoiseModel } from './noise';
 import type { Pages } from './pages';
 import type { PendingDelays } from './serve';
@@ -29,4 +31,7 @@ export interface Site {
   readonly noise: NoiseModel;
   readonly faults: FaultSwitch;
   readonly delays: PendingDelays;
+  /** The journeys' captured pages, and what their form posts wrote. */
+  readonly journeyPages: JourneyPages;
+  readonly journeys: JourneyState;
 }

@@ -32,6 +32,8 @@ export function exitCodeForRun(k6Code: number | null, interrupted: boolean, stat
   if (interrupted) return EXIT.interrupted;
   if (status?.stop === 'site_unreachable') return EXIT.siteUnreachable;
   if (status?.stop === 'no_session') return EXIT.noSession;
+  // A journey whose first page or form is not on the site: a config that does not fit the site.
+  if (status?.stop === 'journey_check') return EXIT.badInput;
   if (k6Code === K6_EXIT.externalAbort) return EXIT.interrupted;
   if (k6Code === K6_EXIT.ok && status !== null) return EXIT.ok;
   return EXIT.k6Failed;

@@ -6,7 +6,9 @@ import { ABORTS, submetric } from './metric-names';
 export const ABORT_NO_SESSION = 'no session logged in';
 export const ABORT_SITE_UNREACHABLE = 'site unreachable';
 
-export const ABORT_KINDS = ['no_session', 'site_unreachable'] as const;
+export const ABORT_JOURNEY_CHECK = 'a journey cannot run on this site';
+
+export const ABORT_KINDS = ['no_session', 'site_unreachable', 'journey_check'] as const;
 export type AbortKind = (typeof ABORT_KINDS)[number];
 
 /** The submetric that counts aborts of one kind (declared as a threshold so k6 tracks it). */

@@ -15,7 +15,7 @@ export const CHANNEL_VERSION = 1;
 
 /** Why the run ended: it ran its schedule, it stopped before (Ctrl-C, SIGTERM), or setup() aborted it. */
 export type StopReason = 'completed' | 'stopped_early' | AbortKind;
-const STOPS: readonly StopReason[] = ['completed', 'stopped_early', 'no_session', 'site_unreachable'];
+const STOPS: readonly StopReason[] = ['completed', 'stopped_early', 'no_session', 'site_unreachable', 'journey_check'];
 
 /** The last record of a run: how it ended, its summary, and when its timed load phase ran. */
 export interface EndRecord {

@@ -4,7 +4,7 @@
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
 import { sleep } from 'k6';
-import { ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
+import { ABORT_JOURNEY_CHECK, ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
 import { LOAD_SCENARIO, loginDelaySec, loginWindowSec, probeCandidates } from '../lib/run-phases';
 import { freshSeed } from '../lib/random';
 import type { K6Metrics } from '../lib/summary';
@@ -57,6 +57,17 @@ const ZERO_SESSION_HINTS = [
   'some themes, auth plugins or SSO change the login flow; login_path must point at the form that takes username and password',
 ];
 
+/** Each journey's first page and form, in setup()'s session: one that cannot run stops the run before any load. */
+function checkJourneys(runner: InstanceType<NonNullable<typeof journeys>>): void {
+  for (let i = 0; i < ctx.config.journeys.length; i++) {
+    const problem = runner.check(i);
+    if (problem === null) continue;
+    metrics.aborts.add(1, { reason: 'journey_check' });
+    vuStats.report();
+    exec.test.abort(`${ABORT_JOURNEY_CHECK}: config journeys[${i}] (${(ctx.config.journeys[i] as { name: string }).name}): ${problem}`);
+  }
+}
+
 export function setup(): SetupData {
   if (ctx.defaultsUsed.length > 0) console.log(`moodle-load: not given with -e, so using the defaults ${ctx.defaultsUsed.join(', ')}`);
   const seed = ctx.settings.seed ?? freshSeed();
@@ -73,6 +84,7 @@ export function setup(): SetupData {
     vuStats.report();
     exec.test.abort(`${ABORT_NO_SESSION} (0 of ${sessions}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
+  if (journeys !== undefined) checkJourneys(new journeys(ctx));
   const loginSec = loginWindowSec(ctx.settings);
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
   const load =

@@ -209,6 +209,30 @@ export class JourneyRunner {
     return done;
   }
 
+  /**
+   * setup()'s check, in the probe's session, before any load: the journey's first page opens
+   * (with its params) and, when the next step submits, has that form with the fields and button
+   * the step names. GETs only: nothing is written. Null when it fits, else why not.
+   */
+  check(index: number): string | null {
+    const j = this.ctx.config.journeys[index] as Journey;
+    const st = (this.tags[index] as (typeof this.tags)[number]).steps;
+    const values = startValues(j, 1, 0, 0);
+    const first = j.steps[0] as JourneyStep;
+    const page = this.step(first, st[0] as StepTags, null, values);
+    if ('reason' in page) return `step ${first.name}: ${page.reason}: ${page.message}`;
+    const next = j.steps[1];
+    if (next?.submit === undefined) return null;
+    const form = readForm(page.html, next.submit, false);
+    const where = `${pathOf(page.url)}`;
+    if (form === null) return `step ${next.name}: no form ${next.submit} on ${where}`;
+    for (const name of Object.keys(next.fields))
+      if (!form.names.has(name)) return `step ${next.name}: form ${next.submit} on ${where} has no field ${name}`;
+    if (next.button !== undefined && !form.buttons.has(next.button))
+      return `step ${next.name}: form ${next.submit} on ${where} has no button ${next.button}`;
+    return null;
+  }
+
   private submit(step: JourneyStep, st: StepTags, page: Landed, values: Values): Landed | Failed {
     const selector = step.submit as string;
     const form = readForm(page.html, selector, step.answer === 'quiz');

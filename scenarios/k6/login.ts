@@ -64,12 +64,13 @@ export interface ProbeResult {
  * setup(): logs in with users in order until one works. Stops at the first transport error or
  * timeout (the site is not there). A user Moodle rejected ("Invalid login") is never tried again
  * (failed logins count towards lockout); any other failure (a 5xx, a page without the form) may
- * pass, so the users get PROBE_PASSES passes. Costs one login, whose session is left unused, and
+ * pass, so the users get PROBE_PASSES passes. Costs one login, whose session only the journeys' check uses, and
  * tells the VUs which users not to try.
  */
 export function probeLogin(ctx: RunContext, candidates: number): ProbeResult {
   const rejected: number[] = [];
-  const jar = new http.CookieJar();
+  // setup()'s own jar: the journeys' check (journey-runner.ts) opens their first pages in this session.
+  const jar = http.cookieJar();
   for (let pass = 0; pass < PROBE_PASSES; pass++) {
     for (let i = 0; i < candidates; i++) {
       if (rejected.indexOf(i) >= 0) continue;

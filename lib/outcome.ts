@@ -85,6 +85,14 @@ export function classifyResponse(
   return { ok: false, reason: 'http_other' };
 }
 
+/** Why a request with no 2xx/3xx answer failed, from its status (0: no response) and k6's error code. */
+export function httpFailureReason(status: number, errorCode: number): 'timeout' | 'transport' | 'http_4xx' | 'http_5xx' | 'http_other' {
+  if (status === 0) return errorCode === K6_TIMEOUT_ERROR_CODE ? 'timeout' : 'transport';
+  if (status >= 400 && status < 500) return 'http_4xx';
+  if (status >= 500 && status < 600) return 'http_5xx';
+  return 'http_other';
+}
+
 /** Transient failures (retried with --retries): transport errors, timeouts, 429, 502, 503, 504. */
 export function isTransient(outcome: Outcome, status: number): boolean {
   if (outcome.ok) return false;

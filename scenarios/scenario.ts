@@ -60,11 +60,13 @@ const ZERO_SESSION_HINTS = [
 /** Each journey's first page and form, in setup()'s session: one that cannot run stops the run before any load. */
 function checkJourneys(runner: InstanceType<NonNullable<typeof journeys>>): void {
   for (let i = 0; i < ctx.config.journeys.length; i++) {
-    const problem = runner.check(i);
-    if (problem === null) continue;
+    const { stop, warning } = runner.check(i);
+    const which = `config journeys[${i}] (${(ctx.config.journeys[i] as { name: string }).name})`;
+    if (warning !== null) console.warn(`moodle-load: ${which}: ${warning}; its VUs will fail there if theirs lack it too`);
+    if (stop === null) continue;
     metrics.aborts.add(1, { reason: 'journey_check' });
     vuStats.report();
-    exec.test.abort(`${ABORT_JOURNEY_CHECK}: config journeys[${i}] (${(ctx.config.journeys[i] as { name: string }).name}): ${problem}`);
+    exec.test.abort(`${ABORT_JOURNEY_CHECK}: ${which}: ${stop}`);
   }
 }
 

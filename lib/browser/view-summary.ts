@@ -2,6 +2,7 @@
 // assets + AJAX) apart from the HTML-page figures, the requests they made, and per-method
 // AJAX figures. Load phase only, like the rest of the summary.
 import { submetric } from '../metric-names';
+import { countOf as count, Metrics, trendOf as trend } from '../metric-values';
 import { AJAX_METHODS } from './ajax-calls';
 import { AJAX_FAILURE_REASONS, AjaxFailureReason } from './ajax-response';
 import {
@@ -16,8 +17,6 @@ import {
   VIEW_REQUESTS,
   VIEWS,
 } from './view-metric-names';
-
-type Metrics = Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>;
 
 export interface ViewLatency {
   latency_ms_p50: number | null;
@@ -47,17 +46,6 @@ export interface ViewSummary extends ViewLatency {
   asset_failures: Record<string, number>;
   endpoints: Record<string, ViewLatency & { total: number; success: number; failures: number }>;
   ajax: Record<string, AjaxMethodSummary>;
-}
-
-function count(m: Metrics, name: string): number {
-  return m[name]?.values.count ?? 0;
-}
-
-function trend(m: Metrics, name: string, key: string): number | null {
-  const v = m[name]?.values;
-  if (v === undefined || (v.count ?? 0) === 0) return null;
-  const x = v[key];
-  return x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
 }
 
 function latency(m: Metrics, name: string): ViewLatency {

@@ -1,9 +1,8 @@
 // The summary's `exam` (--exam-window): how many of the users started their attempt, how many
 // late (after the window) and the time to start. Built from k6's handleSummary data.
+import { countOf as count, Metrics, trendOf as trend } from '../metric-values';
 import type { Journey } from './journey-types';
 import { EXAM_LATE, EXAM_NOT_STARTED, EXAM_START, EXAM_STARTED } from './exam-names';
-
-type Metrics = Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>;
 
 export interface ExamSummary {
   /** VUs, each one user running the journey once. */
@@ -26,17 +25,6 @@ export function examStartStep(journey: Journey): number {
   return i < 0 ? 0 : i;
 }
 
-function count(m: Metrics, name: string): number {
-  return m[name]?.values.count ?? 0;
-}
-
-function trend(m: Metrics, key: string): number | null {
-  const v = m[EXAM_START]?.values;
-  if (v === undefined || (v.count ?? 0) === 0) return null;
-  const x = v[key];
-  return x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
-}
-
 export function buildExamSummary(m: Metrics, users: number, windowSec: number): ExamSummary {
   return {
     users,
@@ -44,9 +32,9 @@ export function buildExamSummary(m: Metrics, users: number, windowSec: number): 
     started: count(m, EXAM_STARTED),
     late: count(m, EXAM_LATE),
     not_started: count(m, EXAM_NOT_STARTED),
-    start_ms_p50: trend(m, 'p(50)'),
-    start_ms_p95: trend(m, 'p(95)'),
-    start_ms_p99: trend(m, 'p(99)'),
+    start_ms_p50: trend(m, EXAM_START, 'p(50)'),
+    start_ms_p95: trend(m, EXAM_START, 'p(95)'),
+    start_ms_p99: trend(m, EXAM_START, 'p(99)'),
   };
 }
 

@@ -1,6 +1,7 @@
 // The summary's `journeys` (per journey: how many completed, why the others failed, each step's
 // figures) and `journeys_created` (what the run wrote). Built from k6's handleSummary data.
 import { submetric } from '../metric-names';
+import { countOf as count, Metrics, trendOf as trend } from '../metric-values';
 import type { Journey } from './journey-types';
 import {
   CREATED,
@@ -13,8 +14,6 @@ import {
   STEP_FAILURES,
   STEP_REQUESTS,
 } from './journey-metric-names';
-
-type Metrics = Readonly<Record<string, { readonly values: Readonly<Record<string, number>> } | undefined>>;
 
 export interface StepSummary {
   /** HTTP requests the step sent (a form post and the redirects it followed count apart). */
@@ -42,17 +41,6 @@ export interface JourneySummary {
   /** Failed journeys by the step that failed and why: {"post: form_error": 2}. */
   failure_reasons: Record<string, number>;
   steps: Record<string, StepSummary>;
-}
-
-function count(m: Metrics, name: string): number {
-  return m[name]?.values.count ?? 0;
-}
-
-function trend(m: Metrics, name: string, key: string): number | null {
-  const v = m[name]?.values;
-  if (v === undefined || (v.count ?? 0) === 0) return null;
-  const x = v[key];
-  return x === undefined || !Number.isFinite(x) ? null : Math.round(x * 100) / 100;
 }
 
 function stepSelectors(journey: string, step: string) {

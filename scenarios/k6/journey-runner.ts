@@ -11,7 +11,7 @@ import type { JourneyFailureReason } from '../../lib/journeys/journey-metric-nam
 import { formErrorMessage, moodleErrorMessage } from '../../lib/journeys/page-verdict';
 import { quizAnswers } from '../../lib/journeys/quiz-answers';
 import { encodeForm, render, startValues, takeValue, Values } from '../../lib/journeys/step-values';
-import { K6_TIMEOUT_ERROR_CODE } from '../../lib/login-flow';
+import { httpFailureReason } from '../../lib/outcome';
 import { parsePerfFooter } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import { basePathOf, pathOf, resolveLocation } from '../../lib/url';
@@ -55,13 +55,6 @@ interface StepTags {
   readonly step: Record<string, string>;
   readonly http: { tags: Record<string, string>; responseType: 'text'; timeout?: string };
   readonly post: { tags: Record<string, string>; responseType: 'text'; timeout?: string; headers: Record<string, string> };
-}
-
-function httpReason(status: number, errorCode: number): JourneyFailureReason {
-  if (status === 0) return errorCode === K6_TIMEOUT_ERROR_CODE ? 'timeout' : 'transport';
-  if (status >= 400 && status < 500) return 'http_4xx';
-  if (status >= 500 && status < 600) return 'http_5xx';
-  return 'http_other';
 }
 
 export class JourneyRunner {
@@ -112,7 +105,7 @@ export class JourneyRunner {
     this.turns[index] = turn + 1;
     const values = startValues(j, exec.vu.idInTest, iteration, turn);
     if (!session.ensure()) {
-      this.fail(record, j, 0, tags.steps[0] as StepTags, session, {
+      this.fail(record, index, 0, session, {
         reason: 'no_session',
         message: 'no Moodle session (login failed)',
         status: 0,
@@ -131,7 +124,7 @@ export class JourneyRunner {
       if (record) metrics.journey.requests.add(result.requests, st.step);
       if ('reason' in result) {
         if (result.reason === 'session_lost') session.lost();
-        this.fail(record, j, i, st, session, result);
+        this.fail(record, index, i, session, result);
         return;
       }
       page = result;
@@ -211,26 +204,26 @@ export class JourneyRunner {
 
   /**
    * setup()'s check, in the probe's session, before any load: the journey's first page opens
-   * (with its params) and, when the next step submits, has that form with the fields and button
-   * the step names. GETs only: nothing is written. Null when it fits, else why not.
+   * (with its params) and, when the next step submits, the form has the fields and button the
+   * step names. GETs only: nothing is written. A form that is not on the page may be the user's
+   * state (an assignment this user has submitted), so that is a warning, not a stop.
    */
-  check(index: number): string | null {
+  check(index: number): { stop: string | null; warning: string | null } {
     const j = this.ctx.config.journeys[index] as Journey;
     const st = (this.tags[index] as (typeof this.tags)[number]).steps;
-    const values = startValues(j, 1, 0, 0);
     const first = j.steps[0] as JourneyStep;
-    const page = this.step(first, st[0] as StepTags, null, values);
-    if ('reason' in page) return `step ${first.name}: ${page.reason}: ${page.message}`;
+    const page = this.step(first, st[0] as StepTags, null, startValues(j, 1, 0, 0));
+    if ('reason' in page) return { stop: `step ${first.name}: ${page.reason}: ${page.message}`, warning: null };
     const next = j.steps[1];
-    if (next?.submit === undefined) return null;
+    if (next?.submit === undefined) return { stop: null, warning: null };
     const form = readForm(page.html, next.submit, false);
-    const where = `${pathOf(page.url)}`;
-    if (form === null) return `step ${next.name}: no form ${next.submit} on ${where}`;
+    const where = `form ${next.submit} on ${pathOf(page.url)}`;
+    if (form === null) return { stop: null, warning: `step ${next.name}: no ${where} for the first user` };
     for (const name of Object.keys(next.fields))
-      if (!form.names.has(name)) return `step ${next.name}: form ${next.submit} on ${where} has no field ${name}`;
+      if (!form.names.has(name)) return { stop: `step ${next.name}: ${where} has no field ${name}`, warning: null };
     if (next.button !== undefined && !form.buttons.has(next.button))
-      return `step ${next.name}: form ${next.submit} on ${where} has no button ${next.button}`;
-    return null;
+      return { stop: `step ${next.name}: ${where} has no button ${next.button}`, warning: null };
+    return { stop: null, warning: null };
   }
 
   private submit(step: JourneyStep, st: StepTags, page: Landed, values: Values): Landed | Failed {
@@ -287,7 +280,7 @@ export class JourneyRunner {
       const status = res.status;
       landed.status = status;
       if (status === 0)
-        return { reason: httpReason(0, res.error_code), message: res.error, status, url: landed.url, requests: landed.requests };
+        return { reason: httpFailureReason(0, res.error_code), message: res.error, status, url: landed.url, requests: landed.requests };
       landed.ms += res.timings.duration;
       const html = (res.body as string | null) ?? '';
       const perf = parsePerfFooter(html);
@@ -325,7 +318,7 @@ export class JourneyRunner {
       landed.html = html;
       if (status < 200 || status >= 300)
         return {
-          reason: httpReason(status, 0),
+          reason: httpFailureReason(status, 0),
           message: moodleErrorMessage(html) ?? `HTTP ${status}`,
           status,
           url: landed.url,
@@ -339,11 +332,12 @@ export class JourneyRunner {
     }
   }
 
-  private fail(record: boolean, j: Journey, stepIndex: number, st: StepTags, session: VuSession, f: Failed): void {
+  private fail(record: boolean, index: number, stepIndex: number, session: VuSession, f: Failed): void {
+    const j = this.ctx.config.journeys[index] as Journey;
     const step = (j.steps[stepIndex] as JourneyStep).name;
     if (record) {
       metrics.journey.failures.add(1, { journey: j.name, step, reason: f.reason });
-      metrics.journey.journeys.add(1, (this.tags[this.ctx.config.journeys.indexOf(j)] as (typeof this.tags)[number]).failure);
+      metrics.journey.journeys.add(1, (this.tags[index] as (typeof this.tags)[number]).failure);
     }
     const key = `${j.name}|${step}|${f.reason}|${f.message}`;
     if (!this.warned.has(key)) {
@@ -362,6 +356,5 @@ export class JourneyRunner {
         reason: f.reason,
         error: f.message,
       });
-    void st;
   }
 }

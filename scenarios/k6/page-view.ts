@@ -13,6 +13,7 @@ import { findSesskey, stripSesskey } from '../../lib/browser/sesskey';
 import type { ErrorRecord } from '../../lib/error-log';
 import { logFailure } from './failure-log';
 import { K6_TIMEOUT_ERROR_CODE } from '../../lib/login-flow';
+import { httpFailureReason } from '../../lib/outcome';
 import type { RunContext } from './run-context';
 import type { ViewMetrics } from './view-metrics';
 
@@ -49,13 +50,6 @@ function cacheHeaders(res: Res): CacheHeaders {
     etag: present(h.Etag),
     pragma: present(h.Pragma),
   };
-}
-
-function httpReason(status: number, errorCode: number): string {
-  if (status === 0) return errorCode === K6_TIMEOUT_ERROR_CODE ? 'timeout' : 'transport';
-  if (status >= 400 && status < 500) return 'http_4xx';
-  if (status >= 500 && status < 600) return 'http_5xx';
-  return 'http_other';
 }
 
 export class PageViewEmulator {
@@ -147,7 +141,7 @@ export class PageViewEmulator {
         continue;
       }
       ok = false;
-      const reason = httpReason(status, res.error_code);
+      const reason = httpFailureReason(status, res.error_code);
       if (record) this.vm.assetFailures.add(1, { reason });
       this.logError(endpoint, 'asset', url, status, reason, status === 0 ? res.error : `HTTP ${status}`);
     }

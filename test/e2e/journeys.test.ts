@@ -117,3 +117,41 @@ test('bad journey config: one line naming the field, exit 2, no request', { time
   assert.deepEqual(sim.stats().pages, {});
   assert.ok(Object.values(sim.stats().created).every((n) => n === 0));
 });
+
+test(
+  'a journey whose first page or form does not fit the site stops the run before any load: exit 2, one line naming the step and field; nothing written',
+  { timeout: 60_000 },
+  async () => {
+    const cases: [unknown, RegExp][] = [
+      [
+        {
+          name: 'typo',
+          steps: [
+            { name: 'forum', path: '/mod/forum/view.php?id=306' },
+            { name: 'post', submit: '#mformforum', fields: { 'mesage[text]': 'x' } },
+          ],
+        },
+        /journeys\[0\] \(typo\): step post: form #mformforum on \/mod\/forum\/view\.php has no field mesage\[text\]/,
+      ],
+      [{ journey: 'quiz_attempt', params: { quiz: 99999 } }, /journeys\[0\] \(quiz_attempt\): step view: (http_4xx|moodle_error): /],
+    ];
+    for (const [journey, message] of cases) {
+      fresh();
+      const { code, stderr } = await run({ urls: [{ path: '/my/' }], journeys: [journey] }, [
+        '--rpm',
+        '600',
+        '--duration',
+        '3',
+        '--concurrency',
+        '2',
+      ]);
+      assert.equal(code, 2, stderr);
+      const lines = stderr.split('\n').filter((l) => /a journey cannot run on this site/.test(l));
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0] as string, message);
+      // setup() opened the journey's first page; the load (here the dashboard) never started.
+      assert.equal(sim.stats().pages['/my/'] ?? 0, 0, JSON.stringify(sim.stats().pages));
+      assert.ok(Object.values(sim.stats().created).every((n) => n === 0));
+    }
+  },
+);

@@ -124,7 +124,13 @@ test(
             { name: 'post', submit: '#mformforum', fields: { 'message[text]': '' }, button: 'submitbutton', creates: ['forum_posts'] },
           ],
         },
-        { name: 'missing_quiz', steps: [{ name: 'view', path: '/mod/quiz/view.php?id=987654' }] },
+        {
+          name: 'missing_quiz',
+          steps: [
+            { name: 'quiz', path: `/mod/quiz/view.php?id=${ids.quiz}` },
+            { name: 'view', path: '/mod/quiz/view.php?id=987654' },
+          ],
+        },
       ],
     });
     const errors = join(dir, 'errors.jsonl');
@@ -147,6 +153,25 @@ test(
       JSON.stringify(records.slice(0, 3)),
     );
     assert.ok(records.some((r) => r.endpoint === 'missing_quiz.view' && r.error.length > 0));
+  },
+);
+
+test(
+  'a journey whose first page is not on the site stops the run before any load, in one line naming it (exit 2); nothing is written',
+  { timeout: 120_000 },
+  async () => {
+    const before = counts();
+    const config = configWith({ journeys: [{ journey: 'quiz_attempt', params: { quiz: 987654 } }] });
+    const r = await runCli(
+      ['--config', config, '--summary', join(dir, 'summary.json'), '--rpm', '60', '--duration', '10', '--concurrency', '2'],
+      120_000,
+    ).done;
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => /a journey cannot run on this site/.test(l));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] as string, /config journeys\[0\] \(quiz_attempt\): step view: (http_4xx|moodle_error): \S/);
+    assert.equal(JSON.parse(r.stdout).total, 0);
+    assert.deepEqual(delta(counts(), before), { attempts: 0, finished: 0, posts: 0, discussions: 0, submitted: 0 });
   },
 );
 

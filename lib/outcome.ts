@@ -71,7 +71,7 @@ export function classifyResponse(
   paths: SitePaths,
   errorCode: number,
 ): Outcome {
-  if (status === 0) return { ok: false, reason: errorCode === K6_TIMEOUT_ERROR_CODE ? 'timeout' : 'transport' };
+  if (status === 0) return { ok: false, reason: httpFailureReason(0, errorCode) };
   if (status >= 200 && status < 300) return head !== null && isMoodleErrorHead(head) ? { ok: false, reason: 'moodle_error' } : OK;
   if (status >= 300 && status < 400) {
     if (location === null) return OK;
@@ -80,9 +80,7 @@ export function classifyResponse(
     if (target === paths.enrolPath) return { ok: false, reason: 'not_enrolled' };
     return OK;
   }
-  if (status >= 400 && status < 500) return { ok: false, reason: 'http_4xx' };
-  if (status >= 500 && status < 600) return { ok: false, reason: 'http_5xx' };
-  return { ok: false, reason: 'http_other' };
+  return { ok: false, reason: httpFailureReason(status, errorCode) };
 }
 
 /** Why a request with no 2xx/3xx answer failed, from its status (0: no response) and k6's error code. */

@@ -53,6 +53,8 @@ interface Failed {
 
 interface StepTags {
   readonly step: Record<string, string>;
+  /** One tag object per kind the step creates, built once. */
+  readonly created: readonly Record<string, string>[];
   readonly http: { tags: Record<string, string>; responseType: 'text'; timeout?: string };
   readonly post: { tags: Record<string, string>; responseType: 'text'; timeout?: string; headers: Record<string, string> };
 }
@@ -86,6 +88,7 @@ export class JourneyRunner {
         const tags = { name: `${j.name}.${s.name}` };
         return {
           step: { journey: j.name, step: s.name },
+          created: s.creates.map((kind) => ({ kind })),
           http: { ...timeout, tags, responseType: 'text' as const },
           post: { ...timeout, tags, responseType: 'text' as const, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
         };
@@ -136,7 +139,7 @@ export class JourneyRunner {
           metrics.journey.dbWrites.add(result.writes, st.step);
         }
       }
-      for (const kind of step.creates) metrics.journey.created.add(1, { kind });
+      for (const kindTags of st.created) metrics.journey.created.add(1, kindTags);
       if (this.onStepDone !== null) this.onStepDone(i);
     }
     if (record) {

@@ -32,6 +32,7 @@ const PLACEHOLDERS: Readonly<Record<Setting['kind'], string>> = {
   nonNegativeInt: 'N',
   seed: 'N',
   positiveNumber: 'SECONDS',
+  range: 'MIN[,MAX]',
   regex: 'REGEX',
   text: 'VALUE',
   flag: '',

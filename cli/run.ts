@@ -10,7 +10,7 @@ import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../
 import { ERROR_LOG, ErrorRecord } from '../lib/error-log';
 import { resolveBeside } from '../lib/paths';
 import { REQUEST_LOG, RequestLogRecord } from '../lib/request-log';
-import { defaultSummaryPath, examConfigError, RunSettings } from '../lib/run-settings';
+import { defaultSummaryPath, examConfigError, RunSettings, usersConfigError } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
 import type { CliOptions } from './cli-options';
@@ -53,6 +53,8 @@ function checkConfig(settings: RunSettings): MoodleConfig {
       throw new BadInputError('--stream-stats does not count journeys: run a config with journeys without it');
     const exam = examConfigError(settings, config.journeys.length, 'flag');
     if (exam !== null) throw new BadInputError(`config: ${settings.configPath}: ${exam}`);
+    const many = usersConfigError(settings, config.journeys.length, 'flag');
+    if (many !== null) throw new BadInputError(`config: ${settings.configPath}: ${many}`);
     return config;
   } catch (e) {
     if (e instanceof ConfigError) throw new BadInputError(e.inFile(settings.configPath).message);

@@ -10,8 +10,14 @@ export interface RunSettings {
   readonly rpm: number;
   /** Length of the load phase in seconds. */
   readonly durationSec: number;
-  /** k6 VUs, each with its own Moodle session. */
+  /** k6 VUs; each serves its share of the users (one user each by default). */
   readonly concurrency: number;
+  /** Moodle users (sessions) in the run, served by the VUs; undefined: one per VU. */
+  readonly users: number | undefined;
+  /** The closed model: each user waits a uniform draw from [min, max] seconds between its requests; undefined: the open model (--rpm). */
+  readonly thinkTimeSec: readonly [number, number] | undefined;
+  /** Closed model: seconds over which the users arrive (log in) at the start of the phase; undefined: users / --login-concurrency. */
+  readonly rampSec: number | undefined;
   readonly loginTimeoutSec: number;
   readonly requestTimeoutSec: number;
   readonly insecure: boolean;
@@ -51,7 +57,7 @@ export interface RunSettings {
   readonly metricsToK6: boolean;
 }
 
-type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'seed' | 'flag' | 'text' | 'regex';
+type Kind = 'positiveInt' | 'nonNegativeInt' | 'positiveNumber' | 'range' | 'seed' | 'flag' | 'text' | 'regex';
 
 interface SettingSpec {
   readonly key: keyof RunSettings;
@@ -76,7 +82,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'RPM',
     kind: 'positiveInt',
     required: true,
-    help: 'target requests per minute (not used with --exam-window)',
+    help: 'target requests per minute (the open model; not used with --think-time or --exam-window)',
   },
   { key: 'durationSec', flag: '--duration', env: 'DURATION', kind: 'positiveInt', required: true, help: 'load phase length in seconds' },
   {
@@ -85,7 +91,30 @@ export const SETTINGS: readonly SettingSpec[] = [
     env: 'CONCURRENCY',
     kind: 'positiveInt',
     defaultValue: '20',
-    help: 'VUs, one Moodle session each',
+    help: 'VUs; each serves its share of --users (one user each by default)',
+  },
+  {
+    key: 'users',
+    flag: '--users',
+    env: 'MOODLE_USERS',
+    kind: 'positiveInt',
+    help: 'Moodle users, each with its own session, served by the --concurrency VUs (default: one per VU)',
+  },
+  {
+    key: 'thinkTimeSec',
+    flag: '--think-time',
+    env: 'THINK_TIME',
+    kind: 'range',
+    placeholder: 'MIN[,MAX]',
+    help: 'the closed model: each user waits MIN to MAX seconds (uniform, seeded) between its requests; --rpm is then not used',
+  },
+  {
+    key: 'rampSec',
+    flag: '--ramp',
+    env: 'RAMP',
+    kind: 'nonNegativeInt',
+    placeholder: 'SECONDS',
+    help: 'with --think-time, the users arrive (log in) evenly over the first SECONDS of the phase (default: users / --login-concurrency)',
   },
   { key: 'insecure', flag: '--insecure', env: 'INSECURE', kind: 'flag', help: 'skip TLS certificate checks (self-signed test sites)' },
   {
@@ -251,7 +280,7 @@ export class SettingsError extends Error {
 
 export type Naming = 'flag' | 'env';
 
-function convert(spec: SettingSpec, raw: string, naming: Naming): number | string | boolean {
+function convert(spec: SettingSpec, raw: string, naming: Naming): number | string | boolean | readonly [number, number] {
   const name = naming === 'flag' ? spec.flag : spec.env;
   const shown = JSON.stringify(raw);
   switch (spec.kind) {
@@ -269,6 +298,13 @@ function convert(spec: SettingSpec, raw: string, naming: Naming): number | strin
       const n = raw.trim() === '' ? NaN : Number(raw);
       if (!Number.isFinite(n) || n <= 0) throw new SettingsError(`${name} must be a positive number of seconds, not ${shown}`);
       return n;
+    }
+    case 'range': {
+      const parts = raw.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+      const [min, max = min] = parts;
+      if (parts.length > 2 || !Number.isFinite(min) || !Number.isFinite(max) || (min as number) < 0 || (max as number) < (min as number))
+        throw new SettingsError(`${name} must be MIN or MIN,MAX seconds (0 <= MIN <= MAX), not ${shown}`);
+      return [min as number, max as number] as const;
     }
     case 'seed': {
       const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
@@ -305,6 +341,10 @@ export function readRunSettings(raw: Readonly<Record<string, string | undefined>
   for (const spec of SETTINGS) {
     let value = raw[spec.env];
     if (value === undefined) {
+      if (spec.key === 'rpm' && raw.THINK_TIME !== undefined) {
+        out[spec.key] = 0;
+        continue;
+      }
       if (spec.required) throw new SettingsError(`${naming === 'flag' ? spec.flag : spec.env} is required (${spec.help})`);
       if (spec.kind === 'flag') {
         out[spec.key] = false;
@@ -322,6 +362,8 @@ export function readRunSettings(raw: Readonly<Record<string, string | undefined>
   const settings = out as unknown as RunSettings;
   const exam = examSettingsError(settings, naming);
   if (exam !== null) throw new SettingsError(exam);
+  const users = usersSettingsError(settings, naming);
+  if (users !== null) throw new SettingsError(users);
   return settings;
 }
 
@@ -334,6 +376,54 @@ export function examSettingsError(s: RunSettings, naming: Naming): string | null
     return `${exam} (${s.examWindowSec} s) must be shorter than ${name('--duration', 'DURATION')} (${s.durationSec} s), which bounds the exam's phase`;
   if (s.warmupSec > 0) return `${exam} cannot go with ${name('--warmup', 'WARMUP')}: an exam start has no warm-up`;
   if (s.streamStats) return `${exam} cannot go with ${name('--stream-stats', 'STREAM_STATS')}: the exam's figures come from k6's summary`;
+  return null;
+}
+
+/** Users in the run: --users, or one per VU. */
+export function usersOf(s: Pick<RunSettings, 'users' | 'concurrency'>): number {
+  return s.users ?? s.concurrency;
+}
+
+/** Closed model: seconds over which the users arrive, --ramp or a round of --login-concurrency users a second. */
+export function rampSecOf(s: Pick<RunSettings, 'users' | 'concurrency' | 'rampSec' | 'loginConcurrency'>): number {
+  return s.rampSec ?? Math.ceil(usersOf(s) / s.loginConcurrency);
+}
+
+/** Why --users, --think-time and --ramp do not go with the other settings, or null. */
+export function usersSettingsError(s: RunSettings, naming: Naming): string | null {
+  const name = (flag: string, env: string) => (naming === 'flag' ? flag : env);
+  const users = name('--users', 'MOODLE_USERS');
+  const think = name('--think-time', 'THINK_TIME');
+  if (s.users !== undefined && s.users < s.concurrency)
+    return `${users} (${s.users}) must be at least ${name('--concurrency', 'CONCURRENCY')} (${s.concurrency}): each VU serves users of its own`;
+  if (s.rampSec !== undefined && s.thinkTimeSec === undefined)
+    return `${name('--ramp', 'RAMP')} goes with ${think} (the closed model) only`;
+  if (s.thinkTimeSec === undefined) return null;
+  if (s.rampSec !== undefined && s.rampSec >= s.durationSec)
+    return `${name('--ramp', 'RAMP')} (${s.rampSec} s) must be shorter than ${name('--duration', 'DURATION')} (${s.durationSec} s)`;
+  if (s.warmupSec > 0) return `${think} cannot go with ${name('--warmup', 'WARMUP')}: the closed model's users arrive over --ramp instead`;
+  if (s.examWindowSec > 0) return `${think} cannot go with ${name('--exam-window', 'EXAM_WINDOW')}`;
+  return null;
+}
+
+/** Why the config or settings cannot serve several users per VU, or null. */
+export function usersConfigError(s: RunSettings, journeys: number, naming: Naming): string | null {
+  const many = usersOf(s) > s.concurrency || s.thinkTimeSec !== undefined;
+  if (!many) return null;
+  const what =
+    s.thinkTimeSec !== undefined
+      ? naming === 'flag'
+        ? '--think-time'
+        : 'THINK_TIME'
+      : naming === 'flag'
+        ? '--users above --concurrency'
+        : 'MOODLE_USERS above CONCURRENCY';
+  if (journeys > 0)
+    return `${what} does not run journeys yet (a VU would hold its other users for a whole journey): the config has ${journeys}`;
+  if (s.emulateBrowser)
+    return `${what} cannot go with ${naming === 'flag' ? '--emulate-browser' : 'EMULATE_BROWSER'} (its asset cache is per VU)`;
+  if (s.streamStats)
+    return `${what} cannot go with ${naming === 'flag' ? '--stream-stats' : 'STREAM_STATS'} yet: the users' figures come from k6's summary`;
   return null;
 }
 

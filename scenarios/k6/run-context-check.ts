@@ -2,7 +2,7 @@
 // __VU 0 loads): variables, the config file and its users file, read with k6's open() and validated.
 import { ConfigError, MoodleConfig, parseConfigText, UserCredential, validateBaseUrl } from '../../lib/config';
 import { resolveBeside, resolveFromCwd } from '../../lib/paths';
-import { examConfigError, mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings, SettingsError } from '../../lib/run-settings';
+import { examConfigError, usersConfigError, mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings, SettingsError } from '../../lib/run-settings';
 
 /** The shipped config.json, for k6's open(), which resolves against the script (dist/scenario.js). */
 const SHIPPED_CONFIG = '../config.json';
@@ -43,6 +43,8 @@ export function checkRunContext(env: Record<string, string | undefined>): Checke
   }
   const exam = examConfigError(settings, config.journeys.length, 'env');
   if (exam !== null) throw new Error(`config: ${path}: ${exam}`);
+  const many = usersConfigError(settings, config.journeys.length, 'env');
+  if (many !== null) throw new Error(`config: ${path}: ${many}`);
   const baseUrl = settings.baseUrl === undefined ? config.baseUrl : validateBaseUrl(settings.baseUrl, 'BASE_URL');
   const { users, ...rest } = config;
   const defaultsUsed = defaulted.map((name) =>

@@ -120,6 +120,9 @@ const every: RunSettings = {
   rpm: 1200,
   durationSec: 30,
   concurrency: 7,
+  users: 70,
+  thinkTimeSec: undefined,
+  rampSec: undefined,
   loginTimeoutSec: 2.5,
   requestTimeoutSec: 9,
   insecure: true,
@@ -159,6 +162,17 @@ test('the k6 command line carries every run setting, and the script reads back t
     }
   });
   assert.deepEqual(readRunSettings(env, 'env'), every);
+  // The closed model's settings make the same round trip.
+  const closed: RunSettings = { ...every, thinkTimeSec: [2.5, 7], rampSec: 4, warmupSec: 0 };
+  const closedEnv: Record<string, string> = {};
+  const closedArgs = k6Invocation({ projectRoot: '/p', settings: closed, outputs: [], baseEnv: {} }).args;
+  closedArgs.forEach((a, i) => {
+    if (a === '-e') {
+      const kv = closedArgs[i + 1] as string;
+      closedEnv[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+    }
+  });
+  assert.deepEqual(readRunSettings(closedEnv, 'env'), closed);
   assert.equal(inv.args[inv.args.length - 1], scenarioPath('/p'));
   const after = (flag: string) => inv.args.filter((_, i) => inv.args[i - 1] === flag);
   assert.deepEqual(after('--out'), ['json=a.json', 'experimental-prometheus-rw']);

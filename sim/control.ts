@@ -16,6 +16,8 @@ export interface SimStats extends CounterStats {
   readonly sharedSlowdownMs: number;
   /** This run's machine speed factor on every response's server time (1 without --drift). */
   readonly driftFactor: number;
+  /** The worker pool (maxChildren): its size, requests that waited for a worker, the longest queue; null without a pool. */
+  readonly workers: { readonly size: number; readonly waits: number; readonly maxQueued: number } | null;
 }
 
 export interface SimulatorControls {
@@ -45,13 +47,19 @@ function statsOf(site: Site): SimStats {
     ...site.counters.snapshot(site.sessions.size),
     sharedSlowdownMs: site.noise.sharedSlowdownMs,
     driftFactor: site.noise.driftFactor,
+    workers: site.workers ? { size: site.workers.size, waits: site.workers.waits, maxQueued: site.workers.maxQueued } : null,
   };
+}
+
+function resetStats(site: Site): void {
+  site.counters.reset();
+  site.workers?.resetCounts();
 }
 
 export function controlsOf(site: Site): SimulatorControls {
   return {
     stats: () => statsOf(site),
-    resetStats: () => site.counters.reset(),
+    resetStats: () => resetStats(site),
     killSessions: () => site.sessions.killAll(),
     secretsIssued: () => site.sessions.secretsIssued(),
     setRegression: (type, regression) => {
@@ -89,7 +97,7 @@ export function serveControl(site: Site, req: IncomingMessage, res: ServerRespon
       site.sessions.killAll();
       return json({ ok: true });
     case '/__sim/reset-stats':
-      site.counters.reset();
+      resetStats(site);
       return json({ ok: true });
     case '/__sim/deploy':
       try {

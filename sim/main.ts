@@ -14,6 +14,7 @@ const HELP = `moodle-sim: a Moodle 4.5 simulator on 127.0.0.1 (see docs/simulato
   --regress SPEC       plant a regression, e.g. course:reads=+2,ms=+25 (repeatable, one per page type)
   --shared-slowdown MS every response takes MS more server time (code all pages run; no DB change)
   --drift MIN-MAX      each run's factor on every server time, drawn from MIN..MAX, e.g. 0.8-1.4 (default: none)
+  --max-children N     PHP-FPM's pool: at most N requests served at once, the rest queue (default: no limit)
   --help               this text`;
 
 function fail(message: string): never {
@@ -34,6 +35,7 @@ const { values } = (() => {
         regress: { type: 'string', multiple: true, default: [] },
         'shared-slowdown': { type: 'string', default: '0' },
         drift: { type: 'string' },
+        'max-children': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -81,6 +83,11 @@ try {
   fail((e as Error).message);
 }
 
+const maxChildrenRaw = values['max-children'];
+const maxChildren = maxChildrenRaw === undefined ? undefined : Number(maxChildrenRaw);
+if (maxChildren !== undefined && (!/^\s*\d+\s*$/.test(maxChildrenRaw as string) || maxChildren < 1))
+  fail(`--max-children must be a whole number of at least 1, not ${JSON.stringify(maxChildrenRaw)}`);
+
 startSimulator({
   port,
   seed,
@@ -90,6 +97,7 @@ startSimulator({
   perfFooter: values['perf-footer'],
   sharedSlowdownMs,
   drift,
+  maxChildren,
 }).then(
   (sim) => {
     process.stdout.write(`Moodle simulator listening on ${sim.url}\n`);
@@ -102,7 +110,7 @@ startSimulator({
       `noise: ${values.exact ? 'off (--exact)' : `seed ${seed}`}, server time median ${medianMs} ms (sigma ${sigma}), performance footer ${values['perf-footer'] ? 'on' : 'off'}${planted.length ? `, regression: ${planted.join('; ')}` : ''}\n`,
     );
     process.stdout.write(
-      `machine: shared slowdown ${sharedSlowdownMs} ms, drift ${drift ? `${drift.min}-${drift.max}, this run's factor ${sim.stats().driftFactor.toFixed(3)}` : 'none'}\n`,
+      `machine: shared slowdown ${sharedSlowdownMs} ms, drift ${drift ? `${drift.min}-${drift.max}, this run's factor ${sim.stats().driftFactor.toFixed(3)}` : 'none'}, workers ${maxChildren ?? 'unlimited'}\n`,
     );
     process.stdout.write(`counters: GET ${sim.url}/__sim/stats   kill all sessions: POST ${sim.url}/__sim/kill-sessions\n`);
     process.stdout.write(`deploy: POST ${sim.url}/__sim/deploy?shared_ms=MS&regress=SPEC   new run's drift: POST ${sim.url}/__sim/drift\n`);

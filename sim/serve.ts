@@ -1,5 +1,5 @@
-// One request from arrival to answer: control endpoints aside, it is counted, finds its session
-// (or opens one), waits for the session lock, takes its server time, fails if a fault is planted,
+// One request from arrival to answer: control endpoints aside, it is counted, waits for a worker
+// when the pool is limited, finds its session (or opens one), waits for the session lock, takes its server time, fails if a fault is planted,
 // and goes to its route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveControl } from './control';
@@ -22,6 +22,25 @@ export async function serveRequest(site: Site, req: IncomingMessage, res: Server
 
   if (path.startsWith('/__sim/')) return serveControl(site, req, res, path, q < 0 ? '' : url.slice(q + 1));
   site.counters.countPage(path);
+  if (!site.workers) return serveInWorker(site, req, res, url, path, query);
+  // The wait for a worker is time the client sees, not Moodle's: its timer starts once PHP runs.
+  const release = await site.workers.take();
+  try {
+    await serveInWorker(site, req, res, url, path, query);
+  } finally {
+    release();
+  }
+}
+
+/** What PHP does with the request: the session and its lock, the server time, the route. */
+async function serveInWorker(
+  site: Site,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  path: string,
+  query: URLSearchParams,
+): Promise<void> {
   const startedAt = performance.now();
 
   let session = site.sessions.get(readCookie(req, SESSION_COOKIE) ?? '');

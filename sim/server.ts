@@ -16,6 +16,7 @@ import { loadPages } from './pages';
 import { PendingDelays, serveRequest } from './serve';
 import { SessionStore } from './sessions';
 import type { SimUser, Site } from './site';
+import { WorkerPool } from './worker-pool';
 
 export type { Deploy, SimStats } from './control';
 export type { SimUser } from './site';
@@ -53,6 +54,8 @@ export interface SimOptions {
   readonly sharedSlowdownMs?: number;
   /** The machine's drift between runs: each run's factor on every server time, drawn from this range (none: 1). */
   readonly drift?: DriftRange;
+  /** PHP-FPM's pm.max_children: at most this many requests served at once, the rest queue first come first served (none: no limit). */
+  readonly maxChildren?: number;
 }
 
 export const DEFAULT_USERS: readonly SimUser[] = [
@@ -115,6 +118,7 @@ function buildSite(options: SimOptions, root: string): Site {
     delays: new PendingDelays(),
     journeyPages: loadJourneyPages(root),
     journeys: new JourneyState(),
+    workers: options.maxChildren === undefined ? null : new WorkerPool(options.maxChildren),
   };
 }
 

@@ -7,6 +7,7 @@ import type { NoiseModel } from './noise';
 import type { Pages } from './pages';
 import type { PendingDelays } from './serve';
 import type { SessionStore } from './sessions';
+import type { WorkerPool } from './worker-pool';
 
 export interface SimUser {
   readonly username: string;
@@ -34,4 +35,6 @@ export interface Site {
   /** The journeys' captured pages, and what their form posts wrote. */
   readonly journeyPages: JourneyPages;
   readonly journeys: JourneyState;
+  /** PHP-FPM's max_children: every page request holds one of these workers; null: no limit. */
+  readonly workers: WorkerPool | null;
 }

@@ -20,7 +20,7 @@ ARGS ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test unit e2e test-deps typecheck lint format run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck lint format run sim segments capacity report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -29,6 +29,7 @@ help:
 	@echo "make unit      the pure tests only: no k6, no build (seconds)"
 	@echo "make e2e       the end-to-end tests: the real k6 against the simulator"
 	@echo "make run       RPM=600 DURATION=600 CONCURRENCY=30 INSECURE=1 CONFIG=config.json"
+	@echo "make capacity  ARGS=\"--start 300 --step 300 --max 3000 --max-p95-ms 1000\": raise the load in steps until a limit breaks"
 	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
 	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
 	@echo "make bench     speed, accuracy, memory: writes BENCHMARKS.md (about 12 minutes)"
@@ -102,6 +103,11 @@ sim: build
 N ?= 2
 segments: build k6
 	@node dist/cli.js segments --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
+
+# How much load the site takes: steps of rpm (or users with --think-time) until a limit breaks; the steps' JSON on stdout.
+# e.g. make capacity DURATION=60 ARGS="--start 300 --step 300 --max 3000 --max-p95-ms 1000 --report results/capacity.html"
+capacity: build k6
+	@node dist/cli.js capacity --config "$(CONFIG)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)
 
 # Speed, accuracy and memory on this machine (about 12 minutes): BENCHMARKS.md, bench/results.json.
 bench: build k6

@@ -130,9 +130,11 @@ export function addRunFlags(cmd: Command, hidden: readonly string[] = []): Comma
   return cmd;
 }
 
-/** The run flags a command was given, checked: throws SettingsError naming the flag. */
-export function readRunFlags(cmd: Command): CliOptions {
-  const raw: Record<string, string | undefined> = { ...readFlags(cmd, SETTING_FLAGS) };
+/** The run flags a command was given, checked: throws SettingsError naming the flag. `overrides`
+ *  replace settings by variable name (RPM, CONCURRENCY...) before the check: a command that sets
+ *  them itself, as capacity does for each step. */
+export function readRunFlags(cmd: Command, overrides: Readonly<Record<string, string>> = {}): CliOptions {
+  const raw: Record<string, string | undefined> = { ...readFlags(cmd, SETTING_FLAGS), ...overrides };
   const f = readFlags(cmd, CLI_FLAGS);
   if (f.log !== undefined) raw.REQUEST_LOG = '1';
   if (f.errors !== undefined) raw.ERROR_LOG = '1';

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import pkg from '../package.json';
 import { abCommand } from './commands/ab';
 import { bisectCheckCommand } from './commands/bisect-check';
+import { capacityCommand } from './commands/capacity';
 import { compareCommand } from './commands/compare';
 import { runCommand } from './commands/run';
 import { segmentsCommand } from './commands/segments';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
       .addCommand(abCommand(ctx))
       .addCommand(siteCommand(ctx))
       .addCommand(segmentsCommand(ctx))
+      .addCommand(capacityCommand(ctx))
       .helpCommand('help [command]', 'print the help of a command')
   );
 }

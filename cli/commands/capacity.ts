@@ -155,7 +155,11 @@ async function runCapacity(ctx: CliContext, plan: CapacityPlan): Promise<number>
   return exitCodeOf(result);
 }
 
-export function capacityCommand(ctx: CliContext): Command {
+/** The capacity command; `run` does the search (runCapacity), or only takes the plan (tests). */
+export function capacityCommand(
+  ctx: CliContext,
+  run: (plan: CapacityPlan) => number | Promise<number> = (plan) => runCapacity(ctx, plan),
+): Command {
   const cmd = configureCommand(new Command('capacity'), { prefix: 'capacity', badInput: EXIT.badInput }, ctx)
     .usage('--config FILE --duration SECONDS --start N --step N --max N --max-p95-ms MS [--by users|rpm] [run options]')
     .description(
@@ -173,5 +177,5 @@ export function capacityCommand(ctx: CliContext): Command {
   };
   describe('--report', 'the capacity report: FILE.html with the plot of p95 and throughput per step, and the steps (no network needed)');
   describe('--duration', "each step's load phase, seconds (required); each step also logs its users in first");
-  return setAction(cmd, ctx, () => runCapacity(ctx, capacityPlan(cmd, new Date())));
+  return setAction(cmd, ctx, () => run(capacityPlan(cmd, new Date())));
 }

@@ -157,8 +157,9 @@ export function judgeStep(f: StepFigures, limits: CapacityLimits): StepVerdict {
   return { verdict: broke_on.length > 0 ? 'broke' : 'held', broke_on, reasons };
 }
 
+/** Whole ms from 1000 on, else to 0.1 ms: near a limit of a few hundred ms the decimal tells held from broken. */
 export function formatMs(ms: number | null): string {
-  return ms === null ? '-' : ms >= 100 ? String(Math.round(ms)) : String(round(ms, 1));
+  return ms === null ? '-' : ms >= 1000 ? String(Math.round(ms)) : String(round(ms, 1));
 }
 
 export function formatPct(p: number): string {

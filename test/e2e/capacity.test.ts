@@ -149,7 +149,7 @@ test(
     assert.ok(Math.abs(steps[0]!.rps - 8) < 0.5 && Math.abs(steps[1]!.rps - 16) < 1, `${steps[0]!.rps} ${steps[1]!.rps}`);
     assert.ok(sim.stats().workers!.waits > 0);
     assert.match(stderr, /capacity: step 1 of 4: 480 rpm \(20 VUs, 20 users\) for 6 s/);
-    assert.match(stderr, /capacity: step 1 of 4: held: p95 \d+ ms \(worst endpoint: [^)]+\), failures 0\.0 %, dropped 0/);
+    assert.match(stderr, /capacity: step 1 of 4: held: p95 [\d.]+ ms \(worst endpoint: [^)]+\), failures 0\.0 %, dropped 0/);
     assert.match(stderr, /capacity: step 3 of 4: broke: p95 above 300 ms/);
     assert.doesNotMatch(stderr, /step 4 of 4/);
     assert.deepEqual(JSON.parse(readFileSync(join(workDir, 'capacity.json'), 'utf8')), result);

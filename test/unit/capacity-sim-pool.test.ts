@@ -43,18 +43,22 @@ test('with maxChildren 2 and 100 ms per request, 6 requests at once end in three
   const pooled = await startSimulator({ ...latency, maxChildren: 2 });
   const free = await startSimulator(latency);
   try {
+    // The first request of a simulator reads its pages and opens the connection: not timed.
+    await answerTimes(pooled.url, 1);
+    await answerTimes(free.url, 1);
+    pooled.resetStats();
     const times = (await answerTimes(pooled.url, 6)).sort((a, b) => a - b);
-    // Waves end at 100, 200 and 300 ms (plus the page's own rendering and the client).
+    // Waves end at 100, 200 and 300 ms: never sooner (the pool's rule), later by the rendering, the client and a busy machine.
     for (const [i, t] of times.entries()) {
       const wave = Math.floor(i / 2) + 1;
-      assert.ok(t >= wave * 100 - 5 && t < wave * 100 + 80, `request ${i + 1} took ${t.toFixed(0)} ms, expected wave ${wave}`);
+      assert.ok(t >= wave * 100 - 5 && t < wave * 100 + 150, `request ${i + 1} took ${t.toFixed(0)} ms, expected wave ${wave}`);
     }
     const stats = pooled.stats();
     assert.deepEqual(stats.workers, { size: 2, waits: 4, maxQueued: 4 });
     pooled.resetStats();
     assert.deepEqual(pooled.stats().workers, { size: 2, waits: 0, maxQueued: 0 });
     const unpooled = await answerTimes(free.url, 6);
-    assert.ok(Math.max(...unpooled) < 180, `without a pool: ${unpooled.map((t) => t.toFixed(0)).join(', ')} ms`);
+    assert.ok(Math.max(...unpooled) < 200, `without a pool: ${unpooled.map((t) => t.toFixed(0)).join(', ')} ms`);
     assert.equal(free.stats().workers, null);
   } finally {
     await pooled.close();

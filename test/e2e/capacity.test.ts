@@ -254,3 +254,45 @@ function paeth(a: number, b: number, c: number): number {
   const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
+
+test(
+  'Ctrl-C during step 2: exit 130, and the JSON of step 1 and the interrupted step 2 is still printed',
+  { timeout: 60_000 },
+  async () => {
+    sim.resetStats();
+    const dir = tempDir();
+    const args = ['capacity', '--config', writeConfig(dir, sim), '--duration', '5', '--concurrency', '4', '--start', '120', '--max', '360'];
+    const run = runCli([...args, '--max-p95-ms', '2000', '--work-dir', join(dir, 'steps')], 50_000);
+    await run.waitForStderr(/step 2 of 3: 240 rpm/);
+    // k6 of step 2 has started (its login line), and is logging in or loading when the signal comes.
+    await run.waitForStderr(/logging in(?:.|\n)*logging in/);
+    await new Promise((r) => setTimeout(r, 2500));
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.done;
+    assert.equal(code, 130, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.outcome, 'interrupted');
+    assert.deepEqual(
+      result.steps.map((s: Step) => s.verdict),
+      ['held', 'interrupted'],
+    );
+    assert.equal(result.last_held.step, 1);
+    assert.equal(result.first_broken, null);
+    assert.ok(result.notes.some((n: string) => n.startsWith('stopped by a signal during step 2')));
+    assert.doesNotMatch(stderr, /step 3 of 3/);
+  },
+);
+
+test('a config that does not exist: one line, exit 2, no step said and nothing sent', { timeout: 20_000 }, async () => {
+  sim.resetStats();
+  const dir = tempDir();
+  const run = runCli(
+    ['capacity', '--config', join(dir, 'nope.json'), '--duration', '5', '--start', '60', '--max', '120', '--max-p95-ms', '500'],
+    15_000,
+  );
+  const { code, stdout, stderr } = await run.done;
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.equal(stderr, `moodle-load: config: file ${join(dir, 'nope.json')} does not exist\n`);
+  assert.deepEqual(sim.stats().pages, {});
+});

@@ -43,7 +43,7 @@ export function buildUsersSummary(input: UsersSummaryInput): UsersSummary {
     model: closed ? 'closed' : 'open',
     users: input.users,
     vus: input.vus,
-    think_time_sec: closed ? [...(input.thinkTimeSec)] : null,
+    think_time_sec: closed ? [...input.thinkTimeSec] : null,
     ramp_sec: closed ? (input.rampSec ?? null) : null,
     logged_in_at_end: Math.max(0, logins - lost),
     logins,

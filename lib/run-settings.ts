@@ -427,8 +427,6 @@ export function usersConfigError(s: RunSettings, journeys: number, naming: Namin
     return `${what} does not run journeys yet (a VU would hold its other users for a whole journey): the config has ${journeys}`;
   if (s.emulateBrowser)
     return `${what} cannot go with ${naming === 'flag' ? '--emulate-browser' : 'EMULATE_BROWSER'} (its asset cache is per VU)`;
-  if (s.streamStats)
-    return `${what} cannot go with ${naming === 'flag' ? '--stream-stats' : 'STREAM_STATS'} yet: the users' figures come from k6's summary`;
   return null;
 }
 

@@ -10,9 +10,12 @@ import type { RequestRunner } from './request-runner';
 import type { RunContext } from './run-context';
 import type { UserPool } from './user-pool';
 import type { VuSession } from './vu-session';
+import * as vuStats from './vu-stats';
 
 /** When no user is due before the phase ends, the iteration waits in steps this long (k6 ends the VU meanwhile). */
 const IDLE_STEP_SEC = 0.25;
+/** --stream-stats: every action ending this close to the phase's end reports its figures at once. */
+const FINAL_WINDOW_MS = 1000;
 
 export class ClosedModel {
   /** Epoch ms at which each of the VU's users acts next. */
@@ -47,6 +50,8 @@ export class ClosedModel {
     const at = this.due[k] as number;
     const now = Date.now();
     if (at >= this.endMs) {
+      // Nothing more of this VU's users in the phase: --stream-stats's figures go now.
+      vuStats.report();
       sleep(Math.max(IDLE_STEP_SEC, (this.endMs - now) / 1000));
       return;
     }
@@ -57,14 +62,17 @@ export class ClosedModel {
       this.arrived[k] = true;
       session.loginPhase();
       this.due[k] = Date.now() + thinkMs(this.seed, this.think, id, 0, this.users);
+      vuStats.reportIfDue(this.endMs - FINAL_WINDOW_MS);
       return;
     }
     const n = this.done[k] as number;
     metrics.userStartDelay.add(Math.max(0, Date.now() - at));
     runner.run(session, this.seed, 'load', userIteration(id, n, this.users));
     const end = Date.now();
-    if (end > this.endMs - 1000) metrics.loadEnd.add(end);
+    if (end > this.endMs - FINAL_WINDOW_MS) metrics.loadEnd.add(end);
     this.done[k] = n + 1;
     this.due[k] = end + thinkMs(this.seed, this.think, id, n + 1, this.users);
+    // An action ending in the phase's last second may be the VU's last iteration (k6 starts no other after it).
+    vuStats.reportIfDue(this.endMs - FINAL_WINDOW_MS);
   }
 }

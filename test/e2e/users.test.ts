@@ -47,6 +47,8 @@ test(
         String(duration),
         '--seed',
         String(seed),
+        '--progress',
+        '10',
         '--summary',
         join(dir, 's.json'),
       ],
@@ -88,7 +90,7 @@ test(
     assert.ok(Math.abs(summary.total / expected - 1) < 0.01, `requests ${summary.total}, the users' schedule ${expected}`);
     assert.ok(summary.users.start_delay_ms_p95 !== null && summary.users.start_delay_ms_p95 < 1000, JSON.stringify(summary.users));
     assert.match(stderr, /10000 users, served by 50 VUs, arriving \(logging in\) over the first 30 s/);
-    assert.match(stderr, /progress: load .*\(closed model\).*users logged in \d+ of 10000/);
+    assert.match(stderr, /progress: load 60\/60s .*\(closed model\).*users logged in 10000 of 10000/);
   },
 );
 
@@ -145,3 +147,41 @@ test(
     assert.equal(summary.sessions.logged_in, users);
   },
 );
+
+test("closed model with --stream-stats: the same counts and users part from the VUs' own figures", { timeout: 60_000 }, async () => {
+  fresh();
+  const dir = tempDir();
+  const run = runCli(
+    [
+      '--config',
+      writeConfig(dir, sim),
+      '--users',
+      '2000',
+      '--concurrency',
+      '20',
+      '--think-time',
+      '3,8',
+      '--ramp',
+      '5',
+      '--duration',
+      '15',
+      '--stream-stats',
+      '--progress',
+      '5',
+      '--summary',
+      join(dir, 's.json'),
+    ],
+    50_000,
+  );
+  const { code, stdout, stderr } = await run.done;
+  assert.equal(code, 0, stderr);
+  const summary = JSON.parse(stdout);
+  assertValidSummary(summary);
+  assert.equal(summary.total, servedLoad(sim));
+  assert.equal(summary.dropped_iterations, 0);
+  assert.equal(summary.users.logged_in_at_end, 2000);
+  assert.equal(sim.stats().loggedInSessions, 2000 + PROBE_SESSIONS);
+  assert.equal(sim.stats().maxConcurrentPerSession, 1);
+  assert.deepEqual(summary.stream_stats, { percentile_relative_error: 0.005 });
+  assert.match(stderr, /users logged in 2000 of 2000/);
+});

@@ -3,7 +3,7 @@
 // successful requests, as in the summary. During warm-up the line says so and shows the
 // warm-up's own figures.
 import type { MetricValues } from './dashboard-events';
-import { DROPPED, LOAD_METRICS, PhaseMetricNames, submetric, WARMUP_METRICS } from '../lib/metric-names';
+import { DROPPED, LOAD_METRICS, PhaseMetricNames, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARMUP_METRICS } from '../lib/metric-names';
 import { JOURNEYS } from '../lib/journeys/journey-metric-names';
 
 export interface ProgressTarget {
@@ -12,6 +12,8 @@ export interface ProgressTarget {
   readonly warmupSec: number;
   /** --stream-stats counts the load phase's dropped iterations only (k6's dashboard counts the warm-up's too). */
   readonly droppedLoadOnly?: boolean;
+  /** The closed model (--think-time): its users, whose think time sets the rate (no target). */
+  readonly closedUsers?: number;
   /** Epoch ms at which the timed load phase starts, from the run's setup record; undefined until it comes. */
   readonly loadStartMs: () => number | undefined;
 }
@@ -38,6 +40,13 @@ function journeyFigures(metrics: Record<string, MetricValues>): string {
   return ` | journeys ok ${ok ?? 0} failed ${failed ?? 0}`;
 }
 
+/** " | users logged in N of M" in the closed model, whose users log in as they arrive. */
+function userFigures(metrics: Record<string, MetricValues>, users: number | undefined): string {
+  if (users === undefined) return '';
+  const inNow = (metrics[USER_LOGINS]?.count ?? 0) - (metrics[USER_SESSIONS_LOST]?.count ?? 0);
+  return ` | users logged in ${Math.max(0, inNow)} of ${users}`;
+}
+
 export function progressLine(metrics: Record<string, MetricValues>, target: ProgressTarget): string {
   const nowMs = metrics.time?.value;
   const startMs = target.loadStartMs();
@@ -51,7 +60,8 @@ export function progressLine(metrics: Record<string, MetricValues>, target: Prog
   // The dashboard has no per-scenario split of k6's counter (the summary has).
   const dropped = metrics[DROPPED]?.count ?? 0;
   const droppedLabel = `dropped ${dropped}${target.warmupSec > 0 && !target.droppedLoadOnly ? ' (warm-up included)' : ''}`;
-  let line = `progress: load ${Math.min(elapsed, target.durationSec).toFixed(0)}/${target.durationSec}s | ${figures(metrics, LOAD_METRICS, elapsed, `of ${target.rpm}`)}${journeyFigures(metrics)} | ${droppedLabel}`;
+  const rateNote = target.closedUsers === undefined ? `of ${target.rpm}` : `(closed model)`;
+  let line = `progress: load ${Math.min(elapsed, target.durationSec).toFixed(0)}/${target.durationSec}s | ${figures(metrics, LOAD_METRICS, elapsed, rateNote)}${journeyFigures(metrics)}${userFigures(metrics, target.closedUsers)} | ${droppedLabel}`;
   if (dropped > 0) line += ' (all VUs busy: raise --concurrency; rate and latency are flattered)';
   return line;
 }

@@ -10,7 +10,7 @@ import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../
 import { ERROR_LOG, ErrorRecord } from '../lib/error-log';
 import { resolveBeside } from '../lib/paths';
 import { REQUEST_LOG, RequestLogRecord } from '../lib/request-log';
-import { defaultSummaryPath, examConfigError, RunSettings, usersConfigError } from '../lib/run-settings';
+import { defaultSummaryPath, examConfigError, RunSettings, usersConfigError, usersOf } from '../lib/run-settings';
 import type { Summary } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
 import type { CliOptions } from './cli-options';
@@ -141,6 +141,7 @@ async function startProgress(
   const progress: Progress = { dashboard: undefined, collector, setup: undefined, stop: () => undefined };
   const target: ProgressTarget = {
     rpm: settings.rpm,
+    ...(settings.thinkTimeSec === undefined ? {} : { closedUsers: usersOf(settings) }),
     durationSec: settings.durationSec,
     warmupSec: settings.warmupSec,
     droppedLoadOnly: settings.streamStats,

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { StreamCollector } from '../analysis/stream-stats';
 import type { MoodleConfig } from '../lib/config';
 import { buildK6Options } from '../lib/k6-options';
-import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, submetric, WARMUP_METRICS } from '../lib/metric-names';
+import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARMUP_METRICS } from '../lib/metric-names';
 import type { RunSettings } from '../lib/run-settings';
 import { LOAD_SCENARIO } from '../lib/summary';
 import type { EndRecord } from '../lib/channel';
@@ -93,6 +93,7 @@ export function streamedProgress(
       submetric(names.duration, 'outcome', 'success'),
     );
   }
+  if (settings.thinkTimeSec !== undefined) selectors.push(USER_LOGINS, USER_SESSIONS_LOST);
   const metrics = collector.metrics(selectors);
   const out: Record<string, MetricValues> = { time: { value: nowMs } };
   for (const [name, m] of Object.entries(metrics)) out[name] = m.values;

@@ -41,17 +41,18 @@ export function buildK6Options(
     thresholds[name] = name.startsWith(LOGIN_FAILURE_KIND) ? ['value>=-1'] : ['count>=0'];
   const gracefulStop = `${Math.ceil(settings.requestTimeoutSec) + 5}s`;
   const loginSec = loginWindowSec(settings);
-  const scenarios: Record<string, Record<string, unknown>> = {
-    // One session per VU, logged in by the VU itself in its own cookie jar (see vu-session.ts).
-    [LOGIN_SCENARIO]: {
+  // Each VU logs in its users itself, each in a cookie jar of its own (see user-pool.ts); the
+  // closed model's users log in as they arrive, in the load phase.
+  const scenarios: Record<string, Record<string, unknown>> = {};
+  if (settings.thinkTimeSec === undefined)
+    scenarios[LOGIN_SCENARIO] = {
       executor: 'per-vu-iterations',
       exec: 'login',
       vus: settings.concurrency,
       iterations: 1,
       maxDuration: `${loginSec}s`,
       gracefulStop: '0s',
-    },
-  };
+    };
   if (settings.warmupSec > 0) {
     scenarios[WARMUP_SCENARIO] = {
       executor: 'ramping-arrival-rate',
@@ -108,6 +109,9 @@ export function buildK6Options(
  */
 function loadScenario(settings: RunSettings, loginSec: number, gracefulStop: string): Record<string, unknown> {
   const startTime = `${loginSec + settings.warmupSec}s`;
+  // The closed model: the VUs serve their users' think-time schedules for the whole phase (closed-model.ts).
+  if (settings.thinkTimeSec !== undefined)
+    return { executor: 'constant-vus', vus: settings.concurrency, duration: `${settings.durationSec}s`, startTime, gracefulStop };
   if (settings.examWindowSec > 0)
     return {
       executor: 'per-vu-iterations',

@@ -28,6 +28,14 @@ export const WARMUP_METRICS: PhaseMetricNames = {
 };
 /** Counter: logins a VU did during the load phase after losing its session, tagged outcome. */
 export const RELOGINS = 'moodle_relogins';
+/** Counter: successful logins of users (the first and every later one), untagged. */
+export const USER_LOGINS = 'moodle_user_logins';
+/** Counter: users whose first login succeeded (users minus these never held a session). */
+export const USER_FIRST_LOGINS = 'moodle_user_first_logins';
+/** Counter: sessions a user held and Moodle dropped (a redirect to its login form). */
+export const USER_SESSIONS_LOST = 'moodle_user_sessions_lost';
+/** Trend (ms), the closed model: how much later than its think time allowed a user's request started (its VU was busy). */
+export const USER_START_DELAY = 'moodle_user_start_delay';
 /** Gauge: epoch milliseconds at which the load phase started (set once per VU). */
 export const LOAD_START = 'moodle_load_start';
 /** Gauge: epoch ms at which load requests ended, set only in the schedule's last second; its max ends elapsed_sec. */

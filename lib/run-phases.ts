@@ -15,9 +15,9 @@ export const WARMUP_SCENARIO = 'warmup';
 export const LOGIN_SCENARIO = 'login';
 
 /**
- * When VU `vuId` (1-based, k6's idInTest) starts logging in, in seconds after the login phase
- * starts: --login-concurrency VUs a round, a round a second, so a small site is not buried
- * under its own login page.
+ * When user `vuId` (1-based: the run's user number + 1) starts logging in, in seconds after the
+ * login phase starts: --login-concurrency users a round, a round a second, so a small site is
+ * not buried under its own login page.
  */
 export function loginDelaySec(vuId: number, loginConcurrency: number): number {
   return Math.floor((vuId - 1) / loginConcurrency) * LOGIN_ROUND_SEC;
@@ -31,10 +31,15 @@ export function loginDelaySec(vuId: number, loginConcurrency: number): number {
  */
 export function loginWindowSec(settings: {
   readonly concurrency: number;
+  readonly users?: number | undefined;
+  readonly thinkTimeSec?: readonly [number, number] | undefined;
   readonly loginConcurrency: number;
   readonly loginTimeoutSec: number;
 }): number {
-  return loginDelaySec(settings.concurrency, settings.loginConcurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
+  // The closed model's users log in as they arrive, within the timed phase.
+  if (settings.thinkTimeSec !== undefined) return 0;
+  const users = settings.users ?? settings.concurrency;
+  return loginDelaySec(users, settings.loginConcurrency) + Math.min(settings.loginTimeoutSec, LOGIN_GRACE_SEC);
 }
 
 /** Users setup()'s probe may try before giving up: each user a VU would log in with, once. */

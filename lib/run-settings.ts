@@ -340,11 +340,16 @@ export function readRunSettings(raw: Readonly<Record<string, string | undefined>
   const out: Record<string, unknown> = {};
   for (const spec of SETTINGS) {
     let value = raw[spec.env];
+    if (spec.key === 'rpm' && raw.THINK_TIME !== undefined) {
+      // The closed model's rate is its users' and their think time's.
+      if (value !== undefined)
+        throw new SettingsError(
+          `${naming === 'flag' ? '--rpm' : 'RPM'} does not go with ${naming === 'flag' ? '--think-time' : 'THINK_TIME'}: the closed model's rate comes from its users and their think time`,
+        );
+      out[spec.key] = 0;
+      continue;
+    }
     if (value === undefined) {
-      if (spec.key === 'rpm' && raw.THINK_TIME !== undefined) {
-        out[spec.key] = 0;
-        continue;
-      }
       if (spec.required) throw new SettingsError(`${naming === 'flag' ? spec.flag : spec.env} is required (${spec.help})`);
       if (spec.kind === 'flag') {
         out[spec.key] = false;
@@ -422,8 +427,6 @@ export function usersConfigError(s: RunSettings, journeys: number, naming: Namin
     return `${what} does not run journeys yet (a VU would hold its other users for a whole journey): the config has ${journeys}`;
   if (s.emulateBrowser)
     return `${what} cannot go with ${naming === 'flag' ? '--emulate-browser' : 'EMULATE_BROWSER'} (its asset cache is per VU)`;
-  if (s.streamStats)
-    return `${what} cannot go with ${naming === 'flag' ? '--stream-stats' : 'STREAM_STATS'} yet: the users' figures come from k6's summary`;
   return null;
 }
 
@@ -439,6 +442,7 @@ export function settingsToEnv(settings: RunSettings): Record<string, string> {
   for (const spec of SETTINGS) {
     const value = settings[spec.key];
     if (value === undefined || value === false) continue;
+    if (spec.key === 'rpm' && settings.thinkTimeSec !== undefined) continue;
     env[spec.env] = value === true ? '1' : String(value);
   }
   for (const spec of ENV_ONLY) {

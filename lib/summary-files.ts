@@ -6,7 +6,7 @@ import { EndRecord, endRecord } from './channel';
 import type { Journey } from './journeys/journey-types';
 import type { Endpoint } from './config';
 import { loginReport } from './login-report';
-import { defaultSummaryPath, RunSettings } from './run-settings';
+import { defaultSummaryPath, rampSecOf, RunSettings, usersOf } from './run-settings';
 import { buildSummary, K6Metrics, Summary } from './summary';
 
 /** What setup() hands every VU (k6 copies it into each one, and its REST API serves it): no secret, nothing per VU. */
@@ -17,7 +17,7 @@ export interface SetupData {
   /** Epoch ms at which the login phase starts, and at which the timed load phase starts (after login and warm-up). */
   readonly loginStartMs: number;
   readonly loadStartMs: number;
-  /** Sessions the login phase logs in: one per VU of this instance. */
+  /** Sessions the run logs in: one per user (--users, or one per VU). */
   readonly sessions: number;
   /** setup()'s probe: a user that logged in, and the users Moodle rejected (never tried again). */
   readonly goodUser: number | null;
@@ -73,6 +73,11 @@ export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
     journeys: input.journeys,
     examWindowSec: s.examWindowSec,
     streamStats: s.streamStats,
+    users: {
+      users: setupData?.sessions ?? usersOf(s),
+      thinkTimeSec: s.thinkTimeSec,
+      rampSec: s.thinkTimeSec === undefined ? undefined : rampSecOf(s),
+    },
   });
   const json = JSON.stringify(summary, null, 2) + '\n';
   const summaryPath = s.summaryPath ?? defaultSummaryPath(new Date(input.nowMs));

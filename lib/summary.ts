@@ -4,6 +4,7 @@
 import { DROPPED, DURATION, FAILURES, LOAD_END, RELOGINS, REQUESTS, RETRIES, SERVER_METRICS, submetric } from './metric-names';
 import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { buildExamSummary, ExamSummary } from './journeys/exam-summary';
+import { buildUsersSummary, UsersSummary, usersWarnings } from './users-summary';
 import { buildCreated, buildJourneySummary, JourneySummary } from './journeys/journey-summary';
 import type { Journey } from './journeys/journey-types';
 import { FAILURE_REASONS, FailureReason } from './outcome';
@@ -65,6 +66,12 @@ export interface SummaryInput {
   readonly emulateBrowser?: boolean;
   /** --stream-stats: the figures came from the VUs' histograms (lib/stats-stream.ts); say how exact. */
   readonly streamStats?: boolean;
+  /** The users the run served and its load model (--users, --think-time, --ramp); absent: one per VU, open model. */
+  readonly users?: {
+    readonly users: number;
+    readonly thinkTimeSec: readonly [number, number] | undefined;
+    readonly rampSec: number | undefined;
+  };
 }
 
 export interface LatencyFigures {
@@ -110,6 +117,7 @@ export interface Summary extends LatencyFigures {
   target_rpm: number;
   dropped_iterations: number;
   sessions: { logged_in: number; attempted: number; login_sec: number | null; failed_users: FailedUser[] };
+  users: UsersSummary;
   failure_reasons: Record<FailureReason, number>;
   attempts: number;
   retries: number;
@@ -338,6 +346,13 @@ export function buildSummary(input: SummaryInput): Summary {
     target_rpm: input.targetRpm,
     dropped_iterations: dropped,
     sessions: sessionFigures(input.login, input.concurrency),
+    users: buildUsersSummary({
+      metrics,
+      users: input.users?.users ?? input.concurrency,
+      vus: input.concurrency,
+      thinkTimeSec: input.users?.thinkTimeSec,
+      rampSec: input.users?.rampSec,
+    }),
     failure_reasons: reasonCounts(metrics, undefined),
     attempts: c.total + c.retries,
     retries: c.retries,
@@ -360,6 +375,7 @@ export function buildSummary(input: SummaryInput): Summary {
     moodle_load_version: MOODLE_LOAD_VERSION,
     k6_version: input.k6Version ?? null,
   };
+  summary.warnings.push(...usersWarnings(summary.users));
   addOptionalParts(summary, input);
   return summary;
 }

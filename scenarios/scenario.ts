@@ -3,9 +3,8 @@
 //
 //   k6 run -e CONFIG=config.json -e RPM=600 -e DURATION=600 dist/scenario.js
 import exec from 'k6/execution';
-import { sleep } from 'k6';
 import { ABORT_JOURNEY_CHECK, ABORT_NO_SESSION, ABORT_SITE_UNREACHABLE, transportHint } from '../lib/abort-reasons';
-import { LOAD_SCENARIO, loginDelaySec, loginWindowSec, probeCandidates } from '../lib/run-phases';
+import { LOAD_SCENARIO, loginWindowSec, probeCandidates } from '../lib/run-phases';
 import { freshSeed } from '../lib/random';
 import type { K6Metrics } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
@@ -16,7 +15,9 @@ import * as metrics from './k6/metrics';
 import { RequestRunner } from './k6/request-runner';
 import { loadRunContext } from './k6/run-context';
 import { createViewMetrics } from './k6/view-metrics';
-import { VuSession } from './k6/vu-session';
+import { ClosedModel } from './k6/closed-model';
+import { UserPool } from './k6/user-pool';
+import { rampSecOf, usersOf } from '../lib/run-settings';
 import * as vuStats from './k6/vu-stats';
 
 // k6 evaluates this script in every VU. What only __VU 0 runs (the first init context, which
@@ -73,7 +74,7 @@ function checkJourneys(runner: InstanceType<NonNullable<typeof journeys>>): void
 export function setup(): SetupData {
   if (ctx.defaultsUsed.length > 0) console.log(`moodle-load: not given with -e, so using the defaults ${ctx.defaultsUsed.join(', ')}`);
   const seed = ctx.settings.seed ?? freshSeed();
-  const sessions = Math.max(ctx.settings.concurrency, exec.instance.vusInitialized);
+  const sessions = Math.max(usersOf(ctx.settings), exec.instance.vusInitialized);
   const probe = probeLogin(ctx, probeCandidates(ctx.settings, ctx.config.users.length));
   if (probe.unreachable !== null) {
     // Counted first: handleSummary reads why the run stopped from the metrics, not from k6's log.
@@ -90,10 +91,12 @@ export function setup(): SetupData {
   const loginSec = loginWindowSec(ctx.settings);
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
   const load =
-    ctx.settings.examWindowSec > 0
-      ? `an exam start: ${ctx.config.journeys[0]?.name} once per VU, started within ${ctx.settings.examWindowSec} s, at most ${ctx.settings.durationSec} s`
-      : `load phase of ${ctx.settings.durationSec} s`;
-  console.log(`logging in ${sessions} sessions, one per VU (login phase ${loginSec} s); ${warmup}${load} (seed ${seed})`);
+    ctx.settings.thinkTimeSec !== undefined
+      ? `closed model: each user thinks ${ctx.settings.thinkTimeSec.join('-')} s between requests, for ${ctx.settings.durationSec} s`
+      : ctx.settings.examWindowSec > 0
+        ? `an exam start: ${ctx.config.journeys[0]?.name} once per VU, started within ${ctx.settings.examWindowSec} s, at most ${ctx.settings.durationSec} s`
+        : `load phase of ${ctx.settings.durationSec} s`;
+  console.log(`${loginLine(sessions, loginSec)}; ${warmup}${load} (seed ${seed})`);
   const segment = exec.test.options.executionSegment ? String(exec.test.options.executionSegment) : null;
   const now = Date.now();
   const data: SetupData = {
@@ -110,8 +113,18 @@ export function setup(): SetupData {
   return data;
 }
 
+/** What setup() says of the logins to come. */
+function loginLine(sessions: number, loginSec: number): string {
+  const vus = ctx.settings.concurrency;
+  const per = sessions === vus ? 'one per VU' : `served by ${vus} VUs`;
+  if (ctx.settings.thinkTimeSec !== undefined)
+    return `${sessions} users, ${per}, arriving (logging in) over the first ${rampSecOf(ctx.settings)} s`;
+  return `logging in ${sessions} sessions, ${per} (login phase ${loginSec} s)`;
+}
+
 // Per-VU state: each VU has its own JS runtime, so these belong to one VU.
-let session: VuSession | undefined;
+let pool: UserPool | undefined;
+let closed: ClosedModel | undefined;
 let runner: RequestRunner | undefined;
 /** --stream-stats: epoch ms from which every load iteration reports (vu-stats.ts). */
 let finalFromMs = 0;
@@ -124,25 +137,21 @@ let finalFromMs = 0;
  */
 let scenario: typeof exec.scenario | undefined;
 
-function vuSession(data: SetupData): VuSession {
-  if (session === undefined) {
-    const users = ctx.config.users.length;
-    session = new VuSession(ctx, { user: (exec.vu.idInTest - 1) % users, fallback: data.goodUser, rejected: data.rejected });
-  }
-  return session;
+function userPool(data: SetupData): UserPool {
+  if (pool === undefined) pool = new UserPool(ctx, { fallback: data.goodUser, rejected: data.rejected }, exec.vu.idInTest);
+  return pool;
 }
 
-/** The login scenario: one iteration per VU, in rounds of --login-concurrency VUs a second. */
+/** The login scenario: one iteration per VU, which logs in its users, --login-concurrency users a second. */
 export function login(data: SetupData): void {
-  const s = vuSession(data);
-  const delay = loginDelaySec(exec.vu.idInTest, ctx.settings.loginConcurrency);
-  if (delay > 0) sleep(delay);
-  s.loginPhase();
+  userPool(data).loginPhase(data.loginStartMs);
   vuStats.report();
 }
 
 export default function (data: SetupData): void {
-  const s = vuSession(data);
+  const users = userPool(data);
+  // A VU with one user (the default) is the VU of the journeys, browser emulation and exams.
+  const s = users.sessions[0] as NonNullable<(typeof users.sessions)[0]>;
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
     if (journeys !== undefined) runner.journeys = new journeys(ctx);
@@ -153,6 +162,11 @@ export default function (data: SetupData): void {
     metrics.loadStart.add(data.loadStartMs);
     metrics.targetRpm.add(ctx.settings.rpm);
     finalFromMs = data.loadStartMs + ctx.settings.durationSec * 1000 - vuStats.finalWindowMs(ctx.settings.concurrency, ctx.settings.rpm);
+  }
+  if (ctx.settings.thinkTimeSec !== undefined) {
+    closed ??= new ClosedModel(ctx, users, data.seed, data.loadStartMs);
+    closed.iteration(runner);
+    return;
   }
   if (scenario === undefined) scenario = exec.scenario;
   if (ctx.settings.examWindowSec > 0) {
@@ -167,7 +181,7 @@ export default function (data: SetupData): void {
     metrics.loadIterations.add(1);
     vuStats.reportIfDue(finalFromMs);
   }
-  runner.run(s, data.seed, phase, scenario.iterationInTest);
+  runner.run(users.sessions.length === 1 ? s : users.next(), data.seed, phase, scenario.iterationInTest);
   if (vuStats.streaming) vuStats.reportIfDue(finalFromMs);
 }
 

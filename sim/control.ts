@@ -12,6 +12,8 @@ export type { Deploy } from './noise';
 
 /** GET /__sim/stats: the counters, and the state of the machine and build that every page's server time depends on. */
 export interface SimStats extends CounterStats {
+  /** Live sessions of a logged-in user (Moodle's session store, rows with a userid). */
+  readonly loggedInSessions: number;
   /** Extra server time of every response from the deployed build, in ms (before the drift factor). */
   readonly sharedSlowdownMs: number;
   /** This run's machine speed factor on every response's server time (1 without --drift). */
@@ -45,6 +47,7 @@ export interface SimulatorControls {
 function statsOf(site: Site): SimStats {
   return {
     ...site.counters.snapshot(site.sessions.size),
+    loggedInSessions: site.sessions.loggedIn,
     sharedSlowdownMs: site.noise.sharedSlowdownMs,
     driftFactor: site.noise.driftFactor,
     workers: site.workers ? { size: site.workers.size, waits: site.workers.waits, maxQueued: site.workers.maxQueued } : null,

@@ -69,6 +69,13 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** Live sessions that belong to a logged-in user: what Moodle's session store would list with a userid. */
+  get loggedIn(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.userId !== null) n++;
+    return n;
+  }
+
   secretsIssued(): string[] {
     return this.secrets ? [...this.secrets] : [];
   }

@@ -29,6 +29,10 @@ export const loadIterations = counter(names.LOAD_ITERATIONS);
 /** Moodle's performance footer figures, one trend per field (see SERVER_METRICS). */
 export const server = names.SERVER_METRICS.map((m) => ({ field: m.field, trend: trend(m.metric, m.isTime) }));
 export const loginSessions = counter(names.LOGIN_SESSIONS);
+export const userLogins = counter(names.USER_LOGINS);
+export const userFirstLogins = counter(names.USER_FIRST_LOGINS);
+export const userSessionsLost = counter(names.USER_SESSIONS_LOST);
+export const userStartDelay = trend(names.USER_START_DELAY, true);
 export const loginFailures = counter(names.LOGIN_FAILURES);
 export const loginFailureKind = gauge(names.LOGIN_FAILURE_KIND);
 export const loginEnd = gauge(names.LOGIN_END, true);

@@ -2,7 +2,7 @@
 // retry transient failures with backoff, classify, record. Tag objects are built once per
 // VU so the hot path allocates as little as possible.
 import exec from 'k6/execution';
-import http from 'k6/http';
+import http, { CookieJar } from 'k6/http';
 import { sleep } from 'k6';
 import { classifyResponse, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
 import { FooterReader } from '../../lib/footer-bytes';
@@ -28,7 +28,7 @@ const RETRY_DRAW_BASE = 1000;
 /** Warm-up uses its own URL sequence, so the timed phase's sequence does not depend on it. */
 const WARMUP_SEED_SALT = 0x5bd1e995;
 
-type Params = { timeout?: string; responseType: 'binary' | 'text'; tags: Record<string, string> };
+type Params = { timeout?: string; responseType: 'binary' | 'text'; tags: Record<string, string>; jar?: CookieJar };
 
 interface EndpointTags {
   /** Body as bytes (k6 hands the script a view of them, not a string), or as text for browser emulation. */
@@ -70,7 +70,9 @@ export class RequestRunner {
       attempt: { endpoint: e.name },
     }));
     this.policy = { retries: ctx.settings.retries, baseMs: ctx.settings.retryBaseMs, capMs: ctx.settings.retryMaxMs };
-    this.lastSecondIteration = Math.floor((ctx.settings.rpm / 60) * Math.max(0, ctx.settings.durationSec - 1));
+    // The closed model has no schedule of iteration numbers: it marks the end itself (closed-model.ts).
+    this.lastSecondIteration =
+      ctx.settings.thinkTimeSec !== undefined ? Infinity : Math.floor((ctx.settings.rpm / 60) * Math.max(0, ctx.settings.durationSec - 1));
   }
 
   /**
@@ -104,7 +106,10 @@ export class RequestRunner {
     for (let attempt = 0; ; attempt++) {
       const started = this.ctx.settings.requestLog ? Date.now() : 0;
       if (attempt > 0) m.retries.add(1, tags.attempt);
-      const res = http.get(url, text ? tags.text : tags.bytes);
+      // The params objects are the VU's, and k6 reads them during the call only: the user's jar is set in place.
+      const params = text ? tags.text : tags.bytes;
+      params.jar = session.jar;
+      const res = http.get(url, params);
       // k6's Response is a reflected Go object: each field read converts it again (res.headers
       // a whole map), so each field is read once, and headers and body only when needed.
       const status = res.status;

@@ -2,7 +2,15 @@
 // __VU 0 loads): variables, the config file and its users file, read with k6's open() and validated.
 import { ConfigError, MoodleConfig, parseConfigText, UserCredential, validateBaseUrl } from '../../lib/config';
 import { resolveBeside, resolveFromCwd } from '../../lib/paths';
-import { examConfigError, usersConfigError, mistypedVariable, PLAIN_K6_DEFAULTS, readRunSettings, RunSettings, SettingsError } from '../../lib/run-settings';
+import {
+  examConfigError,
+  usersConfigError,
+  mistypedVariable,
+  PLAIN_K6_DEFAULTS,
+  readRunSettings,
+  RunSettings,
+  SettingsError,
+} from '../../lib/run-settings';
 
 /** The shipped config.json, for k6's open(), which resolves against the script (dist/scenario.js). */
 const SHIPPED_CONFIG = '../config.json';
@@ -23,8 +31,13 @@ export interface CheckedRun {
 export function checkRunContext(env: Record<string, string | undefined>): CheckedRun {
   const mistyped = mistypedVariable(env);
   if (mistyped) throw new SettingsError(`${mistyped.name} is not a moodle-load variable (did you mean ${mistyped.meant}?)`);
-  const defaulted = Object.keys(PLAIN_K6_DEFAULTS).filter((name) => env[name] === undefined);
-  const settings = readRunSettings({ ...PLAIN_K6_DEFAULTS, ...env }, 'env');
+  // The closed model (THINK_TIME) has no rate to default.
+  const defaulted = Object.keys(PLAIN_K6_DEFAULTS).filter(
+    (name) => env[name] === undefined && !(name === 'RPM' && env.THINK_TIME !== undefined),
+  );
+  const defaults: Record<string, string> = {};
+  for (const name of defaulted) defaults[name] = PLAIN_K6_DEFAULTS[name] as string;
+  const settings = readRunSettings({ ...defaults, ...env }, 'env');
   // The VUs' figures would go to records that only the CLI adds up (it also sets CHANNEL).
   if (settings.streamStats && !settings.channel)
     throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');

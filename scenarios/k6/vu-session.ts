@@ -1,7 +1,7 @@
-// The Moodle session of one VU. Moodle locks a session per request, so sessions are never
-// shared between VUs: each VU logs in itself in the `login` scenario, keeps the session in its
-// own cookie jar (k6's noCookiesReset), and logs in again when Moodle drops it.
-import http from 'k6/http';
+// The Moodle session of one user. Moodle locks a session per request, so a session belongs to
+// one VU: the VU logs its users in itself (the `login` scenario, or as they arrive in the closed
+// model), keeps each session in the user's own cookie jar, and logs in again when Moodle drops it.
+import type { CookieJar } from 'k6/http';
 import type { UserCredential } from '../../lib/config';
 import { loginOnce, LoginResult, recordLoginFailure } from './login';
 import * as metrics from './metrics';
@@ -23,10 +23,13 @@ export class VuSession {
   private readonly rejected: Set<number>;
   /** Whether the site shows Moodle's performance footer (seen on its login form). */
   footer = false;
+  private everLoggedIn = false;
 
+  /** `jar`: this user's cookies (a VU's first user has the VU's own jar, which k6 keeps between iterations). */
   constructor(
     private readonly ctx: RunContext,
     private readonly plan: SessionPlan,
+    readonly jar: CookieJar,
   ) {
     this.rejected = new Set(plan.rejected);
     this.user = this.rejected.has(plan.user) && plan.fallback !== null ? plan.fallback : plan.user;
@@ -52,9 +55,12 @@ export class VuSession {
   /** `report`: a login-phase failure, counted per user in the summary's sessions.failed_users. */
   private attempt(report: boolean): boolean {
     if (this.rejected.has(this.user)) return false;
-    const result: LoginResult = loginOnce(this.ctx, this.ctx.config.users[this.user] as UserCredential, http.cookieJar());
+    const result: LoginResult = loginOnce(this.ctx, this.ctx.config.users[this.user] as UserCredential, this.jar);
     if (result.ok) {
       this.footer = result.footer;
+      metrics.userLogins.add(1);
+      if (!this.everLoggedIn) metrics.userFirstLogins.add(1);
+      this.everLoggedIn = true;
     } else {
       if (report) recordLoginFailure(this.user, result.failure);
       if (result.failure === 'invalid_login') this.rejected.add(this.user);
@@ -74,6 +80,7 @@ export class VuSession {
 
   /** Moodle redirected a page to the login form: the session is gone. */
   lost(): void {
+    if (this.loggedIn) metrics.userSessionsLost.add(1);
     this.loggedIn = false;
   }
 }

@@ -163,7 +163,7 @@ test('the k6 command line carries every run setting, and the script reads back t
   });
   assert.deepEqual(readRunSettings(env, 'env'), every);
   // The closed model's settings make the same round trip.
-  const closed: RunSettings = { ...every, thinkTimeSec: [2.5, 7], rampSec: 4, warmupSec: 0 };
+  const closed: RunSettings = { ...every, rpm: 0, thinkTimeSec: [2.5, 7], rampSec: 4, warmupSec: 0 };
   const closedEnv: Record<string, string> = {};
   const closedArgs = k6Invocation({ projectRoot: '/p', settings: closed, outputs: [], baseEnv: {} }).args;
   closedArgs.forEach((a, i) => {

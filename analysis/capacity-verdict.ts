@@ -81,6 +81,8 @@ export interface StepFigures {
   readonly worst_endpoint: string | null;
   readonly worst_p95_ms: number | null;
   readonly endpoints: Record<string, EndpointFigures>;
+  /** The closed model: p95 of how late the users' requests started, their VU busy with another user (null in the open model). */
+  readonly start_delay_ms_p95: number | null;
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -115,6 +117,8 @@ export function stepFigures(summary: Summary): StepFigures {
     worst_endpoint: worst,
     worst_p95_ms: worst === null ? null : (endpoints[worst]?.p95_ms ?? null),
     endpoints,
+    // Summaries of runs before the users part have none.
+    start_delay_ms_p95: (summary as Partial<Summary>).users?.start_delay_ms_p95 ?? null,
   };
 }
 

@@ -63,6 +63,7 @@ export interface StepReport {
   readonly worst_endpoint: string | null;
   readonly worst_p95_ms: number | null;
   readonly endpoints: Record<string, EndpointFigures>;
+  readonly start_delay_ms_p95: number | null;
   readonly verdict: StepOutcome;
   readonly broke_on: BrokenLimit[];
   readonly reasons: string[];
@@ -211,6 +212,7 @@ const EMPTY_FIGURES = {
   worst_endpoint: null,
   worst_p95_ms: null,
   endpoints: {},
+  start_delay_ms_p95: null,
 } as const;
 
 function stepReport(step: number, load: StepLoad, plan: CapacityPlan, run: StepRun, summaryPath: string): StepReport {

@@ -157,6 +157,81 @@ test(
   },
 );
 
+// The closed model: each user thinks 0.5 to 1.5 s (1 s on average) between requests of 100 ms, so N
+// users ask for about N / 1.1 requests a second of a pool that serves 20. 6 users (5.5 a second, the
+// pool 27 % busy) hold; 36 would ask 33 a second: the requests queue until the response time is about
+// 36 x 0.1 / 2 - 1 = 0.8 s (fewer VUs than users only lowers that to 10 x 0.05 = 0.5 s), far above
+// 400 ms. 60 is never run.
+test('--by users (with --think-time): 6 users held, 36 broke on p95; VUs = min(users, --concurrency)', { timeout: 90_000 }, async () => {
+  sim.resetStats();
+  sim.killSessions();
+  const dir = tempDir();
+  const run = runCli(
+    [
+      'capacity',
+      '--config',
+      writeConfig(dir, sim),
+      '--think-time',
+      '0.5,1.5',
+      '--duration',
+      '8',
+      '--concurrency',
+      '10',
+      '--start',
+      '6',
+      '--step',
+      '30',
+      '--max',
+      '60',
+      '--max-p95-ms',
+      '400',
+      '--seed',
+      '5',
+      '--work-dir',
+      join(dir, 'steps'),
+    ],
+    80_000,
+  );
+  const served: number[] = [];
+  const counted = (async () => {
+    for (let i = 1; i <= 2; i++) {
+      await run.waitForStderr(new RegExp(`step ${i} of 3: (held|broke|failed|interrupted)`));
+      served.push(servedLoad(sim));
+    }
+  })();
+  const { code, stdout, stderr } = await run.done;
+  await counted;
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout);
+  assert.equal(result.by, 'users');
+  assert.deepEqual(result.settings.values, [6, 36, 60]);
+  assert.deepEqual(result.settings.think_time_sec, [0.5, 1.5]);
+  const steps = result.steps as Step[];
+  assert.deepEqual(
+    steps.map((s) => [s.users, s.vus, s.rpm, s.verdict]),
+    [
+      [6, 6, null, 'held'],
+      [36, 10, null, 'broke'],
+    ],
+    stderr,
+  );
+  assert.ok(steps[1]!.broke_on.includes('p95_ms'));
+  assert.deepEqual([result.last_held.value, result.first_broken.value], [6, 36]);
+  assert.deepEqual(
+    steps.map((s) => s.requests),
+    served.map((n, i) => n - (i === 0 ? 0 : (served[i - 1] as number))),
+    'requests per step = what the simulator served in it',
+  );
+  for (const s of steps) {
+    const summary = JSON.parse(readFileSync(s.summary_path, 'utf8'));
+    assert.deepEqual([summary.users.model, summary.users.users, summary.users.vus], ['closed', s.users, s.vus]);
+  }
+  assert.ok(steps[0]!.worst_p95_ms! < 400 && steps[1]!.worst_p95_ms! > 400, `${steps[0]!.worst_p95_ms} ${steps[1]!.worst_p95_ms}`);
+  // The pool's 20 a second caps the second step's throughput.
+  assert.ok(steps[1]!.rps < 21, `${steps[1]!.rps} req/s`);
+  assert.match(stderr, /capacity: step 2 of 3: 36 users \(10 VUs\) for 8 s/);
+});
+
 /** The report as a browser shows it: the DOM Chromium builds, and a screenshot with something drawn. */
 async function checkReportInChromium(report: string, steps: readonly Step[]): Promise<void> {
   assert.ok(existsSync(report), 'the report was written');

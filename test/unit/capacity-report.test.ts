@@ -24,6 +24,7 @@ function step(n: number, rpm: number, p95: number, rps: number, verdict: 'held' 
     worst_endpoint: '/course/view.php?id={courseid}&x=<1>',
     worst_p95_ms: p95,
     endpoints: {},
+    start_delay_ms_p95: null,
     verdict,
     broke_on: verdict === 'broke' ? ['p95_ms'] : [],
     reasons: verdict === 'broke' ? [`p95 above 300 ms on 1 endpoint: x ${p95} ms`] : [],

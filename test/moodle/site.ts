@@ -192,11 +192,14 @@ export interface RequestLogLine {
 
 export interface LoadOptions {
   readonly config: string;
-  readonly rpm: number;
+  /** The open model's target rate; omitted for the closed model (--think-time in `args`), which refuses --rpm. */
+  readonly rpm?: number;
   readonly durationSec: number;
   readonly concurrency: number;
   /** Same seed, same URL sequence (default 1: the suite's counts are the same run after run). */
   readonly seed?: number;
+  /** More run flags (--users, --think-time, --ramp, ...). */
+  readonly args?: readonly string[];
   /** Called once the CLI has started (the test may act on the site during the run). */
   readonly during?: (stderrLine: (pattern: RegExp) => Promise<void>) => Promise<void>;
 }
@@ -211,8 +214,8 @@ export async function runLoad(options: LoadOptions): Promise<RunResult> {
     [
       '--config',
       options.config,
-      '--rpm',
-      String(options.rpm),
+      ...(options.rpm === undefined ? [] : ['--rpm', String(options.rpm)]),
+      ...(options.args ?? []),
       '--duration',
       String(options.durationSec),
       '--concurrency',

@@ -261,6 +261,9 @@ if (part === 'open') {
   // that bench/hotpath-results.json keeps the hot path's figures.
   const file = join(dir, 'hotpath-rate.json');
   if (!process.env.BEFORE) say('rate: no BEFORE=dir, so moodle-load against bare k6 only');
+  // The other build's CLI runs the k6 in its own tree: better said now than after the first series.
+  else if (!existsSync(join(process.env.BEFORE, '.tools', 'bin', 'k6')))
+    throw new Error(`BEFORE: no k6 in ${process.env.BEFORE}/.tools/bin (copy this tree's .tools/bin/k6 there, or run make k6 there)`);
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'hotpath.ts'), 'rate'], {
       stdio: ['ignore', 'inherit', 'inherit'],

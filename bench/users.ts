@@ -1,4 +1,4 @@
-// `make bench-users PART=open|closed|closed-stream|rate`: many users (issue 28), side by side
+// `make bench-users PART=open|closed|closed-stream|rate|rate-pairs`: many users (issue 28), side by side
 // with bare k6, one part a run, against the simulator's real-size pages (/my/, the 214 KB
 // dashboard, each user in its own logged-in session). Each part holds the heavy lock for under
 // ~10 minutes; results merge into bench/users-results.json.
@@ -11,6 +11,7 @@
 //   closed-stream: the same with --stream-stats
 //   rate:          the highest sustained rate of the default path (one user per VU) against the
 //                  build in BEFORE=dir: bench/hotpath.ts's rate part, its figures copied here
+//   rate-pairs:    k6 CPU of the default path against BEFORE's at one rate, runs taking turns
 // Every account is the simulator's own (user1..userN), so each user logs in as itself.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -100,10 +101,10 @@ interface Summary {
 }
 
 /** moodle-load with `flags` after the config; its summary and k6's RSS. */
-async function ours(sim: Simulator, flags: string[]): Promise<{ summary: Summary; proc: Sampled; args: string[] }> {
+async function ours(sim: Simulator, flags: string[], cli = CLI): Promise<{ summary: Summary; proc: Sampled; args: string[] }> {
   const summaryPath = join(dir, `ours-${Date.now()}.json`);
   const args = ['--config', writeConfig(sim), ...flags, '--summary', summaryPath];
-  const proc = await run(process.execPath, [CLI, ...args]);
+  const proc = await run(process.execPath, [cli, ...args]);
   if (proc.code !== 0) throw new Error(`moodle-load exited ${proc.code}: ${proc.stderr.slice(-600)}`);
   return { summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary, proc, args: flags };
 }
@@ -274,8 +275,53 @@ if (part === 'open') {
   if (code !== 0) throw new Error(`bench/hotpath.ts rate exited ${code}`);
   const r = JSON.parse(readFileSync(file, 'utf8'));
   results.rate = { before: process.env.BEFORE ?? null, ...r.rate, load: r.rateLoad };
+} else if (part === 'rate-pairs') {
+  // The default path's CPU per request against BEFORE's, closer than a ceiling's steps: PAIRS
+  // pairs of 10 s runs at PAIRS_RPM (default 90,000; 200 VUs, 3 s ramp), the two builds taking
+  // turns, so that the machine's drift falls on both alike.
+  if (!process.env.BEFORE) throw new Error('rate-pairs needs BEFORE=dir');
+  const before = join(process.env.BEFORE, 'dist', 'cli.js');
+  const rpm = Number(process.env.PAIRS_RPM ?? 90000);
+  const pairs = Number(process.env.PAIRS ?? 4);
+  const sec = 10;
+  // PAIRS_FOOTER=1: the site shows Moodle's performance footer (bodies searched for it).
+  const footer = process.env.PAIRS_FOOTER === '1';
+  const sim = await startSimulator({ maxUserId: 10000, perfFooter: footer });
+  const flags = ['--rpm', String(rpm), '--duration', String(sec), '--concurrency', '200', '--warmup', '3', '--progress', '3600'];
+  const one = async (cli: string) => {
+    const r = await ours(sim, flags, cli);
+    return {
+      k6CpuSec: Math.round(r.proc.k6CpuSec * 10) / 10,
+      observedRpm: Math.round((r.summary.total / sec) * 60),
+      dropped: r.summary.dropped_iterations,
+      p99: r.summary.latency_ms_p99,
+    };
+  };
+  const runs: { after: Awaited<ReturnType<typeof one>>; before: Awaited<ReturnType<typeof one>> }[] = [];
+  say(`rate-pairs: ${pairs} pairs at ${rpm} rpm, ${sec} s, 200 VUs, this build and ${process.env.BEFORE} in turn`);
+  for (let i = 0; i < pairs; i++) {
+    // Which goes first alternates too.
+    const a = i % 2 === 0 ? await one(CLI) : null;
+    const b = await one(before);
+    const after = a ?? (await one(CLI));
+    runs.push({ after, before: b });
+    say(`  pair ${i + 1}: after CPU ${after.k6CpuSec} s, dropped ${after.dropped}; before CPU ${b.k6CpuSec} s, dropped ${b.dropped}`);
+  }
+  await sim.close();
+  const mean = (xs: number[]) => Math.round((xs.reduce((x, y) => x + y, 0) / xs.length) * 100) / 100;
+  key = footer ? 'ratePairsFooter' : 'ratePairs';
+  results[key] = {
+    before: process.env.BEFORE,
+    footer,
+    rpm,
+    sec,
+    vus: 200,
+    runs,
+    meanCpuAfter: mean(runs.map((r) => r.after.k6CpuSec)),
+    meanCpuBefore: mean(runs.map((r) => r.before.k6CpuSec)),
+  };
 } else {
-  throw new Error(`PART must be open, closed, closed-stream or rate, not ${part}`);
+  throw new Error(`PART must be open, closed, closed-stream, rate or rate-pairs, not ${part}`);
 }
 results[`${key}Load`] = {
   ...load,

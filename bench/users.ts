@@ -309,7 +309,7 @@ if (part === 'open') {
   }
   await sim.close();
   const mean = (xs: number[]) => Math.round((xs.reduce((x, y) => x + y, 0) / xs.length) * 100) / 100;
-  key = footer ? 'ratePairsFooter' : 'ratePairs';
+  key = `ratePairs${footer ? 'Footer' : ''}${rpm}`;
   results[key] = {
     before: process.env.BEFORE,
     footer,

@@ -20,7 +20,7 @@ ARGS ?=
 PORT ?= 8081
 SIM_ARGS ?=
 
-.PHONY: help deps build k6 demo test unit e2e test-deps typecheck lint format run sim segments report-screenshot bench bench-hotpath bench-users clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
+.PHONY: help deps build k6 demo test unit e2e test-deps typecheck lint format run sim segments report-screenshot bench bench-hotpath clean moodle-site moodle-site-stop test-moodle test-moodle-bisect
 
 help:
 	@echo "make demo      run a short load against the bundled Moodle simulator (installs what is needed)"
@@ -117,6 +117,7 @@ bench-hotpath: build k6
 
 # Many users (issue 28), side by side with bare k6, one part at a time (each under ~10 minutes; run under the heavy lock):
 # PART=open|closed|closed-stream|rate|rate-pairs (the rate parts: BEFORE=<dir of another build>). Writes bench/users-results.json.
+.PHONY: bench-users
 bench-users: build k6
 	@node --import tsx bench/users.ts "$(PART)"
 

@@ -33,6 +33,7 @@ help:
 	@echo "make sim       the Moodle simulator on 127.0.0.1:\$$PORT (default 8081)"
 	@echo "make k6        install k6 $(K6_VERSION) into .tools/bin (once; needs Go)"
 	@echo "make bench     speed, accuracy, memory: writes BENCHMARKS.md (about 12 minutes)"
+	@echo "make bench-users PART=open|closed|closed-stream|rate|rate-pairs   many users' memory and rate (each part under ~10 minutes)"
 	@echo "make moodle-site MOODLE_SRC=PATH   a real Moodle test site on 127.0.0.1:8090 (root; REBUILD=1 starts clean)"
 	@echo "make moodle-site-stop               stop that site's services"
 	@echo "make test-moodle MOODLE_SRC=PATH    the acceptance suite against that site"
@@ -119,6 +120,12 @@ bench: build k6
 PART ?= rate
 bench-hotpath: build k6
 	@node --import tsx bench/hotpath.ts "$(PART)"
+
+# Many users (issue 28), side by side with bare k6, one part at a time (each under ~10 minutes; run under the heavy lock):
+# PART=open|closed|closed-stream|rate|rate-pairs (the rate parts: BEFORE=<dir of another build>). Writes bench/users-results.json.
+.PHONY: bench-users
+bench-users: build k6
+	@node --import tsx bench/users.ts "$(PART)"
 
 # results/report.html and results/report.png, a picture of k6's HTML report (kept out of git).
 report-screenshot: build k6 test-deps

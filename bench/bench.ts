@@ -334,8 +334,12 @@ const wallSec = Math.round((Date.now() - started) / 1000);
 results.wallSec = wallSec;
 results.date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-// The hot-path section (bench/hotpath.ts's figures, with their before/after notes) is kept as it is.
+// The hot-path and many-users sections (bench/hotpath.ts's and bench/users.ts's figures, with their notes) are kept as they are.
 const previous = readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8');
-const kept = /<!-- hotpath:start -->[\s\S]*<!-- hotpath:end -->\n/.exec(previous)?.[0] ?? '';
-writeFileSync(join(ROOT, 'BENCHMARKS.md'), (await import('./report')).benchmarksMarkdown(results as never) + (kept ? `\n${kept}` : ''));
+const kept = ['hotpath', 'users']
+  .map((name) => new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->\\n`).exec(previous)?.[0] ?? '')
+  .filter((block) => block !== '')
+  .map((block) => `\n${block}`)
+  .join('');
+writeFileSync(join(ROOT, 'BENCHMARKS.md'), (await import('./report')).benchmarksMarkdown(results as never) + kept);
 say(`done in ${wallSec} s: BENCHMARKS.md, bench/results.json`);

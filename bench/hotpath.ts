@@ -14,6 +14,7 @@
 // than the steady rate would set the ceiling. WARMUP_SEC=0 starts each step at full rate.
 // RATES and RATES_FOOTER are the steps tried on the site without and with the footer.
 // BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. another commit's.
+// HOTPATH_RESULTS=file writes the figures there instead (bench/users.ts PART=rate does).
 // STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample);
 // its results are kept under the part's name + "Stream".
 import { spawn } from 'node:child_process';
@@ -26,7 +27,7 @@ import { childNamed, procStat } from '../cli/server-stats/proc-stat';
 
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
-const RESULTS = join(ROOT, 'bench', 'hotpath-results.json');
+const RESULTS = process.env.HOTPATH_RESULTS ?? join(ROOT, 'bench', 'hotpath-results.json');
 const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const PAGE = '/my/';
 const STEP_SEC = Number(process.env.STEP_SEC ?? 10);

@@ -12,6 +12,7 @@ import type { RequestLogRecord } from '../../lib/request-log';
 import { writeRecord } from './channel';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
 import { stripSesskey } from '../../lib/browser/sesskey';
+import { usersOf } from '../../lib/run-settings';
 import { k6ByteCodec } from './byte-codec';
 import * as metrics from './metrics';
 import { logFailure } from './failure-log';
@@ -56,6 +57,8 @@ export class RequestRunner {
   private readonly tags: EndpointTags[];
   private readonly policy: RetryPolicy;
   private readonly footerReader = new FooterReader(k6ByteCodec);
+  /** Whether VUs serve more than one user each (--users above --concurrency). */
+  private readonly manyUsers: boolean;
 
   constructor(private readonly ctx: RunContext) {
     // k6 converts the params object on every request, so it holds only what differs from the
@@ -69,6 +72,7 @@ export class RequestRunner {
       failure: { endpoint: e.name, outcome: 'failure' },
       attempt: { endpoint: e.name },
     }));
+    this.manyUsers = usersOf(ctx.settings) > ctx.settings.concurrency;
     this.policy = { retries: ctx.settings.retries, baseMs: ctx.settings.retryBaseMs, capMs: ctx.settings.retryMaxMs };
     // The closed model has no schedule of iteration numbers: it marks the end itself (closed-model.ts).
     this.lastSecondIteration =
@@ -106,9 +110,10 @@ export class RequestRunner {
     for (let attempt = 0; ; attempt++) {
       const started = this.ctx.settings.requestLog ? Date.now() : 0;
       if (attempt > 0) m.retries.add(1, tags.attempt);
-      // The params objects are the VU's, and k6 reads them during the call only: the user's jar is set in place.
+      // The params objects are the VU's, and k6 reads them during the call only: the user's jar is set in
+      // place. A VU of one user uses its own jar, k6's default, with no jar to convert per request.
       const params = text ? tags.text : tags.bytes;
-      params.jar = session.jar;
+      if (this.manyUsers) params.jar = session.jar;
       const res = http.get(url, params);
       // k6's Response is a reflected Go object: each field read converts it again (res.headers
       // a whole map), so each field is read once, and headers and body only when needed.

@@ -3,6 +3,9 @@
 // table and one validator serve both, naming the flag or the variable in messages.
 import { MAX_SEED } from './random';
 import { editDistance, nearest } from './suggest';
+import { usersOf } from './user-schedule';
+
+export { rampSecOf, usersOf } from './user-schedule';
 
 export interface RunSettings {
   readonly configPath: string;
@@ -382,16 +385,6 @@ export function examSettingsError(s: RunSettings, naming: Naming): string | null
   if (s.warmupSec > 0) return `${exam} cannot go with ${name('--warmup', 'WARMUP')}: an exam start has no warm-up`;
   if (s.streamStats) return `${exam} cannot go with ${name('--stream-stats', 'STREAM_STATS')}: the exam's figures come from k6's summary`;
   return null;
-}
-
-/** Users in the run: --users, or one per VU. */
-export function usersOf(s: Pick<RunSettings, 'users' | 'concurrency'>): number {
-  return s.users ?? s.concurrency;
-}
-
-/** Closed model: seconds over which the users arrive, --ramp or a round of --login-concurrency users a second. */
-export function rampSecOf(s: Pick<RunSettings, 'users' | 'concurrency' | 'rampSec' | 'loginConcurrency'>): number {
-  return s.rampSec ?? Math.ceil(usersOf(s) / s.loginConcurrency);
 }
 
 /** Why --users, --think-time and --ramp do not go with the other settings, or null. */

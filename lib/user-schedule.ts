@@ -1,8 +1,20 @@
 // Which users a VU serves and when each acts: pure arithmetic, shared by the k6 script and the
 // tests. A user is not a VU: users are numbered 0..users-1 and VU v (1-based) serves v-1,
 // v-1+vus, v-1+2*vus, ... so every user belongs to exactly one VU and Moodle never sees two
-// requests of one session at once (a VU sends one request at a time).
+// requests of one session at once (a VU sends one request at a time). Every VU loads this file:
+// it imports no code of run-settings.ts (the settings table stays in the first init context's file).
 import { uniform } from './random';
+import type { RunSettings } from './run-settings';
+
+/** Users in the run: --users, or one per VU. */
+export function usersOf(s: Pick<RunSettings, 'users' | 'concurrency'>): number {
+  return s.users ?? s.concurrency;
+}
+
+/** Closed model: seconds over which the users arrive, --ramp or a round of --login-concurrency users a second. */
+export function rampSecOf(s: Pick<RunSettings, 'users' | 'concurrency' | 'rampSec' | 'loginConcurrency'>): number {
+  return s.rampSec ?? Math.ceil(usersOf(s) / s.loginConcurrency);
+}
 
 /** Users VU `vuId` (1-based) serves, in the order it logs them in. */
 export function usersOfVu(vuId: number, vus: number, users: number): number[] {

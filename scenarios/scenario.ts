@@ -17,7 +17,7 @@ import { loadRunContext } from './k6/run-context';
 import { createViewMetrics } from './k6/view-metrics';
 import { ClosedModel } from './k6/closed-model';
 import { UserPool } from './k6/user-pool';
-import { rampSecOf, usersOf } from '../lib/run-settings';
+import { rampSecOf, usersOf } from '../lib/user-schedule';
 import * as vuStats from './k6/vu-stats';
 
 // k6 evaluates this script in every VU. What only __VU 0 runs (the first init context, which

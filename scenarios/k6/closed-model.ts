@@ -3,8 +3,7 @@
 // first, sleeping until then; an action that starts later than due (the VU was busy with
 // another user) is measured, never hidden (USER_START_DELAY).
 import { sleep } from 'k6';
-import { rampSecOf, usersOf } from '../../lib/run-settings';
-import { arrivalMs, earliestDue, thinkMs, userIteration } from '../../lib/user-schedule';
+import { arrivalMs, earliestDue, rampSecOf, thinkMs, userIteration, usersOf } from '../../lib/user-schedule';
 import * as metrics from './metrics';
 import type { RequestRunner } from './request-runner';
 import type { RunContext } from './run-context';

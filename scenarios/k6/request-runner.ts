@@ -12,7 +12,7 @@ import type { RequestLogRecord } from '../../lib/request-log';
 import { writeRecord } from './channel';
 import { backoffMs, parseRetryAfterMs, RetryPolicy } from '../../lib/retry';
 import { stripSesskey } from '../../lib/browser/sesskey';
-import { usersOf } from '../../lib/run-settings';
+import { usersOf } from '../../lib/user-schedule';
 import { k6ByteCodec } from './byte-codec';
 import * as metrics from './metrics';
 import { logFailure } from './failure-log';

@@ -4,8 +4,7 @@
 import http from 'k6/http';
 import { sleep } from 'k6';
 import { loginDelaySec } from '../../lib/run-phases';
-import { usersOf } from '../../lib/run-settings';
-import { usersOfVu } from '../../lib/user-schedule';
+import { usersOf, usersOfVu } from '../../lib/user-schedule';
 import type { RunContext } from './run-context';
 import { VuSession } from './vu-session';
 

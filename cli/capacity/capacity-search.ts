@@ -12,7 +12,7 @@ import {
   type BrokenLimit,
   type CapacityBy,
   type CapacityLimits,
-  type EndpointFigures,
+  type StepFigures,
   type StepLoad,
 } from '../../analysis/capacity-verdict';
 import type { Summary } from '../../lib/summary';
@@ -44,26 +44,14 @@ export type RunStep = (options: CliOptions) => Promise<StepRun>;
 
 export type StepOutcome = 'held' | 'broke' | 'interrupted' | 'failed';
 
-export interface StepReport {
+/** A step's figures (StepFigures) and what the search made of it. */
+export interface StepReport extends StepFigures {
   /** 1 for the first step. */
   readonly step: number;
   readonly users: number;
   readonly vus: number;
   /** Target requests per minute; null in the closed model (--think-time), where the users set the rate. */
   readonly rpm: number | null;
-  readonly requests: number;
-  readonly rps: number;
-  readonly failures: number;
-  readonly failure_pct: number;
-  readonly dropped: number;
-  readonly dropped_pct: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-  readonly p99_ms: number | null;
-  readonly worst_endpoint: string | null;
-  readonly worst_p95_ms: number | null;
-  readonly endpoints: Record<string, EndpointFigures>;
-  readonly start_delay_ms_p95: number | null;
   readonly verdict: StepOutcome;
   readonly broke_on: BrokenLimit[];
   readonly reasons: string[];

@@ -121,7 +121,7 @@ PART ?= rate
 bench-hotpath: build k6
 	@node --import tsx bench/hotpath.ts "$(PART)"
 
-# Many users (issue 28), side by side with bare k6, one part at a time (each under ~10 minutes; run under the heavy lock):
+# Many users from a few VUs: their memory and the default path's rate, side by side with bare k6, one part at a time (each under ~10 minutes; run under the heavy lock):
 # PART=open|closed|closed-stream|rate|rate-pairs (the rate parts: BEFORE=<dir of another build>). Writes bench/users-results.json.
 .PHONY: bench-users
 bench-users: build k6

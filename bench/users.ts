@@ -1,4 +1,4 @@
-// `make bench-users PART=open|closed|closed-stream|rate|rate-pairs`: many users (issue 28), side by side
+// `make bench-users PART=open|closed|closed-stream|rate|rate-pairs`: many users from a few VUs, side by side
 // with bare k6, one part a run, against the simulator's real-size pages (/my/, the 214 KB
 // dashboard, each user in its own logged-in session). Each part holds the heavy lock for under
 // ~10 minutes; results merge into bench/users-results.json.

@@ -1,6 +1,7 @@
 // The capacity search's pure parts: the steps it tries, the figures of one step read from its run's
 // summary, and whether the step held within the limits. No I/O, so the tests check them against
 // figures worked out by hand.
+import { round } from '../lib/round';
 import type { Summary } from '../lib/summary';
 
 /** What the steps raise: Moodle users (the closed model, --think-time) or requests per minute (the open model). */
@@ -85,7 +86,6 @@ export interface StepFigures {
   readonly start_delay_ms_p95: number | null;
 }
 
-const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 const pct = (part: number, whole: number) => (whole > 0 ? (part * 100) / whole : 0);
 
 /** The figures a verdict reads, from a run's summary. Percentages are kept unrounded for the verdict. */

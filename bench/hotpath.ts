@@ -17,15 +17,13 @@
 // HOTPATH_RESULTS=file writes the figures there instead (bench/users.ts PART=rate does).
 // STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample);
 // its results are kept under the part's name + "Stream".
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
-import { childNamed, procStat } from '../cli/server-stats/proc-stat';
+import { runBareK6, runSampled, type Sampled } from './k6-process';
 
-const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
 const RESULTS = process.env.HOTPATH_RESULTS ?? join(ROOT, 'bench', 'hotpath-results.json');
 const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -36,42 +34,6 @@ const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 3);
 // moodle-load's --warmup takes whole seconds.
 if (!Number.isInteger(WARMUP_SEC) || WARMUP_SEC < 0)
   throw new Error(`WARMUP_SEC must be a whole number of seconds, not ${process.env.WARMUP_SEC}`);
-
-interface Sampled {
-  code: number | null;
-  stderr: string;
-  k6PeakRssMb: number;
-  k6CpuSec: number;
-  samples: { t: number; mb: number }[];
-}
-
-function k6Of(pid: number, isK6: boolean): number | null {
-  return isK6 ? pid : childNamed(pid, 'k6');
-}
-
-/** Runs a command (k6, or the CLI that starts k6), sampling k6's RSS and CPU every second. */
-function run(command: string, args: string[]): Promise<Sampled> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const out: Sampled = { code: null, stderr: '', k6PeakRssMb: 0, k6CpuSec: 0, samples: [] };
-    const t0 = Date.now();
-    const timer = setInterval(() => {
-      const pid = k6Of(child.pid as number, command === K6);
-      const s = pid === null ? null : procStat(pid);
-      if (s && s.rssMb > 0) {
-        out.k6PeakRssMb = Math.max(out.k6PeakRssMb, Math.round(s.rssMb));
-        out.k6CpuSec = s.cpuSec;
-        out.samples.push({ t: (Date.now() - t0) / 1000, mb: Math.round(s.rssMb) });
-      }
-    }, 1000);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      resolve({ ...out, code, stderr });
-    });
-  });
-}
 
 interface Step {
   rpm: number;
@@ -123,7 +85,7 @@ function writeConfig(sim: Simulator): string {
 
 async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0): Promise<Step> {
   const summary = join(dir, `ours-${Date.now()}.json`);
-  const p = await run(process.execPath, [
+  const p = await runSampled(process.execPath, [
     cli,
     '--config',
     writeConfig(sim),
@@ -153,30 +115,8 @@ async function bare(
   vus: number,
   warmupSec = 0,
 ): Promise<Step> {
-  const summary = join(dir, `bare-${Date.now()}.json`);
-  const u = sim.users[0]!;
-  const env = {
-    MODE: mode,
-    RPM: rpm,
-    DURATION: sec,
-    WARMUP: warmupSec,
-    VUS: vus,
-    BASE: sim.url,
-    URL: sim.url + PAGE,
-    USERNAME: u.username,
-    PASSWORD: u.password,
-    SUMMARY: summary,
-  };
-  const p = await run(K6, [
-    'run',
-    '--quiet',
-    '--address',
-    '',
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    join(ROOT, 'bench', 'bare-k6.js'),
-  ]);
-  if (p.code !== 0) throw new Error(`bare k6 exited ${p.code}: ${p.stderr.slice(-400)}`);
-  return step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p);
+  const r = await runBareK6(sim, dir, { mode, rpm, sec, vus, warmupSec, page: PAGE });
+  return step(rpm, sec, r.summary as Parameters<typeof step>[2], r.proc);
 }
 
 /** Raises the rate until a step is not sustained. */

@@ -20,54 +20,13 @@ import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import type { SimUser } from '../sim/site';
 import { ROOT } from '../test/helpers/paths';
-import { childNamed, procStat } from '../cli/server-stats/proc-stat';
+import { runBareK6, runSampled, type Sampled } from './k6-process';
 
-const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-users-'));
 const RESULTS = join(ROOT, 'bench', 'users-results.json');
 const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const PAGE = '/my/';
-
-interface Sampled {
-  code: number | null;
-  stderr: string;
-  k6PeakRssMb: number;
-  k6CpuSec: number;
-  /** k6's RSS every second, t in seconds from the command's start. */
-  samples: { t: number; mb: number }[];
-  /** Seconds from the command's start at which the CLI's load phase began (from its first progress line), or null. */
-  loadStartSec: number | null;
-}
-
-/** Runs a command (k6, or the CLI that starts k6), sampling k6's RSS and CPU every second. */
-function run(command: string, args: string[]): Promise<Sampled> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-    const out: Sampled = { code: null, stderr: '', k6PeakRssMb: 0, k6CpuSec: 0, samples: [], loadStartSec: null };
-    const t0 = Date.now();
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      out.stderr += c;
-      // "progress: load 30/300s": the phase began 30 s before this line arrived.
-      const m = /progress: load (\d+)\/\d+s/.exec(c);
-      if (m && out.loadStartSec === null) out.loadStartSec = (Date.now() - t0) / 1000 - Number(m[1]);
-    });
-    const timer = setInterval(() => {
-      const pid = command === K6 ? (child.pid as number) : childNamed(child.pid as number, 'k6');
-      const s = pid === null ? null : procStat(pid);
-      // A finished k6 lingers as a zombie with RSS 0 until reaped: not a sample.
-      if (s && s.rssMb > 0) {
-        out.k6PeakRssMb = Math.max(out.k6PeakRssMb, Math.round(s.rssMb));
-        out.k6CpuSec = s.cpuSec;
-        out.samples.push({ t: Math.round((Date.now() - t0) / 100) / 10, mb: Math.round(s.rssMb) });
-      }
-    }, 1000);
-    child.on('close', (code) => {
-      clearInterval(timer);
-      resolve({ ...out, code });
-    });
-  });
-}
 
 /** Least-squares slope of RSS over time in MB per minute (null with fewer than two samples). */
 function slopePerMin(samples: { t: number; mb: number }[]): number | null {
@@ -104,37 +63,15 @@ interface Summary {
 async function ours(sim: Simulator, flags: string[], cli = CLI): Promise<{ summary: Summary; proc: Sampled; args: string[] }> {
   const summaryPath = join(dir, `ours-${Date.now()}.json`);
   const args = ['--config', writeConfig(sim), ...flags, '--summary', summaryPath];
-  const proc = await run(process.execPath, [cli, ...args]);
+  const proc = await runSampled(process.execPath, [cli, ...args]);
   if (proc.code !== 0) throw new Error(`moodle-load exited ${proc.code}: ${proc.stderr.slice(-600)}`);
   return { summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary, proc, args: flags };
 }
 
 /** bench/bare-k6.js: every VU logs in (its own session), then GETs /my/ discarding bodies. */
 async function bare(sim: Simulator, rpm: number, sec: number, vus: number): Promise<{ summary: Summary; proc: Sampled }> {
-  const summaryPath = join(dir, `bare-${Date.now()}.json`);
-  const u = sim.users[0]!;
-  const env = {
-    MODE: 'discard',
-    RPM: rpm,
-    DURATION: sec,
-    WARMUP: 0,
-    VUS: vus,
-    BASE: sim.url,
-    URL: sim.url + PAGE,
-    USERNAME: u.username,
-    PASSWORD: u.password,
-    SUMMARY: summaryPath,
-  };
-  const proc = await run(K6, [
-    'run',
-    '--quiet',
-    '--address',
-    '',
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    join(ROOT, 'bench', 'bare-k6.js'),
-  ]);
-  if (proc.code !== 0) throw new Error(`bare k6 exited ${proc.code}: ${proc.stderr.slice(-600)}`);
-  return { summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary, proc };
+  const r = await runBareK6(sim, dir, { mode: 'discard', rpm, sec, vus, warmupSec: 0, page: PAGE });
+  return { summary: r.summary as Summary, proc: r.proc };
 }
 
 const every = (samples: { t: number; mb: number }[], n: number) => samples.filter((_, i) => i % n === 0);

@@ -15,12 +15,12 @@ export const WARMUP_SCENARIO = 'warmup';
 export const LOGIN_SCENARIO = 'login';
 
 /**
- * When user `vuId` (1-based: the run's user number + 1) starts logging in, in seconds after the
+ * When user number `userNo` (1-based) starts logging in, in seconds after the
  * login phase starts: --login-concurrency users a round, a round a second, so a small site is
  * not buried under its own login page.
  */
-export function loginDelaySec(vuId: number, loginConcurrency: number): number {
-  return Math.floor((vuId - 1) / loginConcurrency) * LOGIN_ROUND_SEC;
+export function loginDelaySec(userNo: number, loginConcurrency: number): number {
+  return Math.floor((userNo - 1) / loginConcurrency) * LOGIN_ROUND_SEC;
 }
 
 /**

@@ -181,7 +181,7 @@ export default function (data: SetupData): void {
     metrics.loadIterations.add(1);
     vuStats.reportIfDue(finalFromMs);
   }
-  runner.run(users.sessions.length === 1 ? s : users.next(), data.seed, phase, scenario.iterationInTest);
+  runner.run(users.next(), data.seed, phase, scenario.iterationInTest);
   if (vuStats.streaming) vuStats.reportIfDue(finalFromMs);
 }
 

@@ -15,6 +15,7 @@ import {
   type StepFigures,
   type StepLoad,
 } from '../../analysis/capacity-verdict';
+import { round } from '../../lib/round';
 import type { Summary } from '../../lib/summary';
 import type { CliOptions } from '../cli-options';
 import { EXIT } from '../exit-codes';
@@ -274,8 +275,4 @@ function settingsOf(plan: CapacityPlan): Record<string, unknown> {
     concurrency: s === undefined ? null : plan.by === 'users' ? Math.max(...plan.loads.map((l) => l.vus)) : s.concurrency,
     seed: s?.seed ?? null,
   };
-}
-
-function round(n: number, digits: number): number {
-  return Math.round(n * 10 ** digits) / 10 ** digits;
 }

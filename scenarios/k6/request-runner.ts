@@ -2,7 +2,7 @@
 // retry transient failures with backoff, classify, record. Tag objects are built once per
 // VU so the hot path allocates as little as possible.
 import exec from 'k6/execution';
-import http, { CookieJar } from 'k6/http';
+import http, { type CookieJar } from 'k6/http';
 import { sleep } from 'k6';
 import { classifyResponse, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
 import { FooterReader } from '../../lib/footer-bytes';

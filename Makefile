@@ -100,7 +100,7 @@ run: build k6
 sim: build
 	@node dist/sim.js --port "$(PORT)" $(SIM_ARGS)
 
-# One test split across N local k6 instances with execution segments; prints the combined counts.
+# One test split across N local k6 instances with execution segments; prints their merged summary.
 N ?= 2
 segments: build k6
 	@node dist/cli.js segments --instances "$(N)" --config "$(CONFIG)" --rpm "$(RPM)" --duration "$(DURATION)" --concurrency "$(CONCURRENCY)" $(ARGS)

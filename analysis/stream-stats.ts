@@ -4,6 +4,7 @@
 // for, so lib/summary-files.ts builds the same summary either way. Percentiles are k6's
 // definition (linear interpolation between the two nearest ranks) over the histogram: exact
 // for whole numbers, within 0.5% otherwise (the bucket's middle stands for its values).
+import type { HistogramSeries } from '../lib/mergeable';
 import type { SeriesDelta, SeriesKind, StatsReport } from '../lib/stats-stream';
 import type { K6Metrics } from '../lib/summary';
 
@@ -71,6 +72,32 @@ class MergedSeries {
       }
     }
   }
+
+  /** Adds a whole series another collector wrote (toSeries): the sums of both, bucket by bucket. */
+  merge(h: HistogramSeries): void {
+    this.n += h.n;
+    if (h.k === 'counter') return;
+    if (h.lo !== undefined && h.lo < this.lo) this.lo = h.lo;
+    if (h.hi !== undefined && h.hi > this.hi) this.hi = h.hi;
+    if (h.k === 'gauge') {
+      if (h.at !== undefined && h.v !== undefined && h.at >= this.lastAt) {
+        this.last = h.v;
+        this.lastAt = h.at;
+      }
+      return;
+    }
+    this.sum += h.sum ?? 0;
+    for (const [v, c] of h.exact ?? []) this.exact.set(v, (this.exact.get(v) ?? 0) + c);
+    for (const [b, c] of h.log ?? []) this.buckets.set(b, (this.buckets.get(b) ?? 0) + c);
+  }
+
+  toSeries(): HistogramSeries {
+    const base = { m: this.metric, t: this.tags, k: this.kind, n: this.n };
+    if (this.kind === 'counter') return base;
+    if (this.kind === 'gauge') return { ...base, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt };
+    const ascending = (m: Map<number, number>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
+    return { ...base, sum: this.sum, lo: this.lo, hi: this.hi, exact: ascending(this.exact), log: ascending(this.buckets) };
+  }
 }
 
 /** A metric or submetric selector, "name" or "name{tag:value,tag:value}", as k6 writes it. */
@@ -127,7 +154,17 @@ export class StreamCollector {
     for (const d of report.series) this.seriesOf(d).add(d);
   }
 
-  private seriesOf(d: SeriesDelta): MergedSeries {
+  /** Adds another run's series (its summary's `mergeable.series`). */
+  acceptSeries(series: readonly HistogramSeries[]): void {
+    for (const h of series) this.seriesOf(h).merge(h);
+  }
+
+  /** Every series as a whole, for the summary's `mergeable` part. */
+  toSeries(): HistogramSeries[] {
+    return [...this.series.values()].filter((s) => s.n > 0 || s.kind === 'counter').map((s) => s.toSeries());
+  }
+
+  private seriesOf(d: { readonly m: string; readonly t: Tags | null; readonly k: SeriesKind }): MergedSeries {
     const tags = d.t ?? {};
     const key = `${d.m}\u0000${JSON.stringify(
       Object.keys(tags)

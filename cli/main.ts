@@ -8,6 +8,7 @@ import { abCommand } from './commands/ab';
 import { bisectCheckCommand } from './commands/bisect-check';
 import { capacityCommand } from './commands/capacity';
 import { compareCommand } from './commands/compare';
+import { mergeCommand } from './commands/merge';
 import { runCommand } from './commands/run';
 import { segmentsCommand } from './commands/segments';
 import { siteCommand } from './commands/site';
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
       .addCommand(abCommand(ctx))
       .addCommand(siteCommand(ctx))
       .addCommand(segmentsCommand(ctx))
+      .addCommand(mergeCommand(ctx))
       .addCommand(capacityCommand(ctx))
       .helpCommand('help [command]', 'print the help of a command')
   );

@@ -1,11 +1,15 @@
 // --stream-stats: the summary, end record and progress figures built from what the VUs streamed
 // (analysis/stream-stats.ts), with lib/summary-files.ts, as handleSummary builds them from k6's.
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StreamCollector } from '../analysis/stream-stats';
+import { BUCKET_GROWTH, EXACT_LIMIT, StreamCollector } from '../analysis/stream-stats';
+import { instanceScheduled, scheduledIterations, started } from '../analysis/streamed-schedule';
+import type { HistogramSeries, MergeablePart, MergeSettings } from '../lib/mergeable';
+import { MERGEABLE_VERSION } from '../lib/mergeable';
 import type { MoodleConfig } from '../lib/config';
 import { buildK6Options } from '../lib/k6-options';
-import { DROPPED, LOAD_ITERATIONS, LOAD_METRICS, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARMUP_METRICS } from '../lib/metric-names';
+import { DROPPED, LOAD_METRICS, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARMUP_METRICS } from '../lib/metric-names';
 import type { RunSettings } from '../lib/run-settings';
 import { LOAD_SCENARIO } from '../lib/summary';
 import type { EndRecord } from '../lib/channel';
@@ -14,19 +18,6 @@ import type { MetricValues } from './dashboard-events';
 
 /** k6 does not report dropped iterations without its summary: the schedule says how many were due. */
 const LOAD_DROPPED = submetric(DROPPED, 'scenario', LOAD_SCENARIO);
-
-/**
- * Iterations constant-arrival-rate starts in the first `seconds` of its schedule: one at 0, then
- * one every 60/rpm s, while before `seconds` (k6's ticker; lib/executor/constant_arrival_rate.go).
- */
-export function scheduledIterations(rpm: number, seconds: number): number {
-  if (seconds <= 0) return 0;
-  return Math.ceil((seconds * rpm) / 60 - 1e-9);
-}
-
-function started(collector: StreamCollector): number {
-  return collector.metrics([LOAD_ITERATIONS])[LOAD_ITERATIONS]?.values.count ?? 0;
-}
 
 export interface StreamedSummaryInput {
   readonly collector: StreamCollector;
@@ -48,9 +39,10 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
   if (setupData !== undefined) {
     // The load phase ran until its schedule ended, or until k6 stopped (Ctrl-C, a crash, a kill).
     const ranSec = Math.min(settings.durationSec, Math.max(0, (input.nowMs - setupData.loadStartMs) / 1000));
-    const dropped = Math.max(0, scheduledIterations(settings.rpm, ranSec) - started(collector));
+    const dropped = Math.max(0, instanceScheduled(settings.rpm, ranSec, setupData.segment) - started(collector));
     metrics[LOAD_DROPPED] = { values: { count: dropped } };
   }
+  const mergeable = mergeablePart(input);
   const { summary, files, end } = summaryFiles({
     metrics,
     setupData,
@@ -59,6 +51,7 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
     usernames: config.users.map((u) => u.username),
     nowMs: input.nowMs,
     warn: input.warn,
+    mergeable,
   });
   if (summary.stopped_early) {
     input.warn(
@@ -71,6 +64,36 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
     writeFileSync(path, text);
   }
   return end;
+}
+
+/** A digest of what shapes the load (no password, no username): instances of one test have the same. */
+export function configFingerprint(config: MoodleConfig): string {
+  const shape = {
+    baseUrl: config.baseUrl,
+    loginPath: config.loginPath,
+    users: config.users.length,
+    parameters: config.parameters,
+    endpoints: config.endpoints.map((e) => [e.name, e.template.source, e.weight]),
+    journeys: config.journeys.map((j) => j.name),
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
+}
+
+/** The summary's `mergeable` part: every series the VUs streamed (dropped iterations are the schedule's, worked out again when merged). */
+function mergeablePart(input: StreamedSummaryInput): MergeablePart {
+  const { configPath: _c, summaryPath: _s, summaryToStdout: _o, requestLog: _r, errorLog: _e, channel: _ch, ...settings } = input.settings;
+  const series: HistogramSeries[] = input.collector.toSeries();
+  return {
+    version: MERGEABLE_VERSION,
+    bucket_growth: BUCKET_GROWTH,
+    exact_limit: EXACT_LIMIT,
+    config_fingerprint: configFingerprint(input.config),
+    config_users: input.config.users.length,
+    settings: settings satisfies MergeSettings,
+    setup: input.setupData ?? null,
+    ended_ms: input.nowMs,
+    series,
+  };
 }
 
 /**

@@ -24,3 +24,10 @@ export function segmentShare(segment: string): number {
   if (!Number.isFinite(share) || share <= 0 || share > 1) throw new Error(`not an execution segment: ${JSON.stringify(segment)}`);
   return share;
 }
+
+/** A segment's bounds as fractions of the whole test: "1/4:1/2" is [0.25, 0.5]. */
+export function segmentBounds(segment: string): [number, number] {
+  const [from, to] = segment.split(':');
+  segmentShare(segment);
+  return [fraction(from ?? '0'), fraction(to ?? '1')];
+}

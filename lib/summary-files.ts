@@ -6,6 +6,7 @@ import { EndRecord, endRecord } from './channel';
 import type { Journey } from './journeys/journey-types';
 import type { Endpoint } from './config';
 import { loginReport } from './login-report';
+import type { MergeablePart } from './mergeable';
 import { defaultSummaryPath, rampSecOf, RunSettings, usersOf } from './run-settings';
 import { buildSummary, K6Metrics, Summary } from './summary';
 
@@ -29,12 +30,14 @@ export interface SummaryFilesInput {
   /** Undefined when setup() did not finish. */
   readonly setupData: SetupData | undefined;
   readonly settings: RunSettings;
-  readonly endpoints: readonly Pick<Endpoint, 'name' | 'template' | 'weight'>[];
+  readonly endpoints: readonly (Pick<Endpoint, 'name' | 'weight'> & { readonly template: { readonly source: string } })[];
   readonly journeys?: readonly Journey[];
   readonly usernames: readonly string[];
   readonly nowMs: number;
   /** Where a line for the person running it goes (a failed user). */
   readonly warn: (line: string) => void;
+  /** The run's figures as histograms (the CLI's streamed figures), for `moodle-load merge`. */
+  readonly mergeable?: MergeablePart;
 }
 
 export interface SummaryFiles {
@@ -79,6 +82,7 @@ export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
       rampSec: s.thinkTimeSec === undefined ? undefined : rampSecOf(s),
     },
   });
+  if (input.mergeable) summary.mergeable = input.mergeable;
   const json = JSON.stringify(summary, null, 2) + '\n';
   const summaryPath = s.summaryPath ?? defaultSummaryPath(new Date(input.nowMs));
   const files: Record<string, string> = { [summaryPath]: json };

@@ -10,6 +10,7 @@ import type { Journey } from './journeys/journey-types';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { LOAD_SCENARIO } from './run-phases';
 import { round } from './round';
+import type { MergeablePart } from './mergeable';
 import { segmentShare } from './segments';
 import { PERCENTILE_RELATIVE_ERROR } from './stats-stream';
 import pkg from '../package.json';
@@ -147,6 +148,10 @@ export interface Summary extends LatencyFigures {
   exam?: ExamSummary;
   /** Present with --stream-stats: percentiles and medians are within this relative error (whole numbers exact). */
   stream_stats?: { percentile_relative_error: number };
+  /** Present when the summary was merged from the summaries of a split test's instances (analysis/merge-summaries.ts). */
+  merged?: { instances: number; execution_segments: string[] };
+  /** Present when the CLI counted the figures (--stream-stats): every series as histograms, for `moodle-load merge`. */
+  mergeable?: MergeablePart;
 }
 
 function count(metrics: K6Metrics, name: string): number {
@@ -297,7 +302,7 @@ function summaryWarnings(input: SummaryInput, dropped: number, noFooter: boolean
   }
   if (segment) {
     warnings.push(
-      `this instance ran execution segment ${segment}: its figures cover its share (${instanceTargetRpm(input.targetRpm, segment)} of ${input.targetRpm} rpm); add the instances up (in Prometheus, or as make segments does)`,
+      `this instance ran execution segment ${segment}: its figures cover its share (${instanceTargetRpm(input.targetRpm, segment)} of ${input.targetRpm} rpm); merge the instances' summaries with moodle-load merge (make segments does)`,
     );
   }
   return warnings;

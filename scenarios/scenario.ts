@@ -74,7 +74,7 @@ function checkJourneys(runner: InstanceType<NonNullable<typeof journeys>>): void
 export function setup(): SetupData {
   if (ctx.defaultsUsed.length > 0) console.log(`moodle-load: not given with -e, so using the defaults ${ctx.defaultsUsed.join(', ')}`);
   const seed = ctx.settings.seed ?? freshSeed();
-  const sessions = Math.max(usersOf(ctx.settings), exec.instance.vusInitialized);
+  const sessions = instanceSessions(exec.instance.vusInitialized, Boolean(exec.test.options.executionSegment));
   const probe = probeLogin(ctx, probeCandidates(ctx.settings, ctx.config.users.length));
   if (probe.unreachable !== null) {
     // Counted first: handleSummary reads why the run stopped from the metrics, not from k6's log.
@@ -111,6 +111,16 @@ export function setup(): SetupData {
   vuStats.report();
   if (ctx.settings.channel) writeRecord('setup', data);
   return data;
+}
+
+/**
+ * Sessions this instance logs in: one per user. One execution segment of a split test has its
+ * share of the VUs (all it initialised), so of their users.
+ */
+function instanceSessions(vus: number, segmented: boolean): number {
+  const users = usersOf(ctx.settings);
+  if (!segmented) return Math.max(users, vus);
+  return ctx.settings.users === undefined ? vus : Math.round((users * vus) / ctx.settings.concurrency);
 }
 
 /** What setup() says of the logins to come. */

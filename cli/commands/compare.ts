@@ -1,11 +1,10 @@
 // moodle-load compare BASE.json NEW.json: two summaries side by side; exit 0 when no
 // regression, 1 when any, 2 when the runs cannot be compared or the input is bad.
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { comparisonTable, compareSummaries, DEFAULT_THRESHOLDS, IncomparableError, Thresholds } from '../../analysis/compare';
 import { SettingsError } from '../../lib/run-settings';
-import type { Summary } from '../../lib/summary';
 import { EXIT } from '../exit-codes';
+import { readSummary } from '../summary-file';
 import { addFlags, CliContext, configureCommand, FlagValues, numberAtLeast, oneOf, readFlags, setAction, valueFlag } from '../flags';
 
 /** Some regression found. */
@@ -37,22 +36,6 @@ const FLAGS = {
     defaultValue: DEFAULT_THRESHOLDS.failureRateIncreasePts,
   }),
 };
-
-function readSummary(path: string): Summary {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new SettingsError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    const s = JSON.parse(text) as Summary;
-    if (typeof s.target_rpm !== 'number' || typeof s.endpoints !== 'object') throw new Error('not a moodle-load summary');
-    return s;
-  } catch (e) {
-    throw new SettingsError(`${path} is not a moodle-load summary JSON (${(e as Error).message})`);
-  }
-}
 
 function compare(basePath: string, newPath: string, flags: FlagValues<typeof FLAGS>, ctx: CliContext): number {
   const thresholds: Thresholds = {

@@ -1,9 +1,10 @@
-// moodle-load segments (make segments): the run flags plus --instances. The flags that make one
-// file or one progress stream per run are refused in one line: each instance writes its own.
+// moodle-load segments (make segments): the run flags plus --instances. --summary names the
+// merged summary; the flags that make one file or one progress stream per k6 process are
+// refused in one line.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, parseConfigText } from '../../lib/config';
+import { ConfigError, MoodleConfig, parseConfigText } from '../../lib/config';
 import { resolveBeside } from '../../lib/paths';
 import { SettingsError } from '../../lib/run-settings';
 import { addRunFlags, CliOptions, readRunFlags } from '../cli-options';
@@ -21,40 +22,42 @@ const FLAGS = {
 };
 
 /** Run flags that mean one file or stream per run: each instance has its own, so they are refused. */
-const PER_RUN_FLAGS = ['--summary', '--log', '--report', '--progress', '--stream-stats'];
+const PER_RUN_FLAGS = ['--log', '--report', '--progress', '--stream-stats'];
 
-/** The run's options and the instances, the config checked here (the instances would each fail on it). */
-function segmentsOptions(cmd: Command): { options: CliOptions; instances: number } {
+/** The run's options, its config and the instances, the config checked here (the instances would each fail on it). */
+function segmentsOptions(cmd: Command): { options: CliOptions; config: MoodleConfig; instances: number } {
   const refused = givenFlag(cmd, PER_RUN_FLAGS);
   if (refused === '--stream-stats')
-    throw new SettingsError("--stream-stats is not for segments: each instance writes its summary with k6's own figures");
-  if (refused)
-    throw new SettingsError(
-      `${refused} is not for segments: each instance writes its own summary (listed in per_instance) and logs to stderr`,
-    );
+    throw new SettingsError('--stream-stats is not needed with segments: every instance streams its figures');
+  if (refused) throw new SettingsError(`${refused} is not for segments: each instance logs to stderr, and the summaries are merged`);
   const options = readRunFlags(cmd);
   const { instances } = readFlags(cmd, FLAGS);
   const configPath = resolve(options.settings.configPath);
+  let config: MoodleConfig;
   try {
-    parseConfigText(readFileSync(configPath, 'utf8'), (f) => readFileSync(resolveBeside(configPath, f), 'utf8'));
+    config = parseConfigText(readFileSync(configPath, 'utf8'), (f) => readFileSync(resolveBeside(configPath, f), 'utf8'));
   } catch (e) {
     if (e instanceof ConfigError) throw new SettingsError(e.message);
     const code = (e as NodeJS.ErrnoException).code;
     if (code) throw new SettingsError(`config: file cannot be read (${code})`);
     throw e;
   }
-  return { options, instances };
+  if (config.journeys.length > 0)
+    throw new SettingsError(
+      'config: journeys are not for segments yet: the merged figures are the streamed ones, which do not count journeys',
+    );
+  return { options, config, instances };
 }
 
 export function segmentsCommand(ctx: CliContext): Command {
   const cmd = configureCommand(new Command('segments'), { prefix: 'segments', badInput: EXIT.badInput }, ctx)
     .usage('--instances N --config FILE --rpm N --duration SECONDS [run options]')
     .description(
-      'One test split across N local k6 instances with execution segments, one seed for all; prints the combined counts as JSON on stdout.',
+      'One test split across N local k6 instances with execution segments, one seed for all; prints their merged summary on stdout.',
     );
   addFlags(addRunFlags(cmd, PER_RUN_FLAGS), FLAGS);
   return setAction(cmd, ctx, () => {
-    const { options, instances } = segmentsOptions(cmd);
-    return runSegments(ctx.projectRoot, options, instances, ctx.io);
+    const { options, config, instances } = segmentsOptions(cmd);
+    return runSegments(ctx.projectRoot, options, config, instances, ctx.io);
   });
 }

@@ -487,18 +487,20 @@ test(
     const dir = tempDir();
     const segments = [CLI, 'segments'];
     const common = ['--instances', '2', '--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '3', '--concurrency', '4'];
+    const merged = join(dir, 'merged.json');
     const { code, stdout, stderr } = await start(
       process.execPath,
-      [...segments, ...common, '--seed', '7', '--warmup', '1', '--insecure', '--retries', '1', '--login-timeout', '5'],
+      [...segments, ...common, '--seed', '7', '--warmup', '1', '--insecure', '--retries', '1', '--login-timeout', '5', '--summary', merged],
       { timeoutMs: 50_000 },
     ).done;
     assert.equal(code, EXIT.ok, stderr);
     const r = JSON.parse(stdout);
-    assert.equal(r.seed, 7);
-    for (const i of r.per_instance) {
-      const s = JSON.parse(readFileSync(i.summary_file, 'utf8'));
-      assertValidSummary(s, `instance ${i.execution_segment}`);
-      assert.deepEqual([s.seed, s.warmup_sec, s.max_retries, s.execution_segment], [7, 1, 1, i.execution_segment]);
+    assertValidSummary(r, 'merged');
+    assert.deepEqual([r.seed, r.warmup_sec, r.max_retries, r.merged.instances], [7, 1, 1, 2]);
+    for (const [i, segment] of ['0:1/2', '1/2:1'].entries()) {
+      const s = JSON.parse(readFileSync(join(dir, `merged-instance-${i + 1}.json`), 'utf8'));
+      assertValidSummary(s, `instance ${segment}`);
+      assert.deepEqual([s.seed, s.warmup_sec, s.max_retries, s.execution_segment], [7, 1, 1, segment]);
     }
     const refused = await start(process.execPath, [...segments, ...common, '--log', join(dir, 'x.jsonl')], { timeoutMs: 20_000 }).done;
     assert.equal(refused.code, EXIT.badInput);

@@ -280,9 +280,11 @@ const input: SummaryInput = {
 test("the summary has exactly the keys summary.schema.json lists, with its version, ours and k6's", () => {
   const summary = buildSummary(input);
   const properties = Object.keys(SUMMARY_SCHEMA.properties as object);
-  // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI), --stream-stats.
+  // Keys only some runs have: a segment of a split test, --emulate-browser, --server-stats (added by the CLI), --stream-stats, a merged summary.
   const segmentOnly = [
     'execution_segment',
+    'merged',
+    'mergeable',
     'instance_target_rpm',
     'page_views',
     'server_resources',
@@ -302,7 +304,10 @@ test("the summary has exactly the keys summary.schema.json lists, with its versi
   assert.deepEqual(
     Object.keys(segment).sort(),
     properties
-      .filter((k) => !['page_views', 'server_resources', 'stream_stats', 'journeys', 'journeys_created', 'exam'].includes(k))
+      .filter(
+        (k) =>
+          !['page_views', 'server_resources', 'stream_stats', 'journeys', 'journeys_created', 'exam', 'merged', 'mergeable'].includes(k),
+      )
       .sort(),
   );
   const withJourneys = buildSummary({

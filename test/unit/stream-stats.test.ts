@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSelector, StreamCollector } from '../../analysis/stream-stats';
-import { scheduledIterations } from '../../cli/streamed-summary';
+import { scheduledIterations } from '../../analysis/streamed-schedule';
 import type { SeriesDelta, StatsReport } from '../../lib/stats-stream';
 
 type Tags = Record<string, string>;

@@ -64,7 +64,7 @@ async function runInstance(plan: InstancesPlan, segment: string, sequence: strin
     projectRoot: plan.projectRoot,
     settings,
     outputs: plan.options.outputs,
-    segment: { segment, sequence },
+    segment: { segment, sequence, instanceId: i + 1 },
     baseEnv: process.env,
   });
   const collector = new StreamCollector();

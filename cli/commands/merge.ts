@@ -1,5 +1,5 @@
-// moodle-load merge SUMMARY...: the summaries of one split test's instances (make segments, the
-// k6-operator's runners) as one summary on stdout; exit 2 when they are not parts of one test.
+// moodle-load merge SUMMARY...: the summaries of one split test's instances (each with the
+// `mergeable` part the CLI writes) as one summary on stdout; exit 2 when they are not parts of one test.
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { MergeError, mergeSummaries } from '../../analysis/merge-summaries';
@@ -29,7 +29,7 @@ export function mergeFiles(paths: readonly string[]): Summary {
 export function mergeCommand(ctx: CliContext): Command {
   const cmd = configureCommand(new Command('merge'), { prefix: 'moodle-load merge', badInput: EXIT.badInput }, ctx)
     .description(
-      'The summaries of the instances of one split test (make segments, k6-operator runners) merged into one: counts added, percentiles from the added histograms.',
+      'The summaries of the instances of one split test (make segments; each with a mergeable part) merged into one: counts added, percentiles from the added histograms.',
     )
     .argument('<SUMMARY...>', "the instances' summary files")
     .addHelpText('after', `\nExit: ${EXIT.ok} merged, ${EXIT.badInput} bad input or summaries that are not parts of one test.`);

@@ -18,8 +18,8 @@ export interface K6InvocationInput {
   /** k6 --out values, in order. */
   readonly outputs: readonly string[];
   readonly dashboard?: DashboardSettings;
-  /** One execution segment of a split test ("0:1/2") and the whole sequence ("0,1/2,1"). */
-  readonly segment?: { readonly segment: string; readonly sequence: string };
+  /** One execution segment of a split test ("0:1/2"), the whole sequence ("0,1/2,1") and the instance's number (from 1). */
+  readonly segment?: { readonly segment: string; readonly sequence: string; readonly instanceId: number };
   /** The environment k6 inherits (k6 reads its own K6_* options from it). */
   readonly baseEnv: NodeJS.ProcessEnv;
 }
@@ -53,7 +53,16 @@ export function k6Invocation(input: K6InvocationInput): K6Invocation {
   // --stream-stats: the VUs report their own figures (lib/stats-stream.ts); without a summary or
   // thresholds k6 keeps none of its samples, so its memory stays flat however long the run.
   if (settings.streamStats) args.push('--summary-mode=disabled', '--no-thresholds');
-  if (input.segment) args.push('--execution-segment', input.segment.segment, '--execution-segment-sequence', input.segment.sequence);
+  // instance_id, as the k6-operator tags its runners: outputs keep each instance's series apart.
+  if (input.segment)
+    args.push(
+      '--execution-segment',
+      input.segment.segment,
+      '--execution-segment-sequence',
+      input.segment.sequence,
+      '--tag',
+      `instance_id=${input.segment.instanceId}`,
+    );
   for (const out of input.outputs) args.push('--out', out);
   args.push(scenarioPath(input.projectRoot));
 
@@ -65,7 +74,10 @@ export function k6Invocation(input: K6InvocationInput): K6Invocation {
     // The CLI reads the script's console lines (request log, failed attempts, --stream-stats)
     // on k6's stderr: a K6_CONSOLE_OUTPUT file in the caller's shell would take them away.
     K6_CONSOLE_OUTPUT: undefined,
-    // Prometheus remote write sends only p(99) of trends unless told; the Grafana dashboard needs these.
+    // Prometheus remote write: trends as native histograms, which add up across instances, so the
+    // Grafana dashboard's percentiles are of all of them (histogram_quantile over the sum). With
+    // them off in the shell, trend statistics (each instance's own) instead.
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: input.baseEnv.K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM ?? 'true',
     K6_PROMETHEUS_RW_TREND_STATS: input.baseEnv.K6_PROMETHEUS_RW_TREND_STATS ?? 'p(50),p(95),p(99),avg,max,count',
   };
   if (dashboard) {

@@ -36,6 +36,8 @@ export async function startPrometheus(): Promise<Prometheus> {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-remote-write-receiver',
+      // k6 sends trends as native histograms (the CLI's default), which Prometheus 2.x takes only with this.
+      '--enable-feature=native-histograms',
     ],
     { stdio: 'ignore' },
   );

@@ -151,7 +151,7 @@ test('the k6 command line carries every run setting, and the script reads back t
     projectRoot: '/p',
     settings: every,
     outputs: ['json=a.json', 'experimental-prometheus-rw'],
-    segment: { segment: '0:1/2', sequence: '0,1/2,1' },
+    segment: { segment: '0:1/2', sequence: '0,1/2,1', instanceId: 1 },
     baseEnv: { PATH: '/bin', RPN: '600' },
   });
   const env: Record<string, string> = {};
@@ -178,6 +178,15 @@ test('the k6 command line carries every run setting, and the script reads back t
   assert.deepEqual(after('--out'), ['json=a.json', 'experimental-prometheus-rw']);
   assert.deepEqual(after('--execution-segment'), ['0:1/2']);
   assert.deepEqual(after('--execution-segment-sequence'), ['0,1/2,1']);
+  // Each instance's series apart in outputs, tagged as the k6-operator tags its runners.
+  assert.deepEqual(after('--tag'), ['instance_id=1']);
+  // Trends reach Prometheus as native histograms, which add up across instances, unless the shell says otherwise.
+  assert.equal(inv.env.K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM, 'true');
+  const own = { K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'false' };
+  assert.equal(
+    k6Invocation({ projectRoot: '/p', settings: every, outputs: [], baseEnv: own }).env.K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM,
+    'false',
+  );
   assert.deepEqual(after('--address'), ['']);
   // The shell's variables do not reach the script (RPN here would stop it).
   assert.ok(inv.args.includes('--include-system-env-vars=false'));

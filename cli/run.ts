@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { StreamCollector } from '../analysis/stream-stats';
-import type { ChannelRecord, EndRecord } from '../lib/channel';
+import { ChannelRecord, EndRecord, setupDataOf } from '../lib/channel';
 import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../lib/config';
 import { ERROR_LOG, ErrorRecord } from '../lib/error-log';
 import { resolveBeside } from '../lib/paths';
@@ -176,7 +176,7 @@ function recordHandler(outputs: RunOutputs, progress: Progress): (record: Channe
     if (record.type === 'request') outputs.requestLog?.write(record.data);
     else if (record.type === 'failure') outputs.errorLog?.write(record.data);
     else if (record.type === 'stats') progress.collector?.accept(record.data);
-    else if (record.type === 'setup') progress.setup = record.data;
+    else if (record.type === 'setup') progress.setup = setupDataOf(record.data);
   };
 }
 

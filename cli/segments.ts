@@ -7,7 +7,7 @@
 import { dirname, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { StreamCollector } from '../analysis/stream-stats';
-import type { ChannelRecord, EndRecord } from '../lib/channel';
+import { ChannelRecord, EndRecord, setupDataOf } from '../lib/channel';
 import type { MoodleConfig } from '../lib/config';
 import { freshSeed } from '../lib/random';
 import { defaultSummaryPath } from '../lib/run-settings';
@@ -71,7 +71,7 @@ async function runInstance(plan: InstancesPlan, segment: string, sequence: strin
   let setupData: SetupData | undefined;
   const onRecord = (record: ChannelRecord) => {
     if (record.type === 'stats') collector.accept(record.data);
-    else if (record.type === 'setup') setupData = record.data;
+    else if (record.type === 'setup') setupData = setupDataOf(record.data);
   };
   const say = (line: string) => io.stderr(`instance ${i + 1}: ${line}`);
   const result = await new K6Run({ k6: plan.k6, invocation, onRecord, onText: say }).done;

@@ -13,7 +13,7 @@ import { DROPPED, LOAD_METRICS, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARM
 import type { RunSettings } from '../lib/run-settings';
 import { LOAD_SCENARIO } from '../lib/summary';
 import type { EndRecord } from '../lib/channel';
-import { SetupData, summaryFiles } from '../lib/summary-files';
+import { SetupData, SummaryFiles, summaryFiles } from '../lib/summary-files';
 import type { MetricValues } from './dashboard-events';
 
 /** k6 does not report dropped iterations without its summary: the schedule says how many were due. */
@@ -32,6 +32,17 @@ export interface StreamedSummaryInput {
 
 /** Writes the summary (the path in settings), as handleSummary would have, and returns its end record. */
 export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
+  const { files, end } = streamedSummary(input);
+  for (const [path, text] of Object.entries(files)) {
+    if (path === 'stdout') continue;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+  return end;
+}
+
+/** The summary, its files and its end record from the VUs' figures, as handleSummary builds them from k6's. */
+export function streamedSummary(input: StreamedSummaryInput): SummaryFiles {
   const { collector, settings, config, setupData } = input;
   const names = config.endpoints.map((e) => e.name);
   const submetrics = Object.keys(buildK6Options(settings, names, config.users.length).thresholds as Record<string, unknown>);
@@ -43,7 +54,7 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
     metrics[LOAD_DROPPED] = { values: { count: dropped } };
   }
   const mergeable = mergeablePart(input);
-  const { summary, files, end } = summaryFiles({
+  const out = summaryFiles({
     metrics,
     setupData,
     settings,
@@ -53,17 +64,12 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
     warn: input.warn,
     mergeable,
   });
-  if (summary.stopped_early) {
+  if (out.summary.stopped_early) {
     input.warn(
       '--stream-stats: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule',
     );
   }
-  for (const [path, text] of Object.entries(files)) {
-    if (path === 'stdout') continue;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  }
-  return end;
+  return out;
 }
 
 /** A digest of what shapes the load (no password, no username): instances of one test have the same. */

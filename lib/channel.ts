@@ -7,6 +7,7 @@ import type { AbortKind } from './abort-reasons';
 import type { ErrorRecord } from './error-log';
 import type { RequestLogRecord } from './request-log';
 import type { StatsReport } from './stats-stream';
+import type { RunSettings } from './run-settings';
 import type { SetupData } from './summary-files';
 import type { Summary } from './summary';
 
@@ -32,10 +33,20 @@ export interface EndRecord {
   readonly summary: Summary;
 }
 
+export interface SetupRecord extends SetupData {
+  readonly settings?: RunSettings;
+}
+
+/** setup()'s data alone, as the summary's `mergeable.setup` keeps it. */
+export function setupDataOf(record: SetupRecord): SetupData {
+  const { seed, segment, loginStartMs, loadStartMs, sessions, goodUser, rejected } = record;
+  return { seed, segment, loginStartMs, loadStartMs, sessions, goodUser, rejected };
+}
+
 /** Each record type and what it carries. */
 export interface RecordTypes {
-  /** setup()'s data, once, when the login phase starts. */
-  readonly setup: SetupData;
+  /** setup()'s data, once, when the login phase starts, with the run's settings (what a k6 log needs to be summed up without the CLI). */
+  readonly setup: SetupRecord;
   /** One load request attempt (--log). */
   readonly request: RequestLogRecord;
   /** One failed page, asset or AJAX call (--errors). */

@@ -109,7 +109,7 @@ export function setup(): SetupData {
     rejected: probe.rejected,
   };
   vuStats.report();
-  if (ctx.settings.channel) writeRecord('setup', data);
+  if (ctx.settings.channel) writeRecord('setup', { ...data, settings: ctx.settings });
   return data;
 }
 

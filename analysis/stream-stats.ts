@@ -50,17 +50,7 @@ class MergedSeries {
   ) {}
 
   add(d: SeriesDelta): void {
-    this.n += d.n;
-    if (d.k === 'counter') return;
-    if (d.lo !== undefined && d.lo < this.lo) this.lo = d.lo;
-    if (d.hi !== undefined && d.hi > this.hi) this.hi = d.hi;
-    if (d.k === 'gauge') {
-      if (d.at !== undefined && d.v !== undefined && d.at >= this.lastAt) {
-        this.last = d.v;
-        this.lastAt = d.at;
-      }
-      return;
-    }
+    if (!this.addCommon(d)) return;
     for (const v of d.s ?? []) {
       this.sum += v;
       if (v < this.lo) this.lo = v;
@@ -75,20 +65,24 @@ class MergedSeries {
 
   /** Adds a whole series another collector wrote (toSeries): the sums of both, bucket by bucket. */
   merge(h: HistogramSeries): void {
-    this.n += h.n;
-    if (h.k === 'counter') return;
-    if (h.lo !== undefined && h.lo < this.lo) this.lo = h.lo;
-    if (h.hi !== undefined && h.hi > this.hi) this.hi = h.hi;
-    if (h.k === 'gauge') {
-      if (h.at !== undefined && h.v !== undefined && h.at >= this.lastAt) {
-        this.last = h.v;
-        this.lastAt = h.at;
-      }
-      return;
-    }
+    if (!this.addCommon(h)) return;
     this.sum += h.sum ?? 0;
     for (const [v, c] of h.exact ?? []) this.exact.set(v, (this.exact.get(v) ?? 0) + c);
     for (const [b, c] of h.log ?? []) this.buckets.set(b, (this.buckets.get(b) ?? 0) + c);
+  }
+
+  /** What a report and a whole series add alike: the count, min and max, a gauge's last value. True for a trend's samples still to add. */
+  private addCommon(d: Pick<SeriesDelta, 'k' | 'n' | 'lo' | 'hi' | 'v' | 'at'>): boolean {
+    this.n += d.n;
+    if (d.k === 'counter') return false;
+    if (d.lo !== undefined && d.lo < this.lo) this.lo = d.lo;
+    if (d.hi !== undefined && d.hi > this.hi) this.hi = d.hi;
+    if (d.k === 'trend') return true;
+    if (d.at !== undefined && d.v !== undefined && d.at >= this.lastAt) {
+      this.last = d.v;
+      this.lastAt = d.at;
+    }
+    return false;
   }
 
   toSeries(): HistogramSeries {

@@ -11,6 +11,7 @@ import { startSimulator, Simulator } from '../../sim/server';
 import { CLI, LOAD_PAGES, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { runOperatorRunners } from '../helpers/k6-operator';
 import { Prometheus, startPrometheus } from '../helpers/prometheus';
+import { k6Percentile } from '../helpers/reference-stats';
 
 let sim: Simulator;
 let prom: Prometheus;
@@ -22,14 +23,6 @@ after(async () => {
   await sim?.close();
   await prom?.stop();
 });
-
-function kthPercentile(values: readonly number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  const rank = p * (v.length - 1);
-  const lo = v[Math.floor(rank)] as number;
-  const hi = v[Math.ceil(rank)] as number;
-  return lo + (hi - lo) * (rank - Math.floor(rank));
-}
 
 test(
   "k6-operator's runners (its exact arguments and environment): their logs merge into one summary; counts = served, percentiles = the pooled request logs'",
@@ -82,7 +75,7 @@ test(
       ['latency_ms_p95', 0.95],
       ['latency_ms_p99', 0.99],
     ] as const) {
-      const exact = kthPercentile(
+      const exact = k6Percentile(
         ok.map((r) => r.latency_ms),
         p,
       );

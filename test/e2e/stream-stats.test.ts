@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
 import { K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { assertValidSummary } from '../helpers/summary-schema';
+import { k6Percentile } from '../helpers/reference-stats';
 
 let sim: Simulator;
 before(async () => {
@@ -34,15 +35,6 @@ interface LogRow {
   latency_ms: number;
   db_reads: number | null;
   attempt: number;
-}
-
-/** k6's percentile over the raw values (rank p * (n - 1), interpolated). */
-function exactPercentile(values: readonly number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  const rank = p * (v.length - 1);
-  const lo = v[Math.floor(rank)] as number;
-  const hi = v[Math.ceil(rank)] as number;
-  return lo + (hi - lo) * (rank - Math.floor(rank));
 }
 
 function near(actual: number | null, expected: number, label: string): void {
@@ -108,9 +100,9 @@ test(
     const ok = rows.filter((r) => r.outcome === 'success');
     assert.equal(ok.length, summary.success);
     const latencies = ok.map((r) => r.latency_ms);
-    near(summary.latency_ms_p50, exactPercentile(latencies, 0.5), 'p50');
-    near(summary.latency_ms_p95, exactPercentile(latencies, 0.95), 'p95');
-    near(summary.latency_ms_p99, exactPercentile(latencies, 0.99), 'p99');
+    near(summary.latency_ms_p50, k6Percentile(latencies, 0.5), 'p50');
+    near(summary.latency_ms_p95, k6Percentile(latencies, 0.95), 'p95');
+    near(summary.latency_ms_p99, k6Percentile(latencies, 0.99), 'p99');
     near(summary.latency_ms_max, Math.max(...latencies), 'max');
     for (const [name, e] of Object.entries<{ latency_ms_p95: number; server: { db_reads_median: number; requests: number } }>(
       summary.endpoints,
@@ -118,7 +110,7 @@ test(
       const mine = ok.filter((r) => r.endpoint === name);
       near(
         e.latency_ms_p95,
-        exactPercentile(
+        k6Percentile(
           mine.map((r) => r.latency_ms),
           0.95,
         ),
@@ -127,7 +119,7 @@ test(
       assert.equal(e.server.requests, mine.length, `${name}: footers read`);
       assert.equal(
         e.server.db_reads_median,
-        exactPercentile(
+        k6Percentile(
           mine.map((r) => r.db_reads as number),
           0.5,
         ),

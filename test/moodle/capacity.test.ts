@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempDir } from '../helpers/e2e';
 import { accessLogMark, accessLogSince, isLoad, writeSiteConfig } from './site';
+import { k6Percentile } from '../helpers/reference-stats';
 
 interface Step {
   step: number;
@@ -16,15 +17,6 @@ interface Step {
   worst_p95_ms: number | null;
   verdict: string;
   broke_on: string[];
-}
-
-/** nginx's percentile as k6 computes one: rank p x (n - 1), interpolated. */
-function percentile(values: readonly number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  const rank = p * (v.length - 1);
-  const lo = v[Math.floor(rank)] as number;
-  const hi = v[Math.ceil(rank)] as number;
-  return lo + (hi - lo) * (rank - Math.floor(rank));
 }
 
 const LIMIT_MS = 400;
@@ -97,7 +89,7 @@ test('capacity search by users: ends at the step where p95 broke; each step agre
     from += s.requests;
     const failed = mine.filter((e) => e.status !== 200).length;
     assert.equal(failed, s.failures, `step ${s.step}: failures`);
-    const nginxP95 = percentile(
+    const nginxP95 = k6Percentile(
       mine.filter((e) => e.status === 200).map((e) => e.request_time * 1000),
       0.95,
     );

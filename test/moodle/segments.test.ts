@@ -4,27 +4,39 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, TestContext } from 'node:test';
 import { CLI, start, tempDir } from '../helpers/e2e';
 import { runOperatorRunners } from '../helpers/k6-operator';
 import { startPrometheus } from '../helpers/prometheus';
+import { k6Percentile } from '../helpers/reference-stats';
 import { accessLogMark, accessLogSince, isLoad, pathOnly, writeSiteConfig } from './site';
 
-/** nginx's percentile as k6 computes one: rank p x (n - 1), interpolated. */
-function percentile(values: readonly number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  const rank = p * (v.length - 1);
-  const lo = v[Math.floor(rank)] as number;
-  const hi = v[Math.ceil(rank)] as number;
-  return lo + (hi - lo) * (rank - Math.floor(rank));
-}
-
-interface Endpoint {
-  path: string;
+interface Merged {
   total: number;
   failures: number;
-  latency_ms_p95: number | null;
+  latency_ms_p95: number;
+  merged: { instances: number };
+  endpoints: Record<string, { path: string; total: number }>;
 }
+
+/** The merged summary against nginx's entries since `mark`: the same requests per endpoint, failures, and p95. */
+function assertNginxAgrees(t: TestContext, merged: Merged, mark: number, label: string): void {
+  const load = accessLogSince(mark).filter(isLoad);
+  assert.equal(load.length, merged.total, 'nginx served the merged total, no more, no less');
+  assert.ok(merged.total >= 110, `${merged.total} requests`);
+  assert.equal(load.filter((e) => e.status !== 200).length, merged.failures);
+  for (const [name, e] of Object.entries(merged.endpoints))
+    assert.equal(load.filter((l) => pathOnly(l.uri) === pathOnly(e.path)).length, e.total, `${name}: requests`);
+  const nginxP95 = k6Percentile(
+    load.filter((e) => e.status === 200).map((e) => e.request_time * 1000),
+    0.95,
+  );
+  t.diagnostic(`${label}: merged p95 ${merged.latency_ms_p95} ms, nginx p95 ${nginxP95.toFixed(1)} ms, ${merged.total} requests`);
+  // k6 times from its send to the last byte; nginx from the request's first byte to its log line, in ms steps.
+  assert.ok(Math.abs(merged.latency_ms_p95 - nginxP95) <= 0.1 * nginxP95 + 10, `p95 ${merged.latency_ms_p95} vs nginx ${nginxP95}`);
+}
+
+const LOAD = ['--rpm', '240', '--duration', '30', '--concurrency', '8'];
 
 test(
   'make segments N=2 on the real site: the merged summary = what nginx served, per endpoint; p95 agrees with nginx',
@@ -33,51 +45,13 @@ test(
     const dir = tempDir();
     const mark = accessLogMark();
     const mergedPath = join(dir, 'merged.json');
-    const run = await start(
-      process.execPath,
-      [
-        CLI,
-        'segments',
-        '--instances',
-        '2',
-        '--config',
-        writeSiteConfig(),
-        '--rpm',
-        '240',
-        '--duration',
-        '30',
-        '--concurrency',
-        '8',
-        '--summary',
-        mergedPath,
-      ],
-      { timeoutMs: 150_000 },
-    ).done;
+    const args = [CLI, 'segments', '--instances', '2', '--config', writeSiteConfig(), ...LOAD, '--summary', mergedPath];
+    const run = await start(process.execPath, args, { timeoutMs: 150_000 }).done;
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     assert.equal(readFileSync(mergedPath, 'utf8'), run.stdout);
-    const merged = JSON.parse(run.stdout) as {
-      total: number;
-      failures: number;
-      latency_ms_p95: number;
-      merged: { instances: number };
-      endpoints: Record<string, Endpoint>;
-    };
+    const merged = JSON.parse(run.stdout) as Merged;
     assert.equal(merged.merged.instances, 2);
-    const load = accessLogSince(mark).filter(isLoad);
-    assert.equal(load.length, merged.total, 'nginx served the merged total, no more, no less');
-    assert.ok(merged.total >= 110, `${merged.total} requests`);
-    assert.equal(load.filter((e) => e.status !== 200).length, merged.failures);
-    for (const [name, e] of Object.entries(merged.endpoints)) {
-      const mine = load.filter((l) => pathOnly(l.uri) === pathOnly(e.path));
-      assert.equal(mine.length, e.total, `${name}: requests`);
-    }
-    const nginxP95 = percentile(
-      load.filter((e) => e.status === 200).map((e) => e.request_time * 1000),
-      0.95,
-    );
-    t.diagnostic(`merged p95 ${merged.latency_ms_p95} ms, nginx p95 ${nginxP95.toFixed(1)} ms, ${merged.total} requests`);
-    // k6 times from its send to the last byte; nginx from the request's first byte to its log line, in ms steps.
-    assert.ok(Math.abs(merged.latency_ms_p95 - nginxP95) <= 0.1 * nginxP95 + 10, `p95 ${merged.latency_ms_p95} vs nginx ${nginxP95}`);
+    assertNginxAgrees(t, merged, mark, '2 instances');
 
     // The instances' own summaries, beside the merged one, merge again into the same.
     const files = [1, 2].map((i) => join(dir, `merged-instance-${i}.json`));
@@ -97,41 +71,17 @@ test(
     const prom = await startPrometheus();
     try {
       const mark = accessLogMark();
+      const env = { CONFIG: config, RPM: '240', DURATION: '30', CONCURRENCY: '8', SEED: '29' };
       const { parallelism, logs } = await runOperatorRunners(
         dir,
-        {
-          CONFIG: config,
-          RPM: '240',
-          DURATION: '30',
-          CONCURRENCY: '8',
-          SEED: '29',
-          K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write`,
-        },
+        { ...env, K6_PROMETHEUS_RW_SERVER_URL: `${prom.url}/api/v1/write` },
         150_000,
       );
       const merge = await start(process.execPath, [CLI, 'merge', '--config', config, ...logs], { timeoutMs: 30_000 }).done;
       assert.equal(merge.code, 0, merge.stderr);
-      const merged = JSON.parse(merge.stdout) as {
-        total: number;
-        failures: number;
-        latency_ms_p95: number;
-        merged: { instances: number };
-        endpoints: Record<string, Endpoint>;
-      };
+      const merged = JSON.parse(merge.stdout) as Merged;
       assert.equal(merged.merged.instances, parallelism);
-      const load = accessLogSince(mark).filter(isLoad);
-      assert.equal(load.length, merged.total, 'nginx served the merged total, no more, no less');
-      assert.equal(load.filter((e) => e.status !== 200).length, merged.failures);
-      for (const [name, e] of Object.entries(merged.endpoints))
-        assert.equal(load.filter((l) => pathOnly(l.uri) === pathOnly(e.path)).length, e.total, `${name}: requests`);
-      const nginxP95 = percentile(
-        load.filter((e) => e.status === 200).map((e) => e.request_time * 1000),
-        0.95,
-      );
-      t.diagnostic(
-        `${parallelism} runners: merged p95 ${merged.latency_ms_p95} ms, nginx p95 ${nginxP95.toFixed(1)} ms, ${merged.total} requests`,
-      );
-      assert.ok(Math.abs(merged.latency_ms_p95 - nginxP95) <= 0.1 * nginxP95 + 10, `p95 ${merged.latency_ms_p95} vs nginx ${nginxP95}`);
+      assertNginxAgrees(t, merged, mark, `${parallelism} runners`);
     } finally {
       await prom.stop();
     }

@@ -16,6 +16,7 @@ import { readRunSettings, RunSettings } from '../../lib/run-settings';
 import type { StatsReport } from '../../lib/stats-stream';
 import type { Summary } from '../../lib/summary';
 import type { SetupData } from '../../lib/summary-files';
+import { k6Percentile, prng } from '../helpers/reference-stats';
 
 const CONFIG_TEXT = JSON.stringify({
   base_url: 'http://127.0.0.1:8081',
@@ -28,25 +29,6 @@ const CONFIG_TEXT = JSON.stringify({
 });
 const ENDPOINTS = ['/my/', '/course/view.php?id={courseid}'];
 const START_MS = 1_800_000_000_000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function k6Percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const i = p * (sorted.length - 1);
-  const lo = sorted[Math.floor(i)] as number;
-  const hi = sorted[Math.ceil(i)] as number;
-  return lo + (hi - lo) * (i - Math.floor(i));
-}
 
 interface Instance {
   readonly reports: StatsReport[];

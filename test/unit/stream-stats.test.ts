@@ -10,20 +10,9 @@ import { test } from 'node:test';
 import { parseSelector, StreamCollector } from '../../analysis/stream-stats';
 import { scheduledIterations } from '../../analysis/streamed-schedule';
 import type { SeriesDelta, StatsReport } from '../../lib/stats-stream';
+import { k6Percentile, prng } from '../helpers/reference-stats';
 
 type Tags = Record<string, string>;
-
-/** mulberry32: a small seeded generator, floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latency-like floats in 0.3..5000 ms: log-normal around ~40 ms, redrawn when out of range. */
 function latency(rand: () => number): number {
@@ -33,15 +22,6 @@ function latency(rand: () => number): number {
     const v = Math.exp(Math.log(40) + 1.4 * z);
     if (v >= 0.3 && v <= 5000) return v;
   }
-}
-
-/** k6's percentile (TrendSink.P), straight on the sorted raw samples. */
-function k6Percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = p * (sorted.length - 1);
-  const lo = sorted[Math.floor(i)] as number;
-  const hi = sorted[Math.ceil(i)] as number;
-  return lo + (hi - lo) * (i - Math.floor(i));
 }
 
 interface Reference {

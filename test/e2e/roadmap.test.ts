@@ -42,12 +42,13 @@ test('weights 1:3 over 3,000 requests: the simulator sees shares within 3 points
       { path: '/course/view.php?id={courseid}', weight: 3, name: 'course' },
     ],
   });
-  // A fixed seed: the URL draws are then the same on every run (only the count served varies a
-  // little), so this checks the weighting, not the luck of one run (3 points is 3.8 sd by chance).
+  // A fixed seed: the URL draws are then the same on every run (only the count served varies: a
+  // busy machine drops iterations, 105 in one CI run), so this checks the weighting, not the luck
+  // of one run (3 points is 3.6 sd by chance at 2,700 requests).
   const { summary } = await run(dir, config, ['--rpm', '12000', '--duration', '15', '--concurrency', '20', '--seed', '1']);
   const my = sim.stats().pages['/my/'] ?? 0;
   const course = sim.stats().pages['/course/view.php'] ?? 0;
-  assert.ok(my + course >= 2900, `requests ${my + course}`);
+  assert.ok(my + course >= 2700, `requests ${my + course}`);
   const share = course / (my + course);
   assert.ok(Math.abs(share - 0.75) < 0.03, `share of the weight-3 entry: ${share}`);
   assert.equal(summary.endpoints.dashboard.total, my);

@@ -9,6 +9,7 @@ import { startSimulator, Simulator } from '../sim/server';
 import { writeConfig } from '../test/helpers/e2e';
 import { ROOT } from '../test/helpers/paths';
 import { childNamed, procStat } from '../cli/server-stats/proc-stat';
+import { runBareK6 } from './k6-process';
 
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -137,30 +138,9 @@ async function ours(
 }
 
 async function bare(sim: Simulator, rpm: number, durationSec: number, vus: number): Promise<LoadResult> {
-  const summaryPath = join(dir, `bare-${rpm}-${Date.now()}.json`);
   // bare-k6.js logs each VU in and requests /my/ (the real-size dashboard) in that session.
-  const u = sim.users[0]!;
-  const env = {
-    MODE: 'discard',
-    RPM: rpm,
-    DURATION: durationSec,
-    VUS: vus,
-    BASE: sim.url,
-    URL: `${sim.url}/my/`,
-    USERNAME: u.username,
-    PASSWORD: u.password,
-    SUMMARY: summaryPath,
-  };
-  const p = await run(K6, [
-    'run',
-    '--quiet',
-    '--address',
-    '',
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    join(ROOT, 'bench', 'bare-k6.js'),
-  ]);
-  if (p.code !== 0) throw new Error(`bare k6 exited ${p.code}: ${p.stderr.slice(-500)}`);
-  const s = JSON.parse(readFileSync(summaryPath, 'utf8'));
+  const { summary, proc: p } = await runBareK6(sim, dir, { mode: 'discard', rpm, sec: durationSec, vus, warmupSec: 0, page: '/my/' });
+  const s = summary as { total: number; dropped_iterations: number; latency_ms_p50: number; latency_ms_p99: number };
   const j = judge(rpm, durationSec, s.total, s.dropped_iterations);
   return {
     rpm,

@@ -10,6 +10,11 @@ export function readSummary(path: string): Summary {
   } catch (e) {
     throw new SettingsError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  return parseSummary(path, text);
+}
+
+/** A summary's text, already read from `path`. */
+export function parseSummary(path: string, text: string): Summary {
   try {
     const s = JSON.parse(text) as Summary;
     if (typeof s.target_rpm !== 'number' || typeof s.endpoints !== 'object') throw new Error('not a moodle-load summary');

@@ -11,7 +11,7 @@ import type { Summary } from '../../lib/summary';
 import { EXIT } from '../exit-codes';
 import { addFlags, CliContext, configureCommand, readFlags, setAction, valueFlag } from '../flags';
 import { RunnerLogError, summaryFromRunnerLog } from '../runner-log';
-import { readSummary } from '../summary-file';
+import { parseSummary } from '../summary-file';
 
 const FLAGS = {
   summary: valueFlag('--summary', {
@@ -32,7 +32,7 @@ function readInput(path: string, config: MoodleConfig | undefined): SummaryFile 
   } catch (e) {
     throw new SettingsError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (!isK6Log(text)) return { path, summary: readSummary(path) };
+  if (!isK6Log(text)) return { path, summary: parseSummary(path, text) };
   if (config === undefined) throw new SettingsError(`${path} is a k6 log, not a summary: give --config, the config the runners ran`);
   try {
     return { path, summary: summaryFromRunnerLog(path, text, config) };

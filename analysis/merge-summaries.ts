@@ -145,7 +145,7 @@ export function mergeSummaries(files: readonly SummaryFile[]): Summary {
     weight: e.weight,
   }));
   const names = endpoints.map((e) => e.name);
-  const submetrics = Object.keys(buildK6Options(settings, names, first.config_users).thresholds as Record<string, unknown>);
+  const submetrics = Object.keys(buildK6Options(settings, names, first.config_users, first.journeys).thresholds as Record<string, unknown>);
   const metrics = collector.k6Metrics(submetrics);
   const setupData = mergedSetup(parts, settings.users);
   const nowMs = Math.max(...parts.map((p) => p.ended_ms));
@@ -157,6 +157,7 @@ export function mergeSummaries(files: readonly SummaryFile[]): Summary {
     setupData,
     settings,
     endpoints,
+    journeys: first.journeys,
     usernames: [],
     nowMs,
     warn: () => undefined,

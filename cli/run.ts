@@ -49,8 +49,6 @@ function checkConfig(settings: RunSettings): MoodleConfig {
   try {
     const config = parseConfigText(text, (usersFile) => readFileSync(resolveBeside(settings.configPath, usersFile), 'utf8'));
     if (settings.baseUrl !== undefined) validateBaseUrl(settings.baseUrl, '--base-url');
-    if (settings.streamStats && config.journeys.length > 0)
-      throw new BadInputError('--stream-stats does not count journeys: run a config with journeys without it');
     const exam = examConfigError(settings, config.journeys.length, 'flag');
     if (exam !== null) throw new BadInputError(`config: ${settings.configPath}: ${exam}`);
     const many = usersConfigError(settings, config.journeys.length, 'flag');
@@ -133,6 +131,7 @@ interface Progress {
 async function startProgress(
   options: CliOptions,
   settings: RunSettings,
+  config: MoodleConfig,
   sampler: ResourceSampler | undefined,
   io: RunIo,
 ): Promise<Progress> {
@@ -148,7 +147,7 @@ async function startProgress(
     loadStartMs: () => progress.setup?.loadStartMs,
   };
   if (collector) {
-    const line = () => progressLine(streamedProgress(collector, progress.setup, settings, Date.now()), target);
+    const line = () => progressLine(streamedProgress(collector, progress.setup, settings, config.journeys, Date.now()), target);
     const timer = setInterval(() => print(line()), options.progressSec * 1000);
     progress.stop = () => {
       clearInterval(timer);
@@ -185,7 +184,7 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   const ready = preflight(projectRoot, settings, io);
   if (typeof ready === 'number') return ready;
   const outputs = await openOutputs(options, settings, ready.config, io);
-  const progress = await startProgress(options, settings, outputs.sampler, io);
+  const progress = await startProgress(options, settings, ready.config, outputs.sampler, io);
   const invocation = k6Invocation({ projectRoot, settings, outputs: options.outputs, dashboard: progress.dashboard, baseEnv: process.env });
   const run = new K6Run({ k6: ready.k6, invocation, onRecord: recordHandler(outputs, progress), onText: io.stderr });
   const result = await run.done;

@@ -8,6 +8,8 @@ import { instanceScheduled, scheduledIterations, started } from '../analysis/str
 import type { HistogramSeries, MergeablePart, MergeSettings } from '../lib/mergeable';
 import { MERGEABLE_VERSION } from '../lib/mergeable';
 import type { MoodleConfig } from '../lib/config';
+import { journeyProgressSubmetrics } from '../lib/journeys/journey-summary';
+import { journeyOutline, type JourneyOutline } from '../lib/journeys/journey-types';
 import { buildK6Options } from '../lib/k6-options';
 import { DROPPED, LOAD_METRICS, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARMUP_METRICS } from '../lib/metric-names';
 import type { RunSettings } from '../lib/run-settings';
@@ -45,7 +47,9 @@ export function writeStreamedSummary(input: StreamedSummaryInput): EndRecord {
 export function streamedSummary(input: StreamedSummaryInput): SummaryFiles {
   const { collector, settings, config, setupData } = input;
   const names = config.endpoints.map((e) => e.name);
-  const submetrics = Object.keys(buildK6Options(settings, names, config.users.length).thresholds as Record<string, unknown>);
+  const submetrics = Object.keys(
+    buildK6Options(settings, names, config.users.length, config.journeys).thresholds as Record<string, unknown>,
+  );
   const metrics = collector.k6Metrics(submetrics);
   if (setupData !== undefined) {
     // The load phase ran until its schedule ended, or until k6 stopped (Ctrl-C, a crash, a kill).
@@ -59,6 +63,7 @@ export function streamedSummary(input: StreamedSummaryInput): SummaryFiles {
     setupData,
     settings,
     endpoints: config.endpoints,
+    journeys: config.journeys,
     usernames: config.users.map((u) => u.username),
     nowMs: input.nowMs,
     warn: input.warn,
@@ -95,6 +100,7 @@ function mergeablePart(input: StreamedSummaryInput): MergeablePart {
     exact_limit: EXACT_LIMIT,
     config_fingerprint: configFingerprint(input.config),
     config_users: input.config.users.length,
+    journeys: input.config.journeys.map(journeyOutline),
     settings: settings satisfies MergeSettings,
     setup: input.setupData ?? null,
     ended_ms: input.nowMs,
@@ -112,6 +118,7 @@ export function streamedProgress(
   collector: StreamCollector,
   setupData: SetupData | undefined,
   settings: RunSettings,
+  journeys: readonly JourneyOutline[],
   nowMs: number,
 ): Record<string, MetricValues> {
   const selectors: string[] = [];
@@ -123,6 +130,7 @@ export function streamedProgress(
     );
   }
   if (settings.thinkTimeSec !== undefined) selectors.push(USER_LOGINS, USER_SESSIONS_LOST);
+  selectors.push(...journeyProgressSubmetrics(journeys));
   const metrics = collector.metrics(selectors);
   const out: Record<string, MetricValues> = { time: { value: nowMs } };
   for (const [name, m] of Object.entries(metrics)) out[name] = m.values;

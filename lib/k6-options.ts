@@ -11,7 +11,7 @@ import { LOAD_SCENARIO, LOGIN_SCENARIO, loginWindowSec, PROBE_PASSES, probeCandi
 import { summarySubmetrics } from './summary';
 import { examMetrics } from './journeys/exam-summary';
 import { journeyProgressSubmetrics, journeySubmetrics } from './journeys/journey-summary';
-import type { Journey } from './journeys/journey-types';
+import type { JourneyOutline } from './journeys/journey-types';
 
 /** Connections a browser opens per host (HTTP/1.1): --emulate-browser fetches assets this many at a time. */
 export const BROWSER_CONNECTIONS_PER_HOST = 6;
@@ -25,7 +25,7 @@ export function buildK6Options(
   settings: RunSettings,
   endpointNames: readonly string[],
   users: number,
-  journeys: readonly Journey[] = [],
+  journeys: readonly JourneyOutline[] = [],
 ): Record<string, unknown> {
   const setupSec = Math.ceil(settings.loginTimeoutSec * LOGIN_REQUESTS * PROBE_PASSES * probeCandidates(settings, users)) + SLACK_SEC;
   // Submetrics exist in k6 only when a threshold names them; these always pass.

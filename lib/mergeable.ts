@@ -3,6 +3,7 @@
 // into the summary one instance would have written: counts add, histograms add bucket by bucket,
 // and percentiles are read from the sum (analysis/merge-summaries.ts). Types only: written by
 // the CLI (cli/streamed-summary.ts), read by `moodle-load merge`.
+import type { JourneyOutline } from './journeys/journey-types';
 import type { SetupData } from './summary-files';
 import type { RunSettings } from './run-settings';
 import type { SeriesKind } from './stats-stream';
@@ -42,6 +43,8 @@ export interface MergeablePart {
   readonly config_fingerprint: string;
   /** Users in the config: the login submetrics are per user index. */
   readonly config_users: number;
+  /** The config's journeys as the summary names them (empty without journeys). */
+  readonly journeys: readonly JourneyOutline[];
   readonly settings: MergeSettings;
   /** setup()'s record; null when setup() did not finish. */
   readonly setup: SetupData | null;

@@ -3,7 +3,7 @@
 // with the figures the VUs streamed (analysis/stream-stats.ts), so both give the same document.
 import { abortOf } from './abort-reasons';
 import { EndRecord, endRecord } from './channel';
-import type { Journey } from './journeys/journey-types';
+import type { JourneyOutline } from './journeys/journey-types';
 import type { Endpoint } from './config';
 import { loginReport } from './login-report';
 import type { MergeablePart } from './mergeable';
@@ -31,7 +31,7 @@ export interface SummaryFilesInput {
   readonly setupData: SetupData | undefined;
   readonly settings: RunSettings;
   readonly endpoints: readonly (Pick<Endpoint, 'name' | 'weight'> & { readonly template: { readonly source: string } })[];
-  readonly journeys?: readonly Journey[];
+  readonly journeys?: readonly JourneyOutline[];
   readonly usernames: readonly string[];
   readonly nowMs: number;
   /** Where a line for the person running it goes (a failed user). */

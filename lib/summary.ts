@@ -6,7 +6,7 @@ import { buildViewSummary, ViewSummary } from './browser/view-summary';
 import { buildExamSummary, ExamSummary } from './journeys/exam-summary';
 import { buildUsersSummary, UsersSummary, usersWarnings } from './users-summary';
 import { buildCreated, buildJourneySummary, JourneySummary } from './journeys/journey-summary';
-import type { Journey } from './journeys/journey-types';
+import type { JourneyOutline } from './journeys/journey-types';
 import { FAILURE_REASONS, FailureReason } from './outcome';
 import { LOAD_SCENARIO } from './run-phases';
 import { round } from './round';
@@ -60,7 +60,7 @@ export interface SummaryInput {
   /** The k6 version the CLI checked; null under plain `k6 run` (k6 does not tell a script its version). */
   readonly k6Version?: string | null;
   /** The config's journeys: add journeys and journeys_created when there are any. */
-  readonly journeys?: readonly Journey[];
+  readonly journeys?: readonly JourneyOutline[];
   /** --exam-window: add exam (0 or absent: not an exam start). */
   readonly examWindowSec?: number;
   /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */

@@ -87,7 +87,7 @@ export function setup(): SetupData {
     vuStats.report();
     exec.test.abort(`${ABORT_NO_SESSION} (0 of ${sessions}). ${ZERO_SESSION_HINTS.join('; ')}`);
   }
-  if (journeys !== undefined) checkJourneys(new journeys(ctx));
+  if (journeys !== undefined) checkJourneys(new journeys(ctx, metrics.journey));
   const loginSec = loginWindowSec(ctx.settings);
   const warmup = ctx.settings.warmupSec > 0 ? `warm-up ${ctx.settings.warmupSec} s, then ` : '';
   const load =
@@ -164,7 +164,7 @@ export default function (data: SetupData): void {
   const s = users.sessions[0] as NonNullable<(typeof users.sessions)[0]>;
   if (runner === undefined) {
     runner = new RequestRunner(ctx);
-    if (journeys !== undefined) runner.journeys = new journeys(ctx);
+    if (journeys !== undefined) runner.journeys = new journeys(ctx, metrics.journey);
     if (browser !== undefined) {
       const view = new browser.emulator(ctx, s.username, browser.metrics);
       runner.afterPage = view.afterPage.bind(view);

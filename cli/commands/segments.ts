@@ -42,10 +42,6 @@ function segmentsOptions(cmd: Command): { options: CliOptions; config: MoodleCon
     if (code) throw new SettingsError(`config: file cannot be read (${code})`);
     throw e;
   }
-  if (config.journeys.length > 0)
-    throw new SettingsError(
-      'config: journeys are not for segments yet: the merged figures are the streamed ones, which do not count journeys',
-    );
   return { options, config, instances };
 }
 

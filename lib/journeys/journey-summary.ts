@@ -2,7 +2,7 @@
 // figures) and `journeys_created` (what the run wrote). Built from k6's handleSummary data.
 import { submetric } from '../metric-names';
 import { countOf as count, Metrics, trendOf as trend } from '../metric-values';
-import type { Journey } from './journey-types';
+import type { JourneyOutline } from './journey-types';
 import {
   CREATED,
   JOURNEY_DURATION,
@@ -63,7 +63,7 @@ function journeySelectors(journey: string) {
 }
 
 /** Every kind the journeys' steps say they create. */
-export function createdKinds(journeys: readonly Journey[]): string[] {
+export function createdKinds(journeys: readonly JourneyOutline[]): string[] {
   const kinds = new Set<string>();
   for (const j of journeys) for (const s of j.steps) for (const k of s.creates) kinds.add(k);
   return [...kinds].sort();
@@ -89,7 +89,7 @@ function stepSummary(m: Metrics, journey: string, step: string, failureReasons: 
   };
 }
 
-export function buildJourneySummary(m: Metrics, journeys: readonly Journey[]): Record<string, JourneySummary> {
+export function buildJourneySummary(m: Metrics, journeys: readonly JourneyOutline[]): Record<string, JourneySummary> {
   const out: Record<string, JourneySummary> = {};
   for (const j of journeys) {
     const s = journeySelectors(j.name);
@@ -114,19 +114,19 @@ export function buildJourneySummary(m: Metrics, journeys: readonly Journey[]): R
 }
 
 /** What successful steps wrote, by kind, over the whole run (warm-up included). */
-export function buildCreated(m: Metrics, journeys: readonly Journey[]): Record<string, number> {
+export function buildCreated(m: Metrics, journeys: readonly JourneyOutline[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const kind of createdKinds(journeys)) out[kind] = count(m, submetric(CREATED, 'kind', kind));
   return out;
 }
 
 /** The journeys done across all journeys, for the progress line (cli/progress-line.ts). */
-export function journeyProgressSubmetrics(journeys: readonly Journey[]): string[] {
+export function journeyProgressSubmetrics(journeys: readonly JourneyOutline[]): string[] {
   return journeys.length === 0 ? [] : [submetric(JOURNEYS, 'outcome', 'success'), submetric(JOURNEYS, 'outcome', 'failure')];
 }
 
 /** Submetrics k6 must track (as thresholds) for the journeys' summary, with whether each is a trend. */
-export function journeySubmetrics(journeys: readonly Journey[]): { name: string; trend: boolean }[] {
+export function journeySubmetrics(journeys: readonly JourneyOutline[]): { name: string; trend: boolean }[] {
   const out: { name: string; trend: boolean }[] = [];
   for (const j of journeys) {
     const s = journeySelectors(j.name);

@@ -45,3 +45,14 @@ export interface Journey {
   readonly think: readonly [number, number];
   readonly steps: readonly JourneyStep[];
 }
+
+/** What a summary needs of a journey: its name, kind, and its steps' names and what they create (kept in a mergeable summary). */
+export interface JourneyOutline {
+  readonly name: string;
+  readonly kind: string;
+  readonly steps: readonly Pick<JourneyStep, 'name' | 'creates'>[];
+}
+
+export function journeyOutline(j: JourneyOutline): JourneyOutline {
+  return { name: j.name, kind: j.kind, steps: j.steps.map((s) => ({ name: s.name, creates: [...s.creates] })) };
+}

@@ -17,7 +17,7 @@ import { uniform } from '../../lib/random';
 import { basePathOf, pathOf, resolveLocation } from '../../lib/url';
 import { logFailure } from './failure-log';
 import { readForm } from './journey-page';
-import * as metrics from './metrics';
+import type { JourneyMetrics } from './metrics';
 import type { RunContext } from './run-context';
 import type { VuSession } from './vu-session';
 
@@ -76,7 +76,10 @@ export class JourneyRunner {
   private seed = 0;
   private iteration = 0;
 
-  constructor(private readonly ctx: RunContext) {
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly metrics: JourneyMetrics,
+  ) {
     this.turns = ctx.config.journeys.map(() => 0);
     this.basePath = basePathOf(ctx.baseUrl);
     const timeout = ctx.settings.requestTimeoutSec === 60 ? {} : { timeout: `${ctx.settings.requestTimeoutSec}s` };
@@ -124,7 +127,7 @@ export class JourneyRunner {
       const st = tags.steps[i] as StepTags;
       if (i > 0 && j.think[1] > 0) sleep(j.think[0] + (j.think[1] - j.think[0]) * uniform(seed, iteration, DRAW_BASE - 1 - i));
       const result = this.step(step, st, page, values);
-      if (record) metrics.journey.requests.add(result.requests, st.step);
+      if (record) this.metrics.requests.add(result.requests, st.step);
       if ('reason' in result) {
         if (result.reason === 'session_lost') session.lost();
         this.fail(record, index, i, session, result);
@@ -133,18 +136,18 @@ export class JourneyRunner {
       page = result;
       busyMs += result.ms;
       if (record) {
-        metrics.journey.stepDuration.add(result.ms, st.step);
+        this.metrics.stepDuration.add(result.ms, st.step);
         if (result.footers > 0) {
-          metrics.journey.dbReads.add(result.reads, st.step);
-          metrics.journey.dbWrites.add(result.writes, st.step);
+          this.metrics.dbReads.add(result.reads, st.step);
+          this.metrics.dbWrites.add(result.writes, st.step);
         }
       }
-      for (const kindTags of st.created) metrics.journey.created.add(1, kindTags);
+      for (const kindTags of st.created) this.metrics.created.add(1, kindTags);
       if (this.onStepDone !== null) this.onStepDone(i);
     }
     if (record) {
-      metrics.journey.journeys.add(1, tags.success);
-      metrics.journey.duration.add(busyMs, tags.journey);
+      this.metrics.journeys.add(1, tags.success);
+      this.metrics.duration.add(busyMs, tags.journey);
     }
   }
 
@@ -215,7 +218,13 @@ export class JourneyRunner {
     const j = this.ctx.config.journeys[index] as Journey;
     const st = (this.tags[index] as (typeof this.tags)[number]).steps;
     const first = j.steps[0] as JourneyStep;
-    const page = this.step(first, st[0] as StepTags, null, startValues(j, 1, 0, 0));
+    let page = this.step(first, st[0] as StepTags, null, startValues(j, 1, 0, 0));
+    // A fault of the moment must not stop the run: a real site once answered "Unable to acquire a lock
+    // for caching" when two instances of a split test checked at once. A page that is not there fails twice.
+    if ('reason' in page) {
+      sleep(1);
+      page = this.step(first, st[0] as StepTags, null, startValues(j, 1, 0, 0));
+    }
     if ('reason' in page) return { stop: `step ${first.name}: ${page.reason}: ${page.message}`, warning: null };
     const next = j.steps[1];
     if (next?.submit === undefined) return { stop: null, warning: null };
@@ -339,8 +348,8 @@ export class JourneyRunner {
     const j = this.ctx.config.journeys[index] as Journey;
     const step = (j.steps[stepIndex] as JourneyStep).name;
     if (record) {
-      metrics.journey.failures.add(1, { journey: j.name, step, reason: f.reason });
-      metrics.journey.journeys.add(1, (this.tags[index] as (typeof this.tags)[number]).failure);
+      this.metrics.failures.add(1, { journey: j.name, step, reason: f.reason });
+      this.metrics.journeys.add(1, (this.tags[index] as (typeof this.tags)[number]).failure);
     }
     const key = `${j.name}|${step}|${f.reason}|${f.message}`;
     if (!this.warned.has(key)) {

@@ -36,7 +36,7 @@ export const userStartDelay = trend(names.USER_START_DELAY, true);
 export const loginFailures = counter(names.LOGIN_FAILURES);
 export const loginFailureKind = gauge(names.LOGIN_FAILURE_KIND);
 export const loginEnd = gauge(names.LOGIN_END, true);
-/** The journeys' metrics (lib/journeys/journey-metric-names.ts). */
+/** The journeys' metrics (lib/journeys/journey-metric-names.ts), handed to the journeys' file (journey-runner.ts) so that they stream with the rest. */
 export const journey = {
   journeys: counter(jn.JOURNEYS),
   duration: trend(jn.JOURNEY_DURATION, true),
@@ -47,6 +47,7 @@ export const journey = {
   dbWrites: trend(jn.STEP_DB_WRITES),
   created: counter(jn.CREATED),
 };
+export type JourneyMetrics = typeof journey;
 /** An exam start's metrics (lib/journeys/exam-names.ts). */
 export const exam = {
   start: trend(en.EXAM_START, true),

@@ -29,20 +29,37 @@ function fresh(): void {
   sim.failJourneyPost(0);
 }
 
-async function run(extra: Record<string, unknown>, args: string[], timeoutMs = 30_000) {
+/** A run of `moodle-load [command] --config ... args`; `make segments` takes no --progress (its instances log to stderr). */
+async function run(extra: Record<string, unknown>, args: string[], timeoutMs = 30_000, command: string[] = []) {
   const dir = tempDir();
   const config = writeConfig(dir, sim, USERS, extra);
-  const result = await runCli(['--config', config, '--summary', join(dir, 'summary.json'), '--progress', '1', ...args], timeoutMs).done;
+  const progress = command.length === 0 ? ['--progress', '1'] : [];
+  const result = await runCli([...command, '--config', config, '--summary', join(dir, 'summary.json'), ...progress, ...args], timeoutMs)
+    .done;
   return { ...result, config };
 }
 
-test('mixed run: what the summary says the journeys created is what the simulator counted', { timeout: 90_000 }, async () => {
-  fresh();
+// The same run three ways: k6 counting, the VUs counting (--stream-stats), and two instances merged.
+const MIXED_RUNS: [string, string[], string[]][] = [
+  ['', [], []],
+  [' (--stream-stats)', [], ['--stream-stats']],
+  [' (segments, 2 instances merged)', ['segments'], ['--instances', '2']],
+];
+for (const [how, command, flags] of MIXED_RUNS)
+  test(`mixed run${how}: what the summary says the journeys created is what the simulator counted`, { timeout: 90_000 }, async () => {
+    await mixedRun(command, flags);
+  });
+
+async function mixedRun(command: string[], flags: string[]): Promise<void> {
+  // A new simulator: the same seed draws the same assignments, and a submitted one cannot be edited again.
+  await sim.close();
+  sim = await startSimulator({ users: USERS, perfFooter: true });
   const { code, stdout, stderr } = await run(
     { urls: [{ path: '/my/', weight: 4 }], journeys: [QUIZ, REPLY, DISCUSSION, ASSIGN] },
     // A fixed seed fixes which iteration is which journey (the plan is a function of seed and iteration): each comes.
-    ['--rpm', '120', '--duration', '8', '--concurrency', '6', '--seed', '11'],
+    [...flags, '--rpm', '120', '--duration', '8', '--concurrency', '6', '--seed', '11'],
     75_000,
+    command,
   );
   assert.equal(code, 0, stderr);
   const summary = JSON.parse(stdout);
@@ -74,7 +91,7 @@ test('mixed run: what the summary says the journeys created is what the simulato
   const views = Object.values<any>(summary.endpoints);
   assert.equal(views.length, 1);
   assert.ok(views[0].success > 0 && views[0].failures === 0, `the page views ran beside the journeys: ${JSON.stringify(views[0])}`);
-});
+}
 
 test('a planted form error fails the journey at its post, and nothing is written', { timeout: 40_000 }, async () => {
   fresh();
@@ -154,5 +171,26 @@ test(
       assert.equal(sim.stats().pages['/my/'] ?? 0, 0, JSON.stringify(sim.stats().pages));
       assert.ok(Object.values(sim.stats().created).every((n) => n === 0));
     }
+  },
+);
+
+test(
+  "a journey's first page failing once in setup() is tried again: the run goes on; failing twice stops it",
+  { timeout: 60_000 },
+  async () => {
+    const args = ['--rpm', '600', '--duration', '2', '--concurrency', '2'];
+    const extra = { urls: [{ path: '/my/' }], journeys: [REPLY] };
+    fresh();
+    // The login page never takes a planted fault: the first page that does is the journey check's.
+    sim.failNext(1, 503);
+    const once = await run(extra, args);
+    assert.equal(once.code, 0, once.stderr);
+    assert.ok(JSON.parse(once.stdout).total > 0);
+    fresh();
+    sim.failNext(2, 503);
+    const twice = await run(extra, args);
+    assert.equal(twice.code, 2, twice.stderr);
+    assert.match(twice.stderr, /a journey cannot run on this site: config journeys\[0\] \(forum_reply\): step forum: http_5xx: /);
+    assert.equal(sim.stats().pages['/my/'] ?? 0, 0);
   },
 );

@@ -176,6 +176,61 @@ test(
 );
 
 test(
+  'journeys split over 2 instances (make segments): the merged summary says what the database gained',
+  { timeout: 240_000 },
+  async () => {
+    const before = counts();
+    const path = join(dir, 'segments.json');
+    const r = await runCli(
+      [
+        'segments',
+        '--instances',
+        '2',
+        '--config',
+        configWith({}),
+        '--summary',
+        path,
+        '--rpm',
+        '60',
+        '--duration',
+        '30',
+        '--concurrency',
+        '8',
+        '--seed',
+        '2702',
+      ],
+      200_000,
+    ).done;
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    const gained = delta(counts(), before);
+    assert.equal(summary.merged.instances, 2);
+    const j = summary.journeys;
+    const completed = (name: string) => j[name].completed as number;
+    assert.ok(
+      Object.keys(j).reduce((n, name) => n + completed(name), 0) >= 2,
+      `journeys completed: ${JSON.stringify(Object.fromEntries(Object.entries<any>(j).map(([k, v]) => [k, [v.completed, v.failure_reasons]])))}`,
+    );
+    const created = summary.journeys_created;
+    assert.deepEqual(gained, {
+      attempts: created.quiz_attempts,
+      finished: completed('quiz_attempt'),
+      posts: completed('forum_reply') + completed('forum_discussion'),
+      discussions: completed('forum_discussion'),
+      submitted: completed('assign_submission'),
+    });
+    assert.deepEqual(
+      [created.quiz_attempts_finished, created.forum_posts, created.forum_discussions, created.assign_submissions],
+      [gained.finished, gained.posts, gained.discussions, gained.submitted],
+    );
+    // Each instance's summary counted its own share; the merged one is their sum.
+    const parts = [1, 2].map((i) => JSON.parse(readFileSync(join(dir, `segments-instance-${i}.json`), 'utf8')));
+    for (const name of Object.keys(j))
+      assert.equal(parts[0].journeys[name].started + parts[1].journeys[name].started, j[name].started, name);
+  },
+);
+
+test(
   'an exam start of 100 users: every attempt is reported, and each one the summary says started and finished is in the database',
   { timeout: 300_000 },
   async () => {

@@ -11,9 +11,18 @@ import { MergeError, mergeSummaries, SummaryFile } from '../../analysis/merge-su
 import { StreamCollector } from '../../analysis/stream-stats';
 import { writeStreamedSummary } from '../../cli/streamed-summary';
 import { parseConfigText } from '../../lib/config';
+import {
+  CREATED,
+  JOURNEY_DURATION,
+  JOURNEYS,
+  STEP_DB_READS,
+  STEP_DURATION,
+  STEP_FAILURES,
+  STEP_REQUESTS,
+} from '../../lib/journeys/journey-metric-names';
 import { DURATION, LOAD_END, LOAD_ITERATIONS, LOGIN_SESSIONS, REQUESTS } from '../../lib/metric-names';
 import { readRunSettings, RunSettings } from '../../lib/run-settings';
-import type { StatsReport } from '../../lib/stats-stream';
+import type { SeriesDelta, StatsReport } from '../../lib/stats-stream';
 import type { Summary } from '../../lib/summary';
 import type { SetupData } from '../../lib/summary-files';
 import { k6Percentile, prng } from '../helpers/reference-stats';
@@ -191,4 +200,71 @@ test('a summary of a run that was not split merges into itself', () => {
   const merged = mergeSummaries([one]);
   const { mergeable: _m, ...rest } = one.summary;
   assert.deepEqual(merged, rest);
+});
+
+/** The forum_reply journey's VU reports: `n` journeys, every 5th failing at its post with a form error. */
+function journeyReports(seed: number, n: number, scale: number): { reports: StatsReport[]; durations: number[] } {
+  const rand = prng(seed);
+  const reports: StatsReport[] = [];
+  const durations: number[] = [];
+  const journey = 'forum_reply';
+  for (let i = 0; i < n; i++) {
+    const failed = i % 5 === 4;
+    const series: SeriesDelta[] = [{ m: LOAD_ITERATIONS, t: null, k: 'counter', n: 1 }];
+    let total = 0;
+    for (const step of ['forum', 'discussion', 'reply_form', 'post']) {
+      const t = { journey, step };
+      series.push({ m: STEP_REQUESTS, t, k: 'counter', n: step === 'post' ? 2 : 1 });
+      if (failed && step === 'post') {
+        series.push({ m: STEP_FAILURES, t: { ...t, reason: 'form_error' }, k: 'counter', n: 1 });
+        break;
+      }
+      const ms = scale * (20 + 300 * rand() ** 2);
+      total += ms;
+      series.push({ m: STEP_DURATION, t, k: 'trend', n: 1, s: [ms] }, { m: STEP_DB_READS, t, k: 'trend', n: 1, s: [40 + (i % 3)] });
+    }
+    series.push({ m: JOURNEYS, t: { journey, outcome: failed ? 'failure' : 'success' }, k: 'counter', n: 1 });
+    if (!failed) {
+      durations.push(total);
+      series.push(
+        { m: JOURNEY_DURATION, t: { journey }, k: 'trend', n: 1, s: [total] },
+        { m: CREATED, t: { kind: 'forum_posts' }, k: 'counter', n: 1 },
+      );
+    }
+    reports.push({ vu: 1 + (i % 2), series });
+  }
+  return { reports, durations };
+}
+
+test('journeys merge: counts, failure reasons and what was created add up; percentiles from the merged histograms', () => {
+  const config = JSON.stringify({ ...JSON.parse(CONFIG_TEXT), journeys: [{ journey: 'forum_reply', params: { forum: 306 } }] });
+  const parts = [journeyReports(1, 100, 1), journeyReports(2, 100, 2)];
+  const files = parts.map((p, i) => writeInstance(p.reports, i === 0 ? '0:1/2' : '1/2:1', { config }));
+  assert.deepEqual(
+    files[0]?.summary.mergeable?.journeys.map((j) => [j.name, j.kind, j.steps.map((s) => `${s.name}:${s.creates.join('+')}`)]),
+    [['forum_reply', 'forum_reply', ['forum:', 'discussion:', 'reply_form:', 'post:forum_posts']]],
+  );
+  const merged = mergeSummaries(files);
+  const whole = writeInstance(
+    parts.flatMap((p) => p.reports),
+    null,
+    { config },
+  ).summary;
+  const j = merged.journeys?.forum_reply;
+  assert.ok(j);
+  assert.deepEqual([j.started, j.completed, j.failed], [200, 160, 40]);
+  assert.deepEqual(j.failure_reasons, { 'post: form_error': 40 });
+  assert.equal(j.steps.post?.requests, 400);
+  assert.equal(j.steps.forum?.db_reads_median, 41);
+  assert.deepEqual(merged.journeys_created, { forum_posts: 160 });
+  assert.deepEqual(merged.journeys, whole.journeys);
+  const raw = parts.flatMap((p) => p.durations);
+  for (const [got, p] of [
+    [j.latency_ms_p50, 0.5],
+    [j.latency_ms_p95, 0.95],
+    [j.latency_ms_p99, 0.99],
+  ] as const) {
+    const exact = k6Percentile(raw, p);
+    assert.ok(got !== null && Math.abs(got - exact) <= exact * 0.005 + 0.01, `journey p${p * 100}: ${got} vs ${exact}`);
+  }
 });

@@ -10,7 +10,7 @@ import type { RunSettings } from '../lib/run-settings';
 import { segmentBounds } from '../lib/segments';
 import { FailedUser, LOAD_SCENARIO, Summary, SUMMARY_SCHEMA_VERSION } from '../lib/summary';
 import { SetupData, summaryFiles } from '../lib/summary-files';
-import { scheduledIterations, started } from './streamed-schedule';
+import { dueIterations, started } from './streamed-schedule';
 import { BUCKET_GROWTH, EXACT_LIMIT, StreamCollector } from './stream-stats';
 
 /** A summary that cannot be merged with the others; the message names the file and the field. */
@@ -151,7 +151,7 @@ export function mergeSummaries(files: readonly SummaryFile[]): Summary {
   const nowMs = Math.max(...parts.map((p) => p.ended_ms));
   // The whole schedule, as one instance would have run it: due iterations less those started.
   const ranSec = Math.min(settings.durationSec, Math.max(0, (nowMs - setupData.loadStartMs) / 1000));
-  metrics[LOAD_DROPPED] = { values: { count: Math.max(0, scheduledIterations(settings.rpm, ranSec) - started(collector)) } };
+  metrics[LOAD_DROPPED] = { values: { count: Math.max(0, dueIterations(settings, ranSec, null) - started(collector)) } };
   const { summary } = summaryFiles({
     metrics,
     setupData,

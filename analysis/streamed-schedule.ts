@@ -1,6 +1,7 @@
 // Iterations the load phase's schedule made due, for the dropped count when k6's own is not
 // there (streamed figures, merged summaries): due less started.
 import { LOAD_ITERATIONS } from '../lib/metric-names';
+import type { RunSettings } from '../lib/run-settings';
 import { segmentShare } from '../lib/segments';
 import type { StreamCollector } from './stream-stats';
 
@@ -9,7 +10,7 @@ import type { StreamCollector } from './stream-stats';
  * one every 60/rpm s, while before `seconds` (k6's ticker; lib/executor/constant_arrival_rate.go).
  */
 export function scheduledIterations(rpm: number, seconds: number): number {
-  if (seconds <= 0) return 0;
+  if (seconds <= 0 || rpm <= 0) return 0;
   return Math.ceil((seconds * rpm) / 60 - 1e-9);
 }
 
@@ -21,6 +22,21 @@ export function scheduledIterations(rpm: number, seconds: number): number {
 export function instanceScheduled(rpm: number, seconds: number, segment: string | null): number {
   const all = scheduledIterations(rpm, seconds);
   return segment === null ? all : Math.floor(all * segmentShare(segment) + 1e-9);
+}
+
+/**
+ * Iterations due in the load phase's first `seconds` in this instance: the arrival rate's
+ * (none in the closed model, whose rpm is 0), or in an exam start (per-vu-iterations) one per VU,
+ * all due once the phase has started.
+ */
+export function dueIterations(
+  s: Pick<RunSettings, 'rpm' | 'examWindowSec' | 'concurrency'>,
+  seconds: number,
+  segment: string | null,
+): number {
+  if (s.examWindowSec === 0) return instanceScheduled(s.rpm, seconds, segment);
+  if (seconds <= 0) return 0;
+  return segment === null ? s.concurrency : Math.floor(s.concurrency * segmentShare(segment) + 1e-9);
 }
 
 export function started(collector: StreamCollector): number {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BUCKET_GROWTH, EXACT_LIMIT, StreamCollector } from '../analysis/stream-stats';
-import { instanceScheduled, scheduledIterations, started } from '../analysis/streamed-schedule';
+import { dueIterations, started } from '../analysis/streamed-schedule';
 import type { HistogramSeries, MergeablePart, MergeSettings } from '../lib/mergeable';
 import { MERGEABLE_VERSION } from '../lib/mergeable';
 import type { MoodleConfig } from '../lib/config';
@@ -54,7 +54,7 @@ export function streamedSummary(input: StreamedSummaryInput): SummaryFiles {
   if (setupData !== undefined) {
     // The load phase ran until its schedule ended, or until k6 stopped (Ctrl-C, a crash, a kill).
     const ranSec = Math.min(settings.durationSec, Math.max(0, (input.nowMs - setupData.loadStartMs) / 1000));
-    const dropped = Math.max(0, instanceScheduled(settings.rpm, ranSec, setupData.segment) - started(collector));
+    const dropped = Math.max(0, dueIterations(settings, ranSec, setupData.segment) - started(collector));
     metrics[LOAD_DROPPED] = { values: { count: dropped } };
   }
   const mergeable = mergeablePart(input);
@@ -136,7 +136,7 @@ export function streamedProgress(
   for (const [name, m] of Object.entries(metrics)) out[name] = m.values;
   if (setupData !== undefined) {
     const dueSec = Math.min(settings.durationSec, (nowMs - setupData.loadStartMs) / 1000 - 2);
-    const missing = scheduledIterations(settings.rpm, dueSec) - started(collector);
+    const missing = dueIterations(settings, dueSec, null) - started(collector);
     out[DROPPED] = { count: missing > settings.concurrency ? missing : 0 };
   }
   return out;

@@ -383,7 +383,6 @@ export function examSettingsError(s: RunSettings, naming: Naming): string | null
   if (s.examWindowSec >= s.durationSec)
     return `${exam} (${s.examWindowSec} s) must be shorter than ${name('--duration', 'DURATION')} (${s.durationSec} s), which bounds the exam's phase`;
   if (s.warmupSec > 0) return `${exam} cannot go with ${name('--warmup', 'WARMUP')}: an exam start has no warm-up`;
-  if (s.streamStats) return `${exam} cannot go with ${name('--stream-stats', 'STREAM_STATS')}: the exam's figures come from k6's summary`;
   return null;
 }
 

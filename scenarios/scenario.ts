@@ -182,8 +182,11 @@ export default function (data: SetupData): void {
   if (ctx.settings.examWindowSec > 0) {
     // An exam start: one iteration per VU (k6-options.ts), the first journey from its moment.
     const t = { phaseStartMs: scenario.startTime, seed: data.seed, vu: exec.vu.idInTest, iteration: scenario.iterationInTest };
+    if (vuStats.streaming) metrics.loadIterations.add(1);
     runExam(ctx, runner.journeys as NonNullable<typeof runner.journeys>, s, t);
     metrics.loadEnd.add(Date.now());
+    // The VU's one iteration: its figures go now.
+    vuStats.report();
     return;
   }
   const phase = scenario.name === LOAD_SCENARIO ? 'load' : 'warmup';

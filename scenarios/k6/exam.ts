@@ -9,6 +9,7 @@ import type { Journey } from '../../lib/journeys/journey-types';
 import { uniform } from '../../lib/random';
 import type { JourneyRunner } from './journey-runner';
 import * as metrics from './metrics';
+import * as vuStats from './vu-stats';
 import type { RunContext } from './run-context';
 import type { VuSession } from './vu-session';
 
@@ -31,6 +32,8 @@ export function runExam(ctx: RunContext, runner: JourneyRunner, session: VuSessi
   let startedMs = 0;
   runner.onStepDone = (i) => {
     if (i === startStep) startedMs = Date.now();
+    // One iteration is the whole exam: streamed figures go out as it runs, for the progress lines.
+    vuStats.reportIfDue(Infinity);
   };
   runner.run(session, 0, true, t.iteration, t.seed);
   runner.onStepDone = null;

@@ -194,3 +194,36 @@ test(
     assert.equal(sim.stats().pages['/my/'] ?? 0, 0);
   },
 );
+
+for (const [how, flags] of [
+  ['', []],
+  [' (--stream-stats)', ['--stream-stats']],
+] as [string, string[]][])
+  test(`an exam start${how}: each user's attempt is counted once, as the simulator saw it`, { timeout: 60_000 }, async () => {
+    // A new simulator: a user with an attempt in progress continues it instead of starting one.
+    await sim.close();
+    sim = await startSimulator({ users: USERS, perfFooter: true });
+    const { code, stdout, stderr } = await run({ urls: [], journeys: [QUIZ] }, [
+      ...flags,
+      '--exam-window',
+      '3',
+      '--duration',
+      '12',
+      '--concurrency',
+      '6',
+      '--rpm',
+      '60',
+      '--seed',
+      '5',
+    ]);
+    assert.equal(code, 0, stderr);
+    const summary = JSON.parse(stdout);
+    const created = sim.stats().created;
+    assert.equal(summary.exam.users, 6);
+    assert.equal(summary.exam.started + summary.exam.not_started, 6, JSON.stringify(summary.exam));
+    assert.equal(summary.exam.started, created.quiz_attempts);
+    assert.equal(summary.journeys.quiz_attempt.completed, created.quiz_attempts_finished);
+    assert.ok(created.quiz_attempts_finished >= 5, JSON.stringify(created));
+    assert.ok(summary.exam.start_ms_p50 > 0 && summary.exam.start_ms_p99 >= summary.exam.start_ms_p50, JSON.stringify(summary.exam));
+    assert.equal(summary.dropped_iterations, 0);
+  });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSelector, StreamCollector } from '../../analysis/stream-stats';
-import { scheduledIterations } from '../../analysis/streamed-schedule';
+import { dueIterations, scheduledIterations } from '../../analysis/streamed-schedule';
 import type { SeriesDelta, StatsReport } from '../../lib/stats-stream';
 import { k6Percentile, prng } from '../helpers/reference-stats';
 
@@ -432,6 +432,20 @@ test('scheduledIterations agrees with a brute-force count of ticks', () => {
     const expected = bruteForceIterations(rpm, ms);
     assert.equal(scheduledIterations(rpm, ms / 1000), expected, `rpm ${rpm}, ${ms} ms`);
   }
+});
+
+test('dueIterations: the arrival rate, none in the closed model, one a VU in an exam start; a segment gets its share rounded down', () => {
+  const open = { rpm: 600, examWindowSec: 0, concurrency: 20 };
+  assert.equal(dueIterations(open, 10, null), 100);
+  assert.equal(dueIterations(open, 10, '0:1/3'), 33);
+  assert.equal(dueIterations({ ...open, rpm: 0 }, 10, null), 0, 'the closed model (rpm 0)');
+  // An exam start's --rpm is not used: each VU runs one iteration, due from the phase's start.
+  const exam = { rpm: 600, examWindowSec: 20, concurrency: 7 };
+  assert.equal(dueIterations(exam, 0.5, null), 7);
+  assert.equal(dueIterations(exam, 100, null), 7);
+  assert.equal(dueIterations(exam, 0, null), 0);
+  assert.equal(dueIterations(exam, 5, '0:1/2'), 3);
+  assert.equal(dueIterations(exam, 5, '1/2:1'), 3);
 });
 
 // 7. parseSelector ---------------------------------------------------------------------------------

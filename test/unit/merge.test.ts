@@ -111,6 +111,22 @@ function writeInstance(
   return { path, summary: JSON.parse(readFileSync(path, 'utf8')) as Summary };
 }
 
+/** p50, p95 and p99 within 0.5% of k6's percentiles of the raw samples (the histograms' stated precision). */
+function assertPercentiles(
+  label: string,
+  got: { latency_ms_p50: number | null; latency_ms_p95: number | null; latency_ms_p99: number | null },
+  raw: number[],
+): void {
+  for (const [value, p] of [
+    [got.latency_ms_p50, 0.5],
+    [got.latency_ms_p95, 0.95],
+    [got.latency_ms_p99, 0.99],
+  ] as const) {
+    const exact = k6Percentile(raw, p);
+    assert.ok(value !== null && Math.abs(value - exact) <= exact * 0.005 + 0.01, `${label} p${p * 100}: ${value} vs ${exact}`);
+  }
+}
+
 const SEGMENTS = ['0:1/4', '1/4:1/2', '1/2:3/4', '3/4:1'];
 
 function fourInstances(): { files: SummaryFile[]; all: Instance[] } {
@@ -138,15 +154,11 @@ test('merged summary = the summary of one collector that took every instance rep
       [w.total, w.latency_ms_p50, w.latency_ms_p95, w.latency_ms_p99],
       endpoint,
     );
-    const raw = all.flatMap((i) => i.latencies.get(endpoint) ?? []);
-    for (const [got, p] of [
-      [m.latency_ms_p50, 0.5],
-      [m.latency_ms_p95, 0.95],
-      [m.latency_ms_p99, 0.99],
-    ] as const) {
-      const exact = k6Percentile(raw, p);
-      assert.ok(got !== null && Math.abs(got - exact) <= exact * 0.005 + 0.01, `${endpoint} p${p * 100}: ${got} vs ${exact}`);
-    }
+    assertPercentiles(
+      endpoint,
+      m,
+      all.flatMap((i) => i.latencies.get(endpoint) ?? []),
+    );
   }
   assert.equal(merged.sessions.logged_in, 12);
   assert.equal(merged.sessions.attempted, 12);
@@ -258,13 +270,9 @@ test('journeys merge: counts, failure reasons and what was created add up; perce
   assert.equal(j.steps.forum?.db_reads_median, 41);
   assert.deepEqual(merged.journeys_created, { forum_posts: 160 });
   assert.deepEqual(merged.journeys, whole.journeys);
-  const raw = parts.flatMap((p) => p.durations);
-  for (const [got, p] of [
-    [j.latency_ms_p50, 0.5],
-    [j.latency_ms_p95, 0.95],
-    [j.latency_ms_p99, 0.99],
-  ] as const) {
-    const exact = k6Percentile(raw, p);
-    assert.ok(got !== null && Math.abs(got - exact) <= exact * 0.005 + 0.01, `journey p${p * 100}: ${got} vs ${exact}`);
-  }
+  assertPercentiles(
+    'journey',
+    j,
+    parts.flatMap((p) => p.durations),
+  );
 });

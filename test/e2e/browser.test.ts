@@ -57,47 +57,52 @@ async function emulated(extra: string[], concurrency = 2, seconds = 8) {
   return { summary: JSON.parse(stdout), stderr, errors: readFileSync(errors, 'utf8') };
 }
 
-test(
-  'requests add up to what the simulator served; each VU fetches each asset once; the dashboard makes its calls',
-  { timeout: 90_000 },
-  async () => {
-    fresh();
-    const { summary, stderr, errors } = await emulated([]);
-    const pages = sim.stats().pages;
-    const v = summary.page_views;
-    const assetsServed = Object.entries(pages)
-      .filter(([p]) => isAsset(p))
-      .reduce((n, [, c]) => n + c, 0);
-    assert.equal(v.requests.pages, servedLoad(sim), 'page attempts');
-    assert.equal(v.requests.assets + v.requests.revalidations, assetsServed, 'assets');
-    assert.equal(v.requests.ajax, pages[SERVICE] ?? 0, 'AJAX POSTs');
-    assert.equal(v.requests.total, servedLoad(sim) + assetsServed + (pages[SERVICE] ?? 0));
-    // --rpm counts page views: 120 rpm for 8 s is 16 views, each its HTML page.
-    assert.equal(v.total, summary.total);
-    assert.ok(Math.abs(summary.total - 16) <= 1, `views ${summary.total}`);
-    assert.equal(v.failures, 0);
-    // 2 VUs, each with its own cache: no asset more than twice, and the rest from the cache.
-    // (yui_combo.php serves two URLs, its .css and .js rollups, under one path.)
-    for (const [path, n] of Object.entries(pages))
-      if (isAsset(path)) assert.ok(n <= (path === '/theme/yui_combo.php' ? 4 : 2), `${path} served ${n} times`);
-    assert.equal(pages['/theme/styles.php/boost/1795498227_1795498235/all'], 2, 'both VUs fetched the theme once');
-    assert.ok(v.cache_hits > 0);
-    // Every dashboard view made the two block calls and the tour call; the video player's strings once per VU at most.
-    const dashboards = pages['/my/'] ?? 0;
-    assert.ok(dashboards > 0);
-    assert.equal(v.ajax.core_calendar_get_action_events_by_timesort.calls, dashboards);
-    assert.equal(v.ajax.block_recentlyaccesseditems_get_recent_items.calls, dashboards);
-    assert.ok(v.ajax.media_videojs_get_language.calls <= 2);
-    assert.equal(v.ajax_calls, v.requests.ajax, 'one call per POST on these pages');
-    assert.ok(v.latency_ms_p50 >= summary.latency_ms_p50, 'a view lasts at least as long as its page');
-    assert.match(stderr, /page view \(page\+assets\+ajax\)/);
-    assert.match(
-      stderr,
-      /^requests: \d+ \(\d+ pages, \d+ assets, \d+ revalidations, \d+ AJAX POSTs\); \d+ assets from the VU cache; \d+ AJAX calls$/m,
-    );
-    assert.equal(errors, 'time,vu,user,endpoint,part,url,status,reason,error\n', 'no failure, no line');
-  },
-);
+// k6 counting, and the VUs counting (--stream-stats): the same figures.
+for (const [how, flags] of [
+  ['', []],
+  [' (--stream-stats)', ['--stream-stats']],
+] as [string, string[]][])
+  test(
+    `requests add up to what the simulator served; each VU fetches each asset once; the dashboard makes its calls${how}`,
+    { timeout: 90_000 },
+    async () => {
+      fresh();
+      const { summary, stderr, errors } = await emulated(flags);
+      const pages = sim.stats().pages;
+      const v = summary.page_views;
+      const assetsServed = Object.entries(pages)
+        .filter(([p]) => isAsset(p))
+        .reduce((n, [, c]) => n + c, 0);
+      assert.equal(v.requests.pages, servedLoad(sim), 'page attempts');
+      assert.equal(v.requests.assets + v.requests.revalidations, assetsServed, 'assets');
+      assert.equal(v.requests.ajax, pages[SERVICE] ?? 0, 'AJAX POSTs');
+      assert.equal(v.requests.total, servedLoad(sim) + assetsServed + (pages[SERVICE] ?? 0));
+      // --rpm counts page views: 120 rpm for 8 s is 16 views, each its HTML page.
+      assert.equal(v.total, summary.total);
+      assert.ok(Math.abs(summary.total - 16) <= 1, `views ${summary.total}`);
+      assert.equal(v.failures, 0);
+      // 2 VUs, each with its own cache: no asset more than twice, and the rest from the cache.
+      // (yui_combo.php serves two URLs, its .css and .js rollups, under one path.)
+      for (const [path, n] of Object.entries(pages))
+        if (isAsset(path)) assert.ok(n <= (path === '/theme/yui_combo.php' ? 4 : 2), `${path} served ${n} times`);
+      assert.equal(pages['/theme/styles.php/boost/1795498227_1795498235/all'], 2, 'both VUs fetched the theme once');
+      assert.ok(v.cache_hits > 0);
+      // Every dashboard view made the two block calls and the tour call; the video player's strings once per VU at most.
+      const dashboards = pages['/my/'] ?? 0;
+      assert.ok(dashboards > 0);
+      assert.equal(v.ajax.core_calendar_get_action_events_by_timesort.calls, dashboards);
+      assert.equal(v.ajax.block_recentlyaccesseditems_get_recent_items.calls, dashboards);
+      assert.ok(v.ajax.media_videojs_get_language.calls <= 2);
+      assert.equal(v.ajax_calls, v.requests.ajax, 'one call per POST on these pages');
+      assert.ok(v.latency_ms_p50 >= summary.latency_ms_p50, 'a view lasts at least as long as its page');
+      assert.match(stderr, /page view \(page\+assets\+ajax\)/);
+      assert.match(
+        stderr,
+        /^requests: \d+ \(\d+ pages, \d+ assets, \d+ revalidations, \d+ AJAX POSTs\); \d+ assets from the VU cache; \d+ AJAX calls$/m,
+      );
+      assert.equal(errors, 'time,vu,user,endpoint,part,url,status,reason,error\n', 'no failure, no line');
+    },
+  );
 
 test(
   'a failed AJAX call fails its page view with the reason Moodle gave, in the summary and the errors file; no secret written',

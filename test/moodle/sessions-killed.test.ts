@@ -89,7 +89,9 @@ test('sessions deleted mid-run: session_lost until the VU logs in again, never a
   const posts = r.access.filter((e) => isK6(e) && e.method === 'POST' && pathOnly(e.uri) === LOGIN_PATH);
   // setup()'s probe logs in once before the VUs do (its session unused; scenarios/k6/login.ts).
   assert.equal(posts.length, CONCURRENCY + 1 + s.relogins.success, 'one login POST per session and per relogin, plus the probe');
-  assert.equal(posts.filter((e) => e.msec * 1000 > killedTo).length, s.relogins.success, 'relogins came after the deletion');
+  // After the deletion began: a VU whose session file went early in it can log in again before the last file
+  // is gone (the suite's earlier tests leave about 1,900 files to delete).
+  assert.equal(posts.filter((e) => e.msec * 1000 > killedFrom).length, s.relogins.success, 'relogins came after the deletion began');
   const loginForms = r.access.filter((e) => isK6(e) && e.method === 'GET' && e.uri === LOGIN_PATH);
   assert.equal(loginForms.length, posts.length, 'the login form was fetched only to log in');
 });

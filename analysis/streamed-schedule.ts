@@ -15,28 +15,19 @@ export function scheduledIterations(rpm: number, seconds: number): number {
 }
 
 /**
- * Iterations due in this instance: all of them, or an execution segment's share. k6 stripes
- * the iterations over the segments, so a segment gets its share rounded down or up: rounded
- * down here, so a dropped count is never one that was not dropped (the merged summary's is exact).
- */
-export function instanceScheduled(rpm: number, seconds: number, segment: string | null): number {
-  const all = scheduledIterations(rpm, seconds);
-  return segment === null ? all : Math.floor(all * segmentShare(segment) + 1e-9);
-}
-
-/**
- * Iterations due in the load phase's first `seconds` in this instance: the arrival rate's
- * (none in the closed model, whose rpm is 0), or in an exam start (per-vu-iterations) one per VU,
- * all due once the phase has started.
+ * Iterations due in the load phase's first `seconds` in this instance: the arrival rate's (none
+ * in the closed model, whose rpm is 0), or in an exam start (per-vu-iterations) one per VU, all
+ * due once the phase has started. k6 stripes iterations and VUs over the segments, so a segment
+ * gets its share rounded down or up: rounded down here, so a dropped count is never one that was
+ * not dropped (the merged summary's is exact).
  */
 export function dueIterations(
   s: Pick<RunSettings, 'rpm' | 'examWindowSec' | 'concurrency'>,
   seconds: number,
   segment: string | null,
 ): number {
-  if (s.examWindowSec === 0) return instanceScheduled(s.rpm, seconds, segment);
-  if (seconds <= 0) return 0;
-  return segment === null ? s.concurrency : Math.floor(s.concurrency * segmentShare(segment) + 1e-9);
+  const all = s.examWindowSec === 0 ? scheduledIterations(s.rpm, seconds) : seconds > 0 ? s.concurrency : 0;
+  return segment === null ? all : Math.floor(all * segmentShare(segment) + 1e-9);
 }
 
 export function started(collector: StreamCollector): number {

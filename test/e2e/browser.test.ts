@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { failAjaxMethods } from '../../sim/browser-routes';
 import { startSimulator, Simulator } from '../../sim/server';
-import { runCli, servedLoad, tempDir, writeConfig } from '../helpers/e2e';
+import { COUNTING_MODES, runCli, servedLoad, tempDir, writeConfig } from '../helpers/e2e';
 
 const SERVICE = '/lib/ajax/service.php';
 const isAsset = (path: string) => /^\/(theme|lib\/javascript\.php|lib\/requirejs\.php)/.test(path);
@@ -24,7 +24,7 @@ function fresh(): void {
   failAjaxMethods([]);
 }
 
-async function emulated(extra: string[], concurrency = 2, seconds = 8) {
+async function emulated(extra: readonly string[], concurrency = 2, seconds = 8) {
   const dir = tempDir();
   const errors = join(dir, 'errors.csv');
   const config = writeConfig(dir, sim, sim.users, {
@@ -58,10 +58,7 @@ async function emulated(extra: string[], concurrency = 2, seconds = 8) {
 }
 
 // k6 counting, and the VUs counting (--stream-stats): the same figures.
-for (const [how, flags] of [
-  ['', []],
-  [' (--stream-stats)', ['--stream-stats']],
-] as [string, string[]][])
+for (const [how, flags] of COUNTING_MODES)
   test(
     `requests add up to what the simulator served; each VU fetches each asset once; the dashboard makes its calls${how}`,
     { timeout: 90_000 },

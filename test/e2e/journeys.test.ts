@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator, SimUser } from '../../sim/server';
-import { runCli, tempDir, writeConfig } from '../helpers/e2e';
+import { COUNTING_MODES, runCli, tempDir, writeConfig } from '../helpers/e2e';
 
 /** One user per VU: two VUs of one user would continue each other's quiz attempt, as in Moodle. */
 const USERS: SimUser[] = Array.from({ length: 6 }, (_, i) => ({ username: `perfuser0${i + 1}`, password: `pass0${i + 1}` }));
@@ -22,6 +22,12 @@ before(async () => {
   sim = await startSimulator({ users: USERS, perfFooter: true });
 });
 after(() => sim.close());
+
+/** A simulator with nothing written: for runs that repeat another's seed, so its draws, on the same users. */
+async function newSimulator(): Promise<void> {
+  await sim.close();
+  sim = await startSimulator({ users: USERS, perfFooter: true });
+}
 
 function fresh(): void {
   sim.resetStats();
@@ -51,9 +57,8 @@ for (const [how, command, flags] of MIXED_RUNS)
   });
 
 async function mixedRun(command: string[], flags: string[]): Promise<void> {
-  // A new simulator: the same seed draws the same assignments, and a submitted one cannot be edited again.
-  await sim.close();
-  sim = await startSimulator({ users: USERS, perfFooter: true });
+  // The same seed draws the same assignments, and a submitted one cannot be edited again.
+  await newSimulator();
   const { code, stdout, stderr } = await run(
     { urls: [{ path: '/my/', weight: 4 }], journeys: [QUIZ, REPLY, DISCUSSION, ASSIGN] },
     // A fixed seed fixes which iteration is which journey (the plan is a function of seed and iteration): each comes.
@@ -195,14 +200,10 @@ test(
   },
 );
 
-for (const [how, flags] of [
-  ['', []],
-  [' (--stream-stats)', ['--stream-stats']],
-] as [string, string[]][])
+for (const [how, flags] of COUNTING_MODES)
   test(`an exam start${how}: each user's attempt is counted once, as the simulator saw it`, { timeout: 60_000 }, async () => {
-    // A new simulator: a user with an attempt in progress continues it instead of starting one.
-    await sim.close();
-    sim = await startSimulator({ users: USERS, perfFooter: true });
+    // A user with an attempt in progress continues it instead of starting one.
+    await newSimulator();
     const { code, stdout, stderr } = await run({ urls: [], journeys: [QUIZ] }, [
       ...flags,
       '--exam-window',

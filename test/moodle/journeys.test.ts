@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli, tempDir } from '../helpers/e2e';
+import { COUNTING_MODES, runCli, tempDir } from '../helpers/e2e';
 import { SITE_DIR } from './site';
 
 const DB = process.env.MOODLE_SITE_DB ?? 'moodle_load';
@@ -232,10 +232,7 @@ test(
 
 // k6 counting, then the VUs counting (--stream-stats): each user starts a new attempt the second time (the
 // quiz allows any number).
-for (const [how, flags] of [
-  ['', []],
-  [' (--stream-stats)', ['--stream-stats']],
-] as [string, string[]][])
+for (const [how, flags] of COUNTING_MODES)
   test(
     `an exam start of 100 users${how}: every attempt is reported, and each one the summary says started and finished is in the database`,
     { timeout: 300_000 },

@@ -35,3 +35,10 @@ export interface StatsReport {
   readonly vu: number;
   readonly series: readonly SeriesDelta[];
 }
+
+/** Every `width`-th sample of interleaved ones, from `offset`: one trend's samples of a group (scenarios/k6/vu-stats.ts). */
+export function column(interleaved: readonly number[], width: number, offset: number): number[] {
+  const out: number[] = [];
+  for (let j = offset; j < interleaved.length; j += width) out.push(interleaved[j] as number);
+  return out;
+}

@@ -3,7 +3,7 @@
 import * as names from '../../lib/metric-names';
 import * as jn from '../../lib/journeys/journey-metric-names';
 import * as en from '../../lib/journeys/exam-names';
-import { counter, gauge, Metric, trend } from './vu-stats';
+import { counter, gauge, Metric, trend, trendGroup } from './vu-stats';
 
 /** What one phase (warm-up or load) records. */
 export interface PhaseMetrics {
@@ -26,8 +26,8 @@ export const targetRpm = gauge(names.TARGET_RPM);
 export const aborts = counter(names.ABORTS);
 /** --stream-stats only (see LOAD_ITERATIONS). */
 export const loadIterations = counter(names.LOAD_ITERATIONS);
-/** Moodle's performance footer figures, one trend per field (see SERVER_METRICS). */
-export const server = names.SERVER_METRICS.map((m) => ({ field: m.field, trend: trend(m.metric, m.isTime) }));
+/** Moodle's performance footer figures, one trend per field, added together in SERVER_METRICS's order (lib/perf-footer.ts perfValues). */
+export const server = trendGroup(names.SERVER_METRICS.map((m) => ({ name: m.metric, isTime: m.isTime })));
 export const loginSessions = counter(names.LOGIN_SESSIONS);
 export const userLogins = counter(names.USER_LOGINS);
 export const userFirstLogins = counter(names.USER_FIRST_LOGINS);

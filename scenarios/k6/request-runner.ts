@@ -6,7 +6,7 @@ import http, { type CookieJar } from 'k6/http';
 import { sleep } from 'k6';
 import { classifyResponse, HEAD_BYTES, isTransient, Outcome } from '../../lib/outcome';
 import { FooterReader } from '../../lib/footer-bytes';
-import { parsePerfFooter, PerfInfo } from '../../lib/perf-footer';
+import { parsePerfFooter, PerfInfo, perfValues } from '../../lib/perf-footer';
 import { uniform } from '../../lib/random';
 import type { RequestLogRecord } from '../../lib/request-log';
 import { writeRecord } from './channel';
@@ -55,6 +55,8 @@ export class RequestRunner {
   /** Runs the iterations the plan gives to a journey (set when the config has journeys). */
   journeys: JourneyRunner | null = null;
   private readonly tags: EndpointTags[];
+  /** Moodle's footer figures of the request at hand, one array reused (perfValues). */
+  private readonly serverValues: number[] = [0, 0, 0, 0, 0, 0, 0];
   private readonly policy: RetryPolicy;
   private readonly footerReader = new FooterReader(k6ByteCodec);
   /** Whether VUs serve more than one user each (--users above --concurrency). */
@@ -134,7 +136,7 @@ export class RequestRunner {
       const recordServer = outcome.ok && phase === 'load';
       const learnFooter = outcome.ok && !text;
       const perf = raw !== null && readFooter && (recordServer || learnFooter || this.ctx.settings.requestLog) ? this.perfOf(raw, i) : null;
-      if (perf !== null && recordServer) for (const s of metrics.server) s.trend.add(perf[s.field], tags.attempt);
+      if (perf !== null && recordServer) metrics.server.add(perfValues(perf, this.serverValues), tags.attempt);
       if (this.ctx.settings.requestLog) this.log(phase, i, planned.path, status, durationMs, outcome, attempt, iteration, started, perf);
       if (!outcome.ok && this.ctx.settings.errorLog) {
         logFailure({

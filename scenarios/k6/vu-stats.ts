@@ -6,7 +6,7 @@
 // to k6 as well.
 import exec from 'k6/execution';
 import { Counter, Gauge, Trend } from 'k6/metrics';
-import type { SeriesDelta, SeriesKind, StatsReport } from '../../lib/stats-stream';
+import { column, type SeriesDelta, type SeriesKind, type StatsReport } from '../../lib/stats-stream';
 import { writeRecord } from './channel';
 
 type Tags = Record<string, string>;
@@ -55,43 +55,96 @@ class Series {
     readonly tags: Tags | null,
   ) {}
 
-  /** What changed since the last report; then starts again from nothing. */
-  take(): SeriesDelta {
-    let out: SeriesDelta;
-    if (this.kind === 'counter') out = { m: this.metric, t: this.tags, k: 'counter', n: this.n };
+  /** Appends what changed since the last report; then starts again from nothing. */
+  takeInto(out: SeriesDelta[]): void {
+    if (this.kind === 'counter') out.push({ m: this.metric, t: this.tags, k: 'counter', n: this.n });
     else if (this.kind === 'gauge')
-      out = { m: this.metric, t: this.tags, k: 'gauge', n: this.n, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt };
+      out.push({ m: this.metric, t: this.tags, k: 'gauge', n: this.n, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt });
     else {
-      out = { m: this.metric, t: this.tags, k: 'trend', n: this.samples.length, s: this.samples };
+      out.push({ m: this.metric, t: this.tags, k: 'trend', n: this.samples.length, s: this.samples });
       this.samples = [];
     }
     this.n = 0;
     this.lo = Infinity;
     this.hi = -Infinity;
     this.dirty = false;
-    return out;
+  }
+}
+
+/**
+ * Several trends added together with one tag set (Moodle's footer figures, 7 a request): their
+ * samples go interleaved onto one array by one native call, and are split per trend when reported.
+ * One add instead of seven saves sobek about 7 µs a request.
+ */
+class GroupSeries {
+  dirty = false;
+  samples: number[] = [];
+
+  constructor(
+    readonly metrics: readonly string[],
+    readonly tags: Tags | null,
+  ) {}
+
+  takeInto(out: SeriesDelta[]): void {
+    const width = this.metrics.length;
+    const n = this.samples.length / width;
+    for (let i = 0; i < width; i++)
+      if (n > 0) out.push({ m: this.metrics[i] as string, t: this.tags, k: 'trend', n, s: column(this.samples, width, i) });
+    this.samples = [];
+    this.dirty = false;
   }
 }
 
 /** Series with something to report, in the order they changed. */
-const changed: Series[] = [];
+const changed: (Series | GroupSeries)[] = [];
 let lastReportMs = 0;
+
+/**
+ * A metric's series by tag set. Most tag objects are built once per VU (request-runner.ts), so
+ * one is found by identity first, else by value. Made on first use.
+ */
+class SeriesIndex<S> {
+  private byObject: WeakMap<Tags, S> | undefined;
+  private byValue: Map<string, S> | undefined;
+
+  constructor(private readonly make: (tags: Tags) => S) {}
+
+  get(tags: Tags): S {
+    return this.byObject?.get(tags) ?? this.lookUp(tags);
+  }
+
+  private lookUp(tags: Tags): S {
+    const keys = Object.keys(tags).sort();
+    let key = '';
+    for (const k of keys) key += `${k}\u0000${tags[k]}\u0000`;
+    this.byValue ??= new Map();
+    this.byObject ??= new WeakMap();
+    let s = this.byValue.get(key);
+    if (s === undefined) {
+      const copy: Tags = {};
+      for (const k of keys) copy[k] = tags[k] as string;
+      s = this.make(copy);
+      this.byValue.set(key, s);
+    }
+    this.byObject.set(tags, s);
+    return s;
+  }
+}
 
 class StreamedMetric implements Metric {
   private untagged: Series | undefined;
-  /** Most tag objects are built once per VU (request-runner.ts): found by identity, else by value. Made on first use. */
-  private byObject: WeakMap<Tags, Series> | undefined;
-  private byValue: Map<string, Series> | undefined;
+  private readonly tagged: SeriesIndex<Series>;
 
   constructor(
     private readonly name: string,
     private readonly kind: SeriesKind,
     private readonly k6: Metric | null,
-  ) {}
+  ) {
+    this.tagged = new SeriesIndex((t) => new Series(name, kind, t));
+  }
 
   add(value: number, tags?: Tags): void {
-    const s =
-      tags === undefined ? (this.untagged ??= new Series(this.name, this.kind, null)) : (this.byObject?.get(tags) ?? this.lookUp(tags));
+    const s = tags === undefined ? (this.untagged ??= new Series(this.name, this.kind, null)) : this.tagged.get(tags);
     if (this.kind === 'trend') s.samples.push(value);
     else if (this.kind === 'counter') s.n += value;
     else {
@@ -107,22 +160,42 @@ class StreamedMetric implements Metric {
     }
     if (this.k6 !== null) this.k6.add(value, tags);
   }
+}
 
-  private lookUp(tags: Tags): Series {
-    const keys = Object.keys(tags).sort();
-    let key = '';
-    for (const k of keys) key += `${k}\u0000${tags[k]}\u0000`;
-    this.byValue ??= new Map();
-    this.byObject ??= new WeakMap();
-    let s = this.byValue.get(key);
-    if (s === undefined) {
-      const copy: Tags = {};
-      for (const k of keys) copy[k] = tags[k] as string;
-      s = new Series(this.name, this.kind, copy);
-      this.byValue.set(key, s);
+/** Trends always added together, in one order, with one tag set. */
+export interface TrendGroup {
+  /** values[i] goes to the group's i-th trend. */
+  add(values: readonly number[], tags: Tags): void;
+}
+
+const push = Array.prototype.push;
+
+class StreamedTrendGroup implements TrendGroup {
+  private readonly series: SeriesIndex<GroupSeries>;
+
+  constructor(
+    names: readonly string[],
+    private readonly k6: K6TrendGroup | null,
+  ) {
+    this.series = new SeriesIndex((t) => new GroupSeries(names, t));
+  }
+
+  add(values: readonly number[], tags: Tags): void {
+    const s = this.series.get(tags);
+    push.apply(s.samples, values as number[]);
+    if (!s.dirty) {
+      s.dirty = true;
+      changed.push(s);
     }
-    this.byObject.set(tags, s);
-    return s;
+    if (this.k6 !== null) this.k6.add(values, tags);
+  }
+}
+
+class K6TrendGroup implements TrendGroup {
+  constructor(private readonly trends: readonly Metric[]) {}
+
+  add(values: readonly number[], tags: Tags): void {
+    for (let i = 0; i < this.trends.length; i++) (this.trends[i] as Metric).add(values[i] as number, tags);
   }
 }
 
@@ -143,6 +216,16 @@ export function gauge(name: string, isTime = false): Metric {
   return make(name, 'gauge', () => new Gauge(name, isTime));
 }
 
+/** Trends that are always added together (see GroupSeries). */
+export function trendGroup(trends: readonly { readonly name: string; readonly isTime: boolean }[]): TrendGroup {
+  const k6 = () => new K6TrendGroup(trends.map((t) => new Trend(t.name, t.isTime)));
+  if (!STREAM) return k6();
+  return new StreamedTrendGroup(
+    trends.map((t) => t.name),
+    TO_K6 ? k6() : null,
+  );
+}
+
 /** Whether the figures go to the CLI as console lines (--stream-stats). */
 export const streaming = STREAM;
 
@@ -150,7 +233,7 @@ export const streaming = STREAM;
 export function report(): void {
   if (!STREAM || changed.length === 0) return;
   const series: SeriesDelta[] = [];
-  for (const s of changed) series.push(s.take());
+  for (const s of changed) s.takeInto(series);
   changed.length = 0;
   const message: StatsReport = { vu: exec.vu.idInTest, series };
   writeRecord('stats', message);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parsePerfFooter } from '../../lib/perf-footer';
+import { parsePerfFooter, type PerfInfo, perfValues } from '../../lib/perf-footer';
+import { SERVER_METRICS } from '../../lib/metric-names';
 import { FIXTURES } from '../helpers/paths';
 
 const read = (f: string) => readFileSync(join(FIXTURES, f), 'utf8');
@@ -31,4 +32,16 @@ test('pages without the footer give null', () => {
   assert.equal(parsePerfFooter(read('course-view_loggedin_id2.html')), null);
   assert.equal(parsePerfFooter(read('my-dashboard_loggedin.html')), null);
   assert.equal(parsePerfFooter(''), null);
+});
+
+test('perfValues lists the figures in the order of SERVER_METRICS, which names their trends', () => {
+  const p: PerfInfo = { timeMs: 1.5, dbReads: 2, dbWrites: 3, dbTimeMs: 4.25, ramPeakMb: 5.5, includedFiles: 6, sessionWaitMs: 7.75 };
+  const out = perfValues(p, []);
+  assert.deepEqual(
+    out,
+    SERVER_METRICS.map((m) => p[m.field]),
+  );
+  const reused = [9, 9, 9, 9, 9, 9, 9];
+  assert.equal(perfValues(p, reused), reused, 'the array handed in is the one filled');
+  assert.deepEqual(reused, out);
 });

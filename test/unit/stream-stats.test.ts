@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSelector, StreamCollector } from '../../analysis/stream-stats';
 import { dueIterations, scheduledIterations } from '../../analysis/streamed-schedule';
-import type { SeriesDelta, StatsReport } from '../../lib/stats-stream';
+import { column, type SeriesDelta, type StatsReport } from '../../lib/stats-stream';
 import { k6Percentile, prng } from '../helpers/reference-stats';
 
 type Tags = Record<string, string>;
@@ -458,4 +458,13 @@ test('parseSelector reads a metric name and its tags', () => {
     metric: 'moodle_reqs',
     tags: { endpoint: 'course_view', outcome: 'success' },
   });
+});
+
+test("column splits a trend group's interleaved samples back into each trend's, in order", () => {
+  // Three requests' figures of a group of three trends, as StreamedTrendGroup pushes them.
+  const interleaved = [1, 10, 100, 2, 20, 200, 3, 30, 300];
+  assert.deepEqual(column(interleaved, 3, 0), [1, 2, 3]);
+  assert.deepEqual(column(interleaved, 3, 1), [10, 20, 30]);
+  assert.deepEqual(column(interleaved, 3, 2), [100, 200, 300]);
+  assert.deepEqual(column([], 3, 1), []);
 });

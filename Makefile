@@ -116,7 +116,7 @@ bench: build k6
 	@node --import tsx bench/bench.ts
 
 # The hot path's figures side by side with bare k6, one part at a time (each under 10 minutes; run under the heavy lock):
-# PART=rate|memory|growth|latency, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
+# PART=rate|memory|growth|latency|stream-pairs, BEFORE=<dir of another build> to compare. Writes bench/hotpath-results.json.
 PART ?= rate
 bench-hotpath: build k6
 	@node --import tsx bench/hotpath.ts "$(PART)"

@@ -8,6 +8,8 @@
 //   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
+//   stream-pairs: the default against --stream-stats at PAIRS_RPM (60000) on the site with the
+//            footer, PAIRS (5) pairs in alternating order, each with bare k6 (dropped, p99, k6 and CLI CPU)
 // The rate and latency parts ramp each run up over WARMUP_SEC (default 3) before its timed
 // step, bare k6 and moodle-load alike (--warmup): near this machine's limit a run started at
 // full rate, bare k6's too, drops iterations in its first second only, and that transient rather
@@ -23,6 +25,7 @@ import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
 import { runBareK6, runSampled, type Sampled } from './k6-process';
+import { clockTicksPerSecond } from '../cli/server-stats/proc-stat';
 
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
 const RESULTS = process.env.HOTPATH_RESULTS ?? join(ROOT, 'bench', 'hotpath-results.json');
@@ -47,6 +50,8 @@ interface Step {
   p99: number | null;
   k6PeakRssMb: number;
   k6CpuSec: number;
+  /** moodle-load only: the CLI's own CPU seconds (k6 not included). */
+  cliCpuSec?: number;
   samples?: { t: number; mb: number }[];
 }
 
@@ -83,7 +88,7 @@ function writeConfig(sim: Simulator): string {
   return path;
 }
 
-async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0): Promise<Step> {
+async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0, stream = STREAM): Promise<Step> {
   const summary = join(dir, `ours-${Date.now()}.json`);
   const p = await runSampled(process.execPath, [
     cli,
@@ -101,10 +106,10 @@ async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: 
     '3600',
     '--warmup',
     String(warmupSec),
-    ...(STREAM ? ['--stream-stats'] : []),
+    ...(stream ? ['--stream-stats'] : []),
   ]);
   if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-400)}`);
-  return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples };
+  return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples, cliCpuSec: p.cliCpuSec };
 }
 
 async function bare(
@@ -134,6 +139,71 @@ async function ceiling(name: string, at: (rpm: number) => Promise<Step>, rates: 
     max = rpm;
   }
   return { steps, max };
+}
+
+/**
+ * The default against --stream-stats at one rate on the site with the footer (8 trend samples a
+ * request), in PAIRS pairs whose order alternates, each pair with bare k6 reading strings in the
+ * same minute: one run of each is within the machine's run-to-run swing, so only the pairs'
+ * spread says whether one mode costs more.
+ */
+async function streamPairs() {
+  const rpm = Number(process.env.PAIRS_RPM ?? 60000);
+  const pairs = Number(process.env.PAIRS ?? 5);
+  const sec = Number(process.env.PAIRS_SEC ?? 20);
+  const sim = await startSimulator({ maxUserId: 10000, perfFooter: true });
+  say(`stream-pairs: ${pairs} pairs at ${rpm} rpm, ${sec} s after a ${WARMUP_SEC} s ramp, site with the footer`);
+  const runs: { pair: number; mode: 'default' | 'stream' | 'bare'; step: Step; otherCpuSec: number }[] = [];
+  // The machine's CPU that was neither k6, the CLI nor the simulator (this process): anything
+  // else running at the same time, which can spoil a run.
+  const measured = async (pair: number, mode: 'default' | 'stream' | 'bare', run: () => Promise<Step>) => {
+    const busy0 = machineBusySec();
+    const self0 = process.cpuUsage();
+    const st = await run();
+    const self = process.cpuUsage(self0);
+    const other = machineBusySec() - busy0 - st.k6CpuSec - (st.cliCpuSec ?? 0) - (self.user + self.system) / 1e6;
+    runs.push({ pair, mode, step: st, otherCpuSec: Math.round(other * 100) / 100 });
+    say(
+      `  pair ${pair + 1} ${mode.padEnd(7)}: dropped ${st.dropped}, p50 ${st.p50} p99 ${st.p99} ms, k6 CPU ${st.k6CpuSec.toFixed(1)} s${st.cliCpuSec === undefined ? '' : `, CLI CPU ${st.cliCpuSec.toFixed(2)} s`}, other CPU ${other.toFixed(1)} s`,
+    );
+  };
+  for (let i = 0; i < pairs; i++) {
+    const order: ('default' | 'stream')[] = i % 2 === 0 ? ['default', 'stream'] : ['stream', 'default'];
+    for (const mode of order) await measured(i, mode, () => ours(CLI, sim, rpm, sec, VUS, WARMUP_SEC, mode === 'stream'));
+    await measured(i, 'bare', () => bare('strings', sim, rpm, sec, VUS, WARMUP_SEC));
+  }
+  await sim.close();
+  const median = (xs: number[]) => {
+    const a = [...xs].sort((x, y) => x - y);
+    const m = a.length >> 1;
+    return a.length === 0 ? null : a.length % 2 ? (a[m] as number) : ((a[m - 1] as number) + (a[m] as number)) / 2;
+  };
+  const of = (mode: string) => runs.filter((r) => r.mode === mode).map((r) => r.step);
+  const sums = (mode: string) => {
+    const st = of(mode);
+    return {
+      dropped: st.map((x) => x.dropped),
+      p99: st.map((x) => x.p99 ?? NaN),
+      k6CpuSec: st.map((x) => Math.round(x.k6CpuSec * 100) / 100),
+      cliCpuSec: st.map((x) => Math.round((x.cliCpuSec ?? 0) * 100) / 100),
+      otherCpuSec: runs.filter((r) => r.mode === mode).map((r) => r.otherCpuSec),
+      medianP99: median(st.map((x) => x.p99 ?? NaN)),
+      medianK6CpuSec: median(st.map((x) => x.k6CpuSec)),
+      medianCliCpuSec: median(st.map((x) => x.cliCpuSec ?? 0)),
+    };
+  };
+  const out = { rpm, pairs, sec, warmupSec: WARMUP_SEC, vus: VUS, default: sums('default'), stream: sums('stream'), bare: sums('bare') };
+  say(
+    `  medians: p99 default ${out.default.medianP99} / stream ${out.stream.medianP99} / bare ${out.bare.medianP99} ms; k6 CPU ${out.default.medianK6CpuSec?.toFixed(2)} / ${out.stream.medianK6CpuSec?.toFixed(2)} / ${out.bare.medianK6CpuSec?.toFixed(2)} s; CLI CPU ${out.default.medianCliCpuSec?.toFixed(2)} / ${out.stream.medianCliCpuSec?.toFixed(2)} s`,
+  );
+  return out;
+}
+
+/** CPU seconds the whole machine has been busy since boot (/proc/stat: all but idle and iowait). */
+function machineBusySec(): number {
+  const cpu = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - (cpu[3] ?? 0) - (cpu[4] ?? 0)) / clockTicksPerSecond();
 }
 
 /** Least-squares slope of RSS over time, in MB per hour (null with fewer than two samples). */
@@ -272,8 +342,10 @@ if (part === 'rate') {
     ours: { p50: a.p50, p99: a.p99, addedP99: added(a), dropped: a.dropped },
     bare: { p50: b.p50, p99: b.p99, addedP99: added(b), dropped: b.dropped },
   };
+} else if (part === 'stream-pairs') {
+  results.streamPairs = await streamPairs();
 } else {
-  throw new Error(`PART must be rate, memory, growth or latency, not ${part}`);
+  throw new Error(`PART must be rate, memory, growth, latency or stream-pairs, not ${part}`);
 }
 if (STREAM) {
   results[`${part}Stream`] = results[part];

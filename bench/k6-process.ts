@@ -14,6 +14,8 @@ export interface Sampled {
   stderr: string;
   k6PeakRssMb: number;
   k6CpuSec: number;
+  /** The command's own CPU seconds when it is the CLI (k6 not included), else 0. */
+  cliCpuSec: number;
   /** k6's RSS every second, t in seconds from the command's start (to 0.1 s). */
   samples: { t: number; mb: number }[];
   /** Seconds from the command's start at which the CLI's load phase began (from its first progress line), or null. */
@@ -24,7 +26,7 @@ export interface Sampled {
 export function runSampled(command: string, args: string[]): Promise<Sampled> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-    const out: Sampled = { code: null, stderr: '', k6PeakRssMb: 0, k6CpuSec: 0, samples: [], loadStartSec: null };
+    const out: Sampled = { code: null, stderr: '', k6PeakRssMb: 0, k6CpuSec: 0, cliCpuSec: 0, samples: [], loadStartSec: null };
     const t0 = Date.now();
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       out.stderr += c;
@@ -41,6 +43,8 @@ export function runSampled(command: string, args: string[]): Promise<Sampled> {
         out.k6CpuSec = s.cpuSec;
         out.samples.push({ t: Math.round((Date.now() - t0) / 100) / 10, mb: Math.round(s.rssMb) });
       }
+      const self = command === K6 ? null : procStat(child.pid as number);
+      if (self) out.cliCpuSec = self.cpuSec;
     }, 1000);
     child.on('close', (code) => {
       clearInterval(timer);

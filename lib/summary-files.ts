@@ -75,6 +75,8 @@ export function summaryFiles(input: SummaryFilesInput): SummaryFiles {
     emulateBrowser: s.emulateBrowser,
     journeys: input.journeys,
     examWindowSec: s.examWindowSec,
+    // setup() counts the instance's own VUs when the test is split; a merged test's setup sums them.
+    examUsers: setupData !== undefined && setupData.segment !== null ? setupData.sessions : s.concurrency,
     streamStats: s.streamStats,
     users: {
       users: setupData?.sessions ?? usersOf(s),

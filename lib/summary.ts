@@ -63,6 +63,8 @@ export interface SummaryInput {
   readonly journeys?: readonly JourneyOutline[];
   /** --exam-window: add exam (0 or absent: not an exam start). */
   readonly examWindowSec?: number;
+  /** An exam start's users (one per VU): this instance's share in a split test; absent: concurrency. */
+  readonly examUsers?: number;
   /** --emulate-browser: add page_views (whole page views, their requests, AJAX per method). */
   readonly emulateBrowser?: boolean;
   /** --stream-stats: the figures came from the VUs' histograms (lib/stats-stream.ts); say how exact. */
@@ -321,7 +323,8 @@ function addOptionalParts(summary: Summary, input: SummaryInput): void {
     summary.journeys = buildJourneySummary(input.metrics, input.journeys);
     summary.journeys_created = buildCreated(input.metrics, input.journeys);
   }
-  if ((input.examWindowSec ?? 0) > 0) summary.exam = buildExamSummary(input.metrics, input.concurrency, input.examWindowSec as number);
+  if ((input.examWindowSec ?? 0) > 0)
+    summary.exam = buildExamSummary(input.metrics, input.examUsers ?? input.concurrency, input.examWindowSec as number);
   if (input.segment) {
     summary.execution_segment = input.segment;
     summary.instance_target_rpm = instanceTargetRpm(input.targetRpm, input.segment);

@@ -10,6 +10,7 @@ import { buildK6Options } from '../../lib/k6-options';
 import { LOAD_SCENARIO, LOGIN_SCENARIO } from '../../lib/run-phases';
 import { examConfigError, readRunSettings, settingsToEnv } from '../../lib/run-settings';
 import { buildSummary } from '../../lib/summary';
+import { SetupData, summaryFiles } from '../../lib/summary-files';
 
 const base = { CONFIG: 'c.json', RPM: '60', DURATION: '90', CONCURRENCY: '100' };
 
@@ -141,4 +142,26 @@ test('the summary has `exam` in an exam start only, valid against summary.schema
     start_ms_p99: 30,
   });
   assertValidSummary(summary, 'an exam summary');
+});
+
+test("a split exam start's instance counts its own users; the whole test (setup of no segment) counts all", () => {
+  const settings = readRunSettings({ ...base, EXAM_WINDOW: '20', CONCURRENCY: '10', SUMMARY: '-' }, 'env');
+  const at = Date.UTC(2026, 11, 4, 6, 0, 0);
+  const setup: SetupData = { seed: 1, segment: '0:1/3', loginStartMs: at, loadStartMs: at + 1000, sessions: 4, goodUser: 0, rejected: [] };
+  const metrics = { [EXAM_STARTED]: { values: { count: 4 } } };
+  const files = (setupData: SetupData | undefined) =>
+    summaryFiles({
+      metrics,
+      setupData,
+      settings,
+      endpoints: [{ name: '/my/', weight: 1, template: { source: '/my/' } }],
+      usernames: ['u1'],
+      nowMs: at + 30_000,
+      warn: () => undefined,
+    }).summary.exam;
+  // k6 gave this instance 4 of the 10 VUs (its setup() counted them): 4 users, all 4 started.
+  assert.equal(files(setup)?.users, 4);
+  assert.equal(files(setup)?.started, 4);
+  assert.equal(files({ ...setup, segment: null, sessions: 10 })?.users, 10);
+  assert.equal(files(undefined)?.users, 10, 'setup() did not finish: the settings are all there is');
 });

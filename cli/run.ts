@@ -1,10 +1,11 @@
 // The CLI's run: validate everything before k6 starts (so bad input sends nothing), run k6 on the
 // bundled scenario (cli/k6/k6-run.ts), show progress on stderr, and print the summary on stdout,
 // also after Ctrl-C.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { StreamCollector } from '../analysis/stream-stats';
+import { StreamTimeline } from '../analysis/stream-timeline';
 import { ChannelRecord, EndRecord, setupDataOf } from '../lib/channel';
 import { ConfigError, MoodleConfig, parseConfigText, validateBaseUrl } from '../lib/config';
 import { ERROR_LOG, ErrorRecord } from '../lib/error-log';
@@ -26,6 +27,7 @@ import { progressLine, ProgressTarget } from './progress-line';
 import { RecordWriter } from './record-writer';
 import { addServerResources, startServerStats } from './server-stats/run-hook';
 import type { ResourceSampler } from './server-stats/sampler';
+import { StreamReportSource, streamReportHtml } from './stream-report';
 import { streamedProgress, writeStreamedSummary } from './streamed-summary';
 
 export interface RunIo {
@@ -101,6 +103,8 @@ interface RunOutputs {
   readonly requestLog: RecordWriter<RequestLogRecord> | undefined;
   readonly errorLog: RecordWriter<ErrorRecord> | undefined;
   readonly sampler: ResourceSampler | undefined;
+  /** --report with --stream-stats: the figures per window of the load phase, for the CLI's own HTML report. */
+  readonly timeline: StreamTimeline | undefined;
 }
 
 async function openOutputs(options: CliOptions, settings: RunSettings, config: MoodleConfig, io: RunIo): Promise<RunOutputs> {
@@ -116,6 +120,7 @@ async function openOutputs(options: CliOptions, settings: RunSettings, config: M
     requestLog: options.logPath === undefined ? undefined : new RecordWriter(options.logPath, REQUEST_LOG),
     errorLog: options.errorsPath === undefined ? undefined : new RecordWriter(options.errorsPath, ERROR_LOG),
     sampler: options.serverStats ? await startServerStats(options.serverStats, baseUrl, summaryPath, io.stderr) : undefined,
+    timeline: settings.streamStats && options.reportPath !== undefined ? new StreamTimeline(settings.durationSec) : undefined,
   };
 }
 
@@ -174,8 +179,13 @@ function recordHandler(outputs: RunOutputs, progress: Progress): (record: Channe
   return (record) => {
     if (record.type === 'request') outputs.requestLog?.write(record.data);
     else if (record.type === 'failure') outputs.errorLog?.write(record.data);
-    else if (record.type === 'stats') progress.collector?.accept(record.data);
-    else if (record.type === 'setup') progress.setup = setupDataOf(record.data);
+    else if (record.type === 'stats') {
+      progress.collector?.accept(record.data);
+      outputs.timeline?.accept(record.data, Date.now());
+    } else if (record.type === 'setup') {
+      progress.setup = setupDataOf(record.data);
+      outputs.timeline?.startAt(progress.setup.loadStartMs);
+    }
   };
 }
 
@@ -190,6 +200,12 @@ export async function runLoad(projectRoot: string, options: CliOptions, io: RunI
   const result = await run.done;
   progress.stop();
   const end = result.end ?? streamedEnd(progress, settings, ready.config, io);
+  if (outputs.timeline && end !== null)
+    writeStreamReport(
+      options,
+      { summary: end.summary, timeline: outputs.timeline, settings, config: ready.config, setupData: progress.setup },
+      io,
+    );
   await closeOutputs(options, outputs, io);
   return finish(result, end, settings, outputs.sampler, io);
 }
@@ -200,6 +216,16 @@ function streamedEnd(progress: Progress, settings: RunSettings, config: MoodleCo
   if (collector === undefined) return null;
   if (collector.reports === 0 && progress.setup === undefined) io.stderr('moodle-load: --stream-stats: no figures came from k6');
   return writeStreamedSummary({ collector, setupData: progress.setup, settings, config, nowMs: Date.now(), warn: io.stderr });
+}
+
+/** --report with --stream-stats: the CLI's HTML report from its own figures (a failure to write it is said; closeOutputs says it is missing). */
+function writeStreamReport(options: CliOptions, source: StreamReportSource, io: RunIo): void {
+  if (options.reportPath === undefined) return;
+  try {
+    writeFileSync(resolve(options.reportPath), streamReportHtml(source));
+  } catch (e) {
+    io.stderr(`moodle-load: --report: ${(e as Error).message}`);
+  }
 }
 
 async function closeOutputs(options: CliOptions, outputs: RunOutputs, io: RunIo): Promise<void> {

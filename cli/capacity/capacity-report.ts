@@ -2,6 +2,7 @@
 // fetched), so it opens anywhere, offline and from an attachment. Two panels share the x axis (users
 // or rpm): the worst endpoint's p95 with the limit line, and the throughput; the first broken step
 // is marked in both. A table of the steps follows.
+import { esc, fmtTick, fx, Scale, scale } from '../svg';
 import type { CapacityResult, StepReport } from './capacity-search';
 
 const WIDTH = 960;
@@ -99,37 +100,6 @@ export function outcomeSentence(r: CapacityResult): string {
     case 'failed':
       return `A run failed at step ${r.steps.length}; ${held}.`;
   }
-}
-
-interface Scale {
-  (v: number): number;
-  readonly ticks: number[];
-}
-
-/** A linear scale from [lo, hi] onto [a, b] (b < a for y, which grows upwards), with round ticks. */
-function scale(lo: number, hi: number, a: number, b: number, fromZero: boolean): Scale {
-  let min = fromZero ? 0 : lo;
-  let max = hi;
-  if (max <= min) {
-    // One step, or steps of one value: a range around it.
-    min = Math.max(0, min - 1);
-    max = max + 1;
-  }
-  const pad = fromZero ? (max - min) * 0.1 : (max - min) * 0.05;
-  if (!fromZero) min = Math.max(0, min - pad);
-  max += pad;
-  const ticks = niceTicks(min, max);
-  const f = ((v: number) => a + ((v - min) / (max - min)) * (b - a)) as Scale;
-  return Object.assign(f, { ticks });
-}
-
-function niceTicks(min: number, max: number): number[] {
-  const raw = (max - min) / 5;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  return ticks;
 }
 
 interface PanelSpec {
@@ -238,16 +208,4 @@ function stepTable(r: CapacityResult): string {
 ${rows.join('\n')}
 </tbody>
 </table>`;
-}
-
-function fx(n: number): string {
-  return (Math.round(n * 10) / 10).toString();
-}
-
-function fmtTick(t: number): string {
-  return Math.abs(t) >= 1000 ? String(Math.round(t)) : String(Number(t.toPrecision(4)));
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -127,7 +127,7 @@ bench-hotpath: build k6
 bench-users: build k6
 	@node --import tsx bench/users.ts "$(PART)"
 
-# results/report.html and results/report.png, a picture of k6's HTML report (kept out of git).
+# results/report.html and results/report.png, a picture of the HTML report --report writes (kept out of git).
 report-screenshot: build k6 test-deps
 	@node --import tsx tools/report-screenshot.ts
 

@@ -8,8 +8,9 @@
 //   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
 //   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
-//   stream-pairs: the default against --stream-stats at PAIRS_RPM (60000) on the site with the
-//            footer, PAIRS (5) pairs in alternating order, each with bare k6 (dropped, p99, k6 and CLI CPU)
+//   stream-pairs: streamed figures (--stream-stats) against k6's summary (--no-stream-stats) at
+//            PAIRS_RPM (60000) on the site with the footer, PAIRS (5) pairs in alternating order,
+//            each with bare k6 (dropped, p99, k6 and CLI CPU)
 // The rate and latency parts ramp each run up over WARMUP_SEC (default 3) before its timed
 // step, bare k6 and moodle-load alike (--warmup): near this machine's limit a run started at
 // full rate, bare k6's too, drops iterations in its first second only, and that transient rather
@@ -17,8 +18,9 @@
 // RATES and RATES_FOOTER are the steps tried on the site without and with the footer.
 // BEFORE=dir compares with another build of moodle-load (its dist/cli.js), e.g. another commit's.
 // HOTPATH_RESULTS=file writes the figures there instead (bench/users.ts PART=rate does).
-// STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample);
-// its results are kept under the part's name + "Stream".
+// STREAM=1 runs moodle-load with --stream-stats (figures counted in the VUs; k6 keeps no sample),
+// STREAM=0 with --no-stream-stats (k6's summary); their results are kept under the part's name +
+// "Stream" or "K6Summary". Unset, each build runs its own default (a BEFORE build may not know the flags).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +34,10 @@ const RESULTS = process.env.HOTPATH_RESULTS ?? join(ROOT, 'bench', 'hotpath-resu
 const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const PAGE = '/my/';
 const STEP_SEC = Number(process.env.STEP_SEC ?? 10);
-const STREAM = process.env.STREAM === '1';
+type Counting = 'default' | 'stream' | 'k6';
+const COUNTING: Counting = process.env.STREAM === '1' ? 'stream' : process.env.STREAM === '0' ? 'k6' : 'default';
+const COUNTING_FLAGS: Record<Counting, string[]> = { default: [], stream: ['--stream-stats'], k6: ['--no-stream-stats'] };
+const COUNTING_KEY: Record<Counting, string> = { default: '', stream: 'Stream', k6: 'K6Summary' };
 const WARMUP_SEC = Number(process.env.WARMUP_SEC ?? 3);
 // moodle-load's --warmup takes whole seconds.
 if (!Number.isInteger(WARMUP_SEC) || WARMUP_SEC < 0)
@@ -88,7 +93,7 @@ function writeConfig(sim: Simulator): string {
   return path;
 }
 
-async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0, stream = STREAM): Promise<Step> {
+async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: number, warmupSec = 0, counting = COUNTING): Promise<Step> {
   const summary = join(dir, `ours-${Date.now()}.json`);
   const p = await runSampled(process.execPath, [
     cli,
@@ -106,7 +111,7 @@ async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: 
     '3600',
     '--warmup',
     String(warmupSec),
-    ...(stream ? ['--stream-stats'] : []),
+    ...COUNTING_FLAGS[counting],
   ]);
   if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-400)}`);
   return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples, cliCpuSec: p.cliCpuSec };
@@ -142,7 +147,7 @@ async function ceiling(name: string, at: (rpm: number) => Promise<Step>, rates: 
 }
 
 /**
- * The default against --stream-stats at one rate on the site with the footer (8 trend samples a
+ * k6's summary (--no-stream-stats) against streamed figures (--stream-stats) at one rate on the site with the footer (8 trend samples a
  * request), in PAIRS pairs whose order alternates, each pair with bare k6 reading strings in the
  * same minute: one run of each is within the machine's run-to-run swing, so only the pairs'
  * spread says whether one mode costs more.
@@ -153,10 +158,10 @@ async function streamPairs() {
   const sec = Number(process.env.PAIRS_SEC ?? 20);
   const sim = await startSimulator({ maxUserId: 10000, perfFooter: true });
   say(`stream-pairs: ${pairs} pairs at ${rpm} rpm, ${sec} s after a ${WARMUP_SEC} s ramp, site with the footer`);
-  const runs: { pair: number; mode: 'default' | 'stream' | 'bare'; step: Step; otherCpuSec: number }[] = [];
+  const runs: { pair: number; mode: 'k6' | 'stream' | 'bare'; step: Step; otherCpuSec: number }[] = [];
   // The machine's CPU that was neither k6, the CLI nor the simulator (this process): anything
   // else running at the same time, which can spoil a run.
-  const measured = async (pair: number, mode: 'default' | 'stream' | 'bare', run: () => Promise<Step>) => {
+  const measured = async (pair: number, mode: 'k6' | 'stream' | 'bare', run: () => Promise<Step>) => {
     const busy0 = machineBusySec();
     const self0 = process.cpuUsage();
     const st = await run();
@@ -168,8 +173,8 @@ async function streamPairs() {
     );
   };
   for (let i = 0; i < pairs; i++) {
-    const order: ('default' | 'stream')[] = i % 2 === 0 ? ['default', 'stream'] : ['stream', 'default'];
-    for (const mode of order) await measured(i, mode, () => ours(CLI, sim, rpm, sec, VUS, WARMUP_SEC, mode === 'stream'));
+    const order: ('k6' | 'stream')[] = i % 2 === 0 ? ['k6', 'stream'] : ['stream', 'k6'];
+    for (const mode of order) await measured(i, mode, () => ours(CLI, sim, rpm, sec, VUS, WARMUP_SEC, mode));
     await measured(i, 'bare', () => bare('strings', sim, rpm, sec, VUS, WARMUP_SEC));
   }
   await sim.close();
@@ -192,9 +197,9 @@ async function streamPairs() {
       medianCliCpuSec: median(st.map((x) => x.cliCpuSec ?? 0)),
     };
   };
-  const out = { rpm, pairs, sec, warmupSec: WARMUP_SEC, vus: VUS, default: sums('default'), stream: sums('stream'), bare: sums('bare') };
+  const out = { rpm, pairs, sec, warmupSec: WARMUP_SEC, vus: VUS, k6Summary: sums('k6'), stream: sums('stream'), bare: sums('bare') };
   say(
-    `  medians: p99 default ${out.default.medianP99} / stream ${out.stream.medianP99} / bare ${out.bare.medianP99} ms; k6 CPU ${out.default.medianK6CpuSec?.toFixed(2)} / ${out.stream.medianK6CpuSec?.toFixed(2)} / ${out.bare.medianK6CpuSec?.toFixed(2)} s; CLI CPU ${out.default.medianCliCpuSec?.toFixed(2)} / ${out.stream.medianCliCpuSec?.toFixed(2)} s`,
+    `  medians: p99 k6 summary ${out.k6Summary.medianP99} / stream ${out.stream.medianP99} / bare ${out.bare.medianP99} ms; k6 CPU ${out.k6Summary.medianK6CpuSec?.toFixed(2)} / ${out.stream.medianK6CpuSec?.toFixed(2)} / ${out.bare.medianK6CpuSec?.toFixed(2)} s; CLI CPU ${out.k6Summary.medianCliCpuSec?.toFixed(2)} / ${out.stream.medianCliCpuSec?.toFixed(2)} s`,
   );
   return out;
 }
@@ -222,8 +227,8 @@ const before = process.env.BEFORE ? join(process.env.BEFORE, 'dist', 'cli.js') :
 if (before !== null && !existsSync(before)) throw new Error(`BEFORE: ${before} not found (build it first)`);
 const CLI = join(ROOT, 'dist', 'cli.js');
 const results: Record<string, unknown> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
-// A --stream-stats run must not overwrite the part's figures without it.
-const kept = STREAM ? results[part] : undefined;
+// A run with STREAM set must not overwrite the part's figures of the default.
+const kept = COUNTING === 'default' ? undefined : results[part];
 const started = Date.now();
 const load = { before: loadavg().map((x) => Math.round(x * 100) / 100) };
 const LATENCY_FALLBACK_RPM = 30000;
@@ -347,11 +352,11 @@ if (part === 'rate') {
 } else {
   throw new Error(`PART must be rate, memory, growth, latency or stream-pairs, not ${part}`);
 }
-if (STREAM) {
-  results[`${part}Stream`] = results[part];
+if (COUNTING !== 'default') {
+  results[`${part}${COUNTING_KEY[COUNTING]}`] = results[part];
   results[part] = kept;
 }
-results[`${part}${STREAM ? 'Stream' : ''}Load`] = {
+results[`${part}${COUNTING_KEY[COUNTING]}Load`] = {
   ...load,
   after: loadavg().map((x) => Math.round(x * 100) / 100),
   wallSec: Math.round((Date.now() - started) / 1000),

@@ -8,7 +8,7 @@
 //   closed:        k6 RSS every second, 10,000 users, the closed model (--think-time 30,90,
 //                  --ramp 60, 50 VUs) for CLOSED_SEC (default 300); growth in MB/min by least
 //                  squares after the ramp
-//   closed-stream: the same with --stream-stats
+//   closed-stream: the same with --stream-stats (closed runs with --no-stream-stats: k6's summary)
 //   rate:          the highest sustained rate of the default path (one user per VU) against the
 //                  build in BEFORE=dir: bench/hotpath.ts's rate part, its figures copied here
 //   rate-pairs:    k6 CPU of the default path against BEFORE's at one rate, runs taking turns
@@ -148,9 +148,11 @@ if (part === 'open') {
     String(sec),
     '--seed',
     '28',
-    ...(stream ? ['--stream-stats'] : []),
+    stream ? '--stream-stats' : '--no-stream-stats',
   ];
-  say(`closed${stream ? ' --stream-stats' : ''}: ${users} users from ${vus} VUs, think ${think.join('-')} s, ramp ${ramp} s, ${sec} s`);
+  say(
+    `closed ${stream ? '--stream-stats' : '--no-stream-stats'}: ${users} users from ${vus} VUs, think ${think.join('-')} s, ramp ${ramp} s, ${sec} s`,
+  );
   const r = await ours(sim, flags);
   const sessions = sim.stats().loggedInSessions;
   await sim.close();

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { errorLogFormatOf } from '../lib/error-log';
 import { logFormatOf } from '../lib/request-log';
 import { readRunSettings, RunSettings, SETTINGS, SettingsError } from '../lib/run-settings';
-import { addFlags, CliFlag, listFlag, readFlags, switchFlag, valueFlag } from './flags';
+import { addFlags, CliFlag, Given, listFlag, readFlags, switchFlag, valueFlag } from './flags';
 import type { ServerStatsOptions } from './server-stats/run-hook';
 
 export interface CliOptions {
@@ -17,7 +17,7 @@ export interface CliOptions {
   readonly outputs: readonly string[];
   /** --log FILE.jsonl or FILE.csv: one line per load request attempt. */
   readonly logPath: string | undefined;
-  /** --report FILE.html: k6's web-dashboard report, written at the end. */
+  /** --report FILE.html, written at the end: the CLI's own (cli/stream-report.ts), or with --no-stream-stats k6's web-dashboard report. */
   readonly reportPath: string | undefined;
   /** --server-stats (with --server-pids, --docker-socket): sample the site's processes. */
   readonly serverStats?: ServerStatsOptions;
@@ -100,13 +100,19 @@ export const CLI_FLAGS = {
   }),
   report: valueFlag('--report', {
     placeholder: 'FILE',
-    help: "HTML report (k6's web-dashboard report) written at the end: FILE.html",
+    help: "HTML report written at the end: FILE.html (built from the streamed figures; with --no-stream-stats, k6's web-dashboard report)",
     parse: fileOf('an .html', (p) => /\.html?$/i.test(p)),
   }),
   streamStats: switchFlag(
     '--stream-stats',
-    'for long runs: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%; see README)',
+    'the default, kept for scripts that give it: each VU counts its figures and streams them to the CLI, so k6 keeps no sample and its memory stays flat (percentiles within 0.5%)',
   ),
+  // commander gives --no-stream-stats the same value as --stream-stats (false when given): the last one given wins.
+  noStreamStats: {
+    flag: '--no-stream-stats',
+    help: "k6's own summary instead (exact percentiles, k6's web dashboard for the progress lines and --report), at the cost of k6's memory growing with every sample",
+    read: (given: Given) => given === false,
+  },
   serverStats: switchFlag(
     '--server-stats',
     'sample the processes serving base_url (web server, its PHP pool, their database: CPU, RSS, I/O) every second, to SUMMARY.server.jsonl',
@@ -138,10 +144,7 @@ export function readRunFlags(cmd: Command, overrides: Readonly<Record<string, st
   const f = readFlags(cmd, CLI_FLAGS);
   if (f.log !== undefined) raw.REQUEST_LOG = '1';
   if (f.errors !== undefined) raw.ERROR_LOG = '1';
-  if (f.streamStats) {
-    // The HTML report is k6's web dashboard, which keeps every sample of the run.
-    if (f.report !== undefined)
-      throw new SettingsError("--report cannot go with --stream-stats: the report comes from k6's web dashboard, which keeps every sample");
+  if (!f.noStreamStats) {
     raw.STREAM_STATS = '1';
     if (f.out.length > 0) raw.METRICS_TO_K6 = '1';
   }

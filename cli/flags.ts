@@ -9,7 +9,8 @@ import { nearest } from '../lib/suggest';
 import type { RunIo } from './run';
 
 /** What a flag was given on the command line, as commander collected it. */
-export type Given = string | readonly string[] | true | undefined;
+/** false: a --no-X switch was given. */
+export type Given = string | readonly string[] | boolean | undefined;
 
 export interface CliFlag<T> {
   readonly flag: string;

@@ -71,7 +71,7 @@ export function streamedSummary(input: StreamedSummaryInput): SummaryFiles {
   });
   if (out.summary.stopped_early) {
     input.warn(
-      '--stream-stats: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule',
+      'streamed figures: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule',
     );
   }
   return out;

@@ -48,7 +48,7 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
 await page.goto(`file://${report}`);
-await page.waitForSelector('.uplot canvas');
+await page.waitForSelector('svg');
 await page.screenshot({ path: png, fullPage: false });
 await browser.close();
 process.stderr.write(`report: ${report}\nscreenshot: ${png}\n`);

@@ -22,15 +22,15 @@ const FLAGS = {
 };
 
 /** Run flags that mean one file or stream per run: each instance has its own, so they are refused. */
-const PER_RUN_FLAGS = ['--log', '--report', '--progress', '--stream-stats'];
+const PER_RUN_FLAGS = ['--log', '--report', '--progress'];
 
 /** The run's options, its config and the instances, the config checked here (the instances would each fail on it). */
 function segmentsOptions(cmd: Command): { options: CliOptions; config: MoodleConfig; instances: number } {
   const refused = givenFlag(cmd, PER_RUN_FLAGS);
-  if (refused === '--stream-stats')
-    throw new SettingsError('--stream-stats is not needed with segments: every instance streams its figures');
   if (refused) throw new SettingsError(`${refused} is not for segments: each instance logs to stderr, and the summaries are merged`);
   const options = readRunFlags(cmd);
+  if (!options.settings.streamStats)
+    throw new SettingsError('--no-stream-stats cannot go with segments: the instances stream their figures, which is what merges');
   const { instances } = readFlags(cmd, FLAGS);
   const configPath = resolve(options.settings.configPath);
   let config: MoodleConfig;
@@ -51,7 +51,7 @@ export function segmentsCommand(ctx: CliContext): Command {
     .description(
       'One test split across N local k6 instances with execution segments, one seed for all; prints their merged summary on stdout.',
     );
-  addFlags(addRunFlags(cmd, PER_RUN_FLAGS), FLAGS);
+  addFlags(addRunFlags(cmd, [...PER_RUN_FLAGS, '--no-stream-stats']), FLAGS);
   return setAction(cmd, ctx, () => {
     const { options, config, instances } = segmentsOptions(cmd);
     return runSegments(ctx.projectRoot, options, config, instances, ctx.io);

@@ -57,7 +57,7 @@ async function emulated(extra: readonly string[], concurrency = 2, seconds = 8) 
   return { summary: JSON.parse(stdout), stderr, errors: readFileSync(errors, 'utf8') };
 }
 
-// k6 counting, and the VUs counting (--stream-stats): the same figures.
+// The VUs counting (the default), and k6 counting (--no-stream-stats): the same figures.
 for (const [how, flags] of COUNTING_MODES)
   test(
     `requests add up to what the simulator served; each VU fetches each asset once; the dashboard makes its calls${how}`,

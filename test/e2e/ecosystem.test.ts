@@ -101,50 +101,55 @@ test('every panel of the Grafana dashboard returns data from that Prometheus', {
   assert.equal(Number(target[0]?.value[1]), 1200);
 });
 
-test("--report writes k6's HTML report, and Chromium renders its charts with this run's data", { timeout: 60_000 }, async () => {
-  const dir = tempDir();
-  const report = join(dir, 'report.html');
-  const { code, stderr } = await start(
-    process.execPath,
-    [
-      CLI,
-      '--config',
-      writeConfig(dir, sim),
-      '--rpm',
-      '1200',
-      '--duration',
-      '4',
-      '--progress',
-      '2',
-      '--summary',
-      join(dir, 's.json'),
-      '--report',
-      report,
-    ],
-    { timeoutMs: 30_000 },
-  ).done;
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /HTML report saved to/);
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`file://${report}`);
-    await page.waitForSelector('.uplot canvas', { timeout: 20_000 });
-    assert.ok((await page.locator('.uplot canvas').count()) >= 5, 'charts rendered');
-    const text = await page.locator('body').innerText();
-    for (const metric of ['moodle_reqs', 'moodle_req_duration', 'http_reqs'])
-      assert.ok(text.includes(metric), `the report shows ${metric}`);
-  } finally {
-    await browser.close();
-  }
-});
+test(
+  "--no-stream-stats --report writes k6's HTML report, and Chromium renders its charts with this run's data",
+  { timeout: 60_000 },
+  async () => {
+    const dir = tempDir();
+    const report = join(dir, 'report.html');
+    const { code, stderr } = await start(
+      process.execPath,
+      [
+        CLI,
+        '--config',
+        writeConfig(dir, sim),
+        '--rpm',
+        '1200',
+        '--duration',
+        '4',
+        '--progress',
+        '2',
+        '--summary',
+        join(dir, 's.json'),
+        '--no-stream-stats',
+        '--report',
+        report,
+      ],
+      { timeoutMs: 30_000 },
+    ).done;
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /HTML report saved to/);
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`file://${report}`);
+      await page.waitForSelector('.uplot canvas', { timeout: 20_000 });
+      assert.ok((await page.locator('.uplot canvas').count()) >= 5, 'charts rendered');
+      const text = await page.locator('body').innerText();
+      for (const metric of ['moodle_reqs', 'moodle_req_duration', 'http_reqs'])
+        assert.ok(text.includes(metric), `the report shows ${metric}`);
+    } finally {
+      await browser.close();
+    }
+  },
+);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSimulator, Simulator } from '../../sim/server';
-import { K6, runCli, SCENARIO, start, tempDir, writeConfig } from '../helpers/e2e';
+import { COUNTING_MODES, K6, runCli, SCENARIO, start, tempDir, writeConfig } from '../helpers/e2e';
 
 let sim: Simulator;
 before(async () => {
@@ -69,38 +69,42 @@ test('with every output on, no password, session id, login token or sesskey appe
   }
 });
 
-test('k6 and the CLI listen on 127.0.0.1 only; k6 REST API (which serves setup data) is off', { timeout: 40_000 }, async () => {
-  const dir = tempDir();
-  const run = runCli(
-    [
-      '--config',
-      writeConfig(dir, sim),
-      '--rpm',
-      '600',
-      '--duration',
-      '4',
-      '--concurrency',
-      '2',
-      '--progress',
-      '1',
-      '--summary',
-      join(dir, 's.json'),
-    ],
-    35_000,
-  );
-  await run.waitForStderr(/progress: load [1-9]\//);
-  const cliPid = run.child.pid as number;
-  const k6Pid = Number(
-    execFileSync('pgrep', ['-P', String(cliPid)], { encoding: 'utf8' })
-      .trim()
-      .split('\n')[0],
-  );
-  const sockets = [...listening(cliPid), ...listening(k6Pid)];
-  await run.done;
-  assert.ok(sockets.length >= 1, 'the dashboard stream the progress lines come from');
-  for (const s of sockets) assert.match(s, /^127\.0\.0\.1:\d+$/, `bound to ${s}`);
-  assert.ok(!sockets.some((s) => s.endsWith(':6565')), 'no REST API on its default port');
-});
+// Streamed (the default), nothing listens but what k6 always opens; with --no-stream-stats, the CLI
+// follows k6's web dashboard on a port of its own.
+for (const [how, flags] of COUNTING_MODES)
+  test(`k6 and the CLI listen on 127.0.0.1 only; k6 REST API (which serves setup data) is off${how}`, { timeout: 40_000 }, async () => {
+    const dir = tempDir();
+    const run = runCli(
+      [
+        '--config',
+        writeConfig(dir, sim),
+        '--rpm',
+        '600',
+        '--duration',
+        '4',
+        '--concurrency',
+        '2',
+        '--progress',
+        '1',
+        '--summary',
+        join(dir, 's.json'),
+        ...flags,
+      ],
+      35_000,
+    );
+    await run.waitForStderr(/progress: load [1-9]\//);
+    const cliPid = run.child.pid as number;
+    const k6Pid = Number(
+      execFileSync('pgrep', ['-P', String(cliPid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
+    const sockets = [...listening(cliPid), ...listening(k6Pid)];
+    await run.done;
+    if (flags.includes('--no-stream-stats')) assert.ok(sockets.length >= 1, 'the dashboard stream the progress lines come from');
+    for (const s of sockets) assert.match(s, /^127\.0\.0\.1:\d+$/, `bound to ${s}`);
+    assert.ok(!sockets.some((s) => s.endsWith(':6565')), 'no REST API on its default port');
+  });
 
 test(
   "setup() data, which k6's REST API serves, holds no session cookie: each VU logs in itself and keeps its session",

@@ -46,9 +46,13 @@ function assertServed(s: Figures, label: string): void {
   for (const [name, e] of Object.entries(s.endpoints)) assert.equal(e.total, sim.stats().pages[pageOf(name)] ?? 0, `${label}: ${name}`);
 }
 
+/** One instance with k6's own summary (--no-stream-stats): exact percentiles from every sample, the reference. */
 async function singleRun(dir: string, name: string): Promise<Figures> {
   sim.resetStats();
-  const { code, stdout, stderr } = await runCli(['--config', join(dir, 'config.json'), ...LOAD, '--summary', join(dir, name)], 60_000).done;
+  const { code, stdout, stderr } = await runCli(
+    ['--config', join(dir, 'config.json'), ...LOAD, '--no-stream-stats', '--summary', join(dir, name)],
+    60_000,
+  ).done;
   assert.equal(code, 0, stderr);
   const s = JSON.parse(stdout) as Figures;
   assertServed(s, name);
@@ -133,6 +137,14 @@ test('segments refuses the flags that make one file per k6 process, in one line,
   ).done;
   assert.equal(r.code, 2);
   assert.match(r.stderr.trim(), /^segments: --log is not for segments[^\n]*$/);
+  // k6's own summaries do not merge: the instances must stream their figures.
+  const k6Summary = await start(
+    process.execPath,
+    [CLI, 'segments', '--instances', '2', '--config', writeConfig(dir, sim), ...LOAD, '--no-stream-stats'],
+    { timeoutMs: 20_000 },
+  ).done;
+  assert.equal(k6Summary.code, 2);
+  assert.match(k6Summary.stderr.trim(), /^segments: --no-stream-stats cannot go with segments[^\n]*$/);
   assert.equal(servedLoad(sim), 0);
   for (const page of LOAD_PAGES) assert.equal(sim.stats().pages[page] ?? 0, 0);
 });

@@ -1,5 +1,5 @@
-// --stream-stats: the VUs count their own figures and the CLI builds the summary from them (k6
-// keeps no sample). Checked against what the simulator served and against the request log,
+// Streamed figures (the default; --stream-stats): the VUs count their own figures and the CLI builds the
+// summary from them (k6 keeps no sample). Checked against what the simulator served and against the request log,
 // whose every latency and DB count gives the exact percentiles and medians independently.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -34,6 +34,8 @@ interface LogRow {
   reason: string;
   latency_ms: number;
   db_reads: number | null;
+  db_writes: number | null;
+  server_ms: number | null;
   attempt: number;
 }
 
@@ -44,7 +46,7 @@ function near(actual: number | null, expected: number, label: string): void {
 }
 
 test(
-  '--stream-stats: counts = what the simulator served, percentiles within 0.5% of the request log, DB medians exact',
+  'streamed figures (the default): counts = what the simulator served, percentiles within 0.5% of the request log, DB medians exact',
   { timeout: 90_000 },
   async () => {
     fresh();
@@ -63,7 +65,6 @@ test(
         '20',
         '--progress',
         '5',
-        '--stream-stats',
         '--log',
         logPath,
         '--summary',
@@ -104,9 +105,10 @@ test(
     near(summary.latency_ms_p95, k6Percentile(latencies, 0.95), 'p95');
     near(summary.latency_ms_p99, k6Percentile(latencies, 0.99), 'p99');
     near(summary.latency_ms_max, Math.max(...latencies), 'max');
-    for (const [name, e] of Object.entries<{ latency_ms_p95: number; server: { db_reads_median: number; requests: number } }>(
-      summary.endpoints,
-    )) {
+    for (const [name, e] of Object.entries<{
+      latency_ms_p95: number;
+      server: { db_reads_median: number; db_writes_median: number; time_ms_p95: number; requests: number };
+    }>(summary.endpoints)) {
       const mine = ok.filter((r) => r.endpoint === name);
       near(
         e.latency_ms_p95,
@@ -125,12 +127,29 @@ test(
         ),
         `${name}: DB reads median`,
       );
+      // The footer's figures travel as one interleaved group (vu-stats.ts): each must land in its own trend.
+      assert.equal(
+        e.server.db_writes_median,
+        k6Percentile(
+          mine.map((r) => r.db_writes as number),
+          0.5,
+        ),
+        `${name}: DB writes median`,
+      );
+      near(
+        e.server.time_ms_p95,
+        k6Percentile(
+          mine.map((r) => r.server_ms as number),
+          0.95,
+        ),
+        `${name}: server time p95`,
+      );
     }
   },
 );
 
 test(
-  "--stream-stats: dropped iterations are the schedule's minus those started, as the simulator saw them",
+  "streamed figures (the default): dropped iterations are the schedule's minus those started, as the simulator saw them",
   { timeout: 60_000 },
   async () => {
     fresh();
@@ -139,19 +158,7 @@ test(
       const dir = tempDir();
       // 1200 rpm for 5 s is 100 iterations; one VU busy 200 ms a page can start about 25.
       const run = runCli(
-        [
-          '--config',
-          writeConfig(dir, sim),
-          '--rpm',
-          '1200',
-          '--duration',
-          '5',
-          '--concurrency',
-          '1',
-          '--stream-stats',
-          '--summary',
-          join(dir, 's.json'),
-        ],
+        ['--config', writeConfig(dir, sim), '--rpm', '1200', '--duration', '5', '--concurrency', '1', '--summary', join(dir, 's.json')],
         50_000,
       );
       const { code, stdout, stderr } = await run.done;
@@ -198,22 +205,7 @@ test('--stream-stats: Ctrl-C still prints the summary, says what may be missing,
   const served = servedLoad(sim);
   // At most each VU's last second (20 requests a second in all) and the requests cut off.
   assert.ok(summary.total > 0 && summary.total <= served && served - summary.total <= 20 + 5, `total ${summary.total}, served ${served}`);
-  assert.match(stderr, /--stream-stats: the run stopped early/);
-});
-
-test('--stream-stats with --report: a one-line error naming both, exit 2, nothing sent', { timeout: 20_000 }, async () => {
-  fresh();
-  const dir = tempDir();
-  const run = runCli(
-    ['--config', writeConfig(dir, sim), '--rpm', '600', '--duration', '5', '--stream-stats', '--report', join(dir, 'r.html')],
-    15_000,
-  );
-  const { code, stdout, stderr } = await run.done;
-  assert.equal(code, 2);
-  assert.equal(stdout, '');
-  assert.equal(stderr.trim().split('\n').length, 1, stderr);
-  assert.match(stderr, /--report cannot go with --stream-stats/);
-  assert.equal(sim.stats().pages['/login/index.php'] ?? 0, 0);
+  assert.match(stderr, /streamed figures: the run stopped early/);
 });
 
 test(

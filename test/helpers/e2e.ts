@@ -13,10 +13,10 @@ export const SCENARIO = join(ROOT, 'dist', 'scenario.js');
 /** Paths of the default config's URL templates: what the simulator counts as load. */
 export const LOAD_PAGES = ['/my/', '/course/view.php', '/mod/forum/view.php', '/user/profile.php'];
 
-/** The two ways a run counts its figures, for tests that must get the same answer from both: k6's summary, and the VUs' own (--stream-stats). */
+/** The two ways a run counts its figures, for tests that must get the same answer from both: the VUs' own (the default), and k6's summary. */
 export const COUNTING_MODES: readonly (readonly [label: string, flags: readonly string[]])[] = [
   ['', []],
-  [' (--stream-stats)', ['--stream-stats']],
+  [" (--no-stream-stats: k6's summary)", ['--no-stream-stats']],
 ];
 
 export function tempDir(): string {

@@ -230,7 +230,7 @@ test(
   },
 );
 
-// k6 counting, then the VUs counting (--stream-stats): each user starts a new attempt the second time (the
+// The VUs counting (the default), then k6 counting (--no-stream-stats): each user starts a new attempt the second time (the
 // quiz allows any number).
 for (const [how, flags] of COUNTING_MODES)
   test(

@@ -32,3 +32,22 @@ test('unknown flags get a did-you-mean; missing values and bad numbers name the 
   );
   assert.equal(suggestFlag('--concurency'), '--concurrency');
 });
+
+test('figures are streamed by default; --no-stream-stats gives k6 its summary back; the last of the two wins', () => {
+  const base = ['--config', 'c', '--rpm', '1', '--duration', '1'];
+  const streamed = (flags: string[]) => {
+    const p = parseCliArgs([...base, ...flags]);
+    assert.equal(p.kind, 'run');
+    return p.kind === 'run' && p.options.settings.streamStats;
+  };
+  assert.equal(streamed([]), true);
+  assert.equal(streamed(['--stream-stats']), true);
+  assert.equal(streamed(['--no-stream-stats']), false);
+  assert.equal(streamed(['--no-stream-stats', '--stream-stats']), true);
+  assert.equal(streamed(['--stream-stats', '--no-stream-stats']), false);
+  // --out wants the samples in k6 too, which only the streamed mode has to ask for.
+  const out = parseCliArgs([...base, '--out', 'json=a.json']);
+  assert.equal(out.kind === 'run' && out.options.settings.metricsToK6, true);
+  const k6 = parseCliArgs([...base, '--out', 'json=a.json', '--no-stream-stats']);
+  assert.equal(k6.kind === 'run' && k6.options.settings.metricsToK6, false);
+});

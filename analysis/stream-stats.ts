@@ -31,9 +31,48 @@ export function bucketValue(bucket: number): number {
   return Math.pow(BUCKET_GROWTH, bucket + 0.5);
 }
 
+/** A trend's samples as counts: whole numbers exactly, others by log bucket (see isExact). */
+export interface ValueCounts {
+  readonly exact: Map<number, number>;
+  readonly buckets: Map<number, number>;
+}
+
+/** Counts one trend sample. */
+export function countValue(h: ValueCounts, v: number): void {
+  if (isExact(v)) h.exact.set(v, (h.exact.get(v) ?? 0) + 1);
+  else {
+    const b = bucketOf(v);
+    h.buckets.set(b, (h.buckets.get(b) ?? 0) + 1);
+  }
+}
+
+/** Several histograms' counts added up, as (value, count) in value order; a bucket reads as its middle. */
+export function sortedCounts(parts: readonly ValueCounts[]): [number, number][] {
+  const counts = new Map<number, number>();
+  for (const p of parts) {
+    p.exact.forEach((c, v) => counts.set(v, (counts.get(v) ?? 0) + c));
+    p.buckets.forEach((c, b) => {
+      const v = bucketValue(b);
+      counts.set(v, (counts.get(v) ?? 0) + c);
+    });
+  }
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** percentile() kept within the samples' min and max: a bucket's middle may lie outside them. */
+export function boundedPercentile(
+  sorted: readonly (readonly [number, number])[],
+  total: number,
+  p: number,
+  lo: number,
+  hi: number,
+): number {
+  return Math.min(hi, Math.max(lo, percentile(sorted, total, p)));
+}
+
 type Tags = Readonly<Record<string, string>>;
 
-class MergedSeries {
+class MergedSeries implements ValueCounts {
   n = 0;
   sum = 0;
   lo = Infinity;
@@ -55,11 +94,7 @@ class MergedSeries {
       this.sum += v;
       if (v < this.lo) this.lo = v;
       if (v > this.hi) this.hi = v;
-      if (isExact(v)) this.exact.set(v, (this.exact.get(v) ?? 0) + 1);
-      else {
-        const b = bucketOf(v);
-        this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
-      }
+      countValue(this, v);
     }
   }
 
@@ -209,19 +244,10 @@ function valuesOf(parts: readonly MergedSeries[], kind: SeriesKind | undefined):
   }
   const n = parts.reduce((sum, p) => sum + p.n, 0);
   if (kind !== 'trend') return { count: n };
-  const counts = new Map<number, number>();
-  for (const p of parts) {
-    p.exact.forEach((c, v) => counts.set(v, (counts.get(v) ?? 0) + c));
-    p.buckets.forEach((c, b) => {
-      const v = bucketValue(b);
-      counts.set(v, (counts.get(v) ?? 0) + c);
-    });
-  }
-  const sorted = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+  const sorted = sortedCounts(parts);
   const lo = Math.min(...parts.map((p) => p.lo));
   const hi = Math.max(...parts.map((p) => p.hi));
   const values: Record<string, number> = { count: n, avg: parts.reduce((sum, p) => sum + p.sum, 0) / n, min: lo, max: hi };
-  // A bucket's middle may lie outside the samples' range: never report beyond min or max.
-  for (const [name, p] of PERCENTILES) values[name] = Math.min(hi, Math.max(lo, percentile(sorted, n, p)));
+  for (const [name, p] of PERCENTILES) values[name] = boundedPercentile(sorted, n, p, lo, hi);
   return values;
 }

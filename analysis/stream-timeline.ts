@@ -10,7 +10,7 @@
 // shows up to a second's figures less, and the last, which takes the VUs' final reports, more).
 import type { StatsReport } from '../lib/stats-stream';
 import { LOAD_METRICS } from '../lib/metric-names';
-import { bucketOf, bucketValue, isExact, percentile } from './stream-stats';
+import { boundedPercentile, countValue, sortedCounts, ValueCounts } from './stream-stats';
 
 /** The most windows a run is cut into: the width grows with the duration to stay within it. */
 export const MAX_WINDOWS = 360;
@@ -43,7 +43,7 @@ export interface WindowFigures {
   readonly latency: WindowLatency | null;
 }
 
-class Window {
+class Window implements ValueCounts {
   success = 0;
   failure = 0;
   count = 0;
@@ -57,24 +57,14 @@ class Window {
       this.count++;
       if (v < this.lo) this.lo = v;
       if (v > this.hi) this.hi = v;
-      if (isExact(v)) this.exact.set(v, (this.exact.get(v) ?? 0) + 1);
-      else {
-        const b = bucketOf(v);
-        this.buckets.set(b, (this.buckets.get(b) ?? 0) + 1);
-      }
+      countValue(this, v);
     }
   }
 
   latency(): WindowLatency | null {
     if (this.count === 0) return null;
-    const counts = new Map(this.exact);
-    this.buckets.forEach((c, b) => {
-      const v = bucketValue(b);
-      counts.set(v, (counts.get(v) ?? 0) + c);
-    });
-    const sorted = [...counts.entries()].sort((a, b) => a[0] - b[0]);
-    // A bucket's middle may lie outside the samples' range: never beyond min or max (as the summary).
-    const at = (p: number) => Math.min(this.hi, Math.max(this.lo, percentile(sorted, this.count, p)));
+    const sorted = sortedCounts([this]);
+    const at = (p: number) => boundedPercentile(sorted, this.count, p, this.lo, this.hi);
     return { count: this.count, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
   }
 }

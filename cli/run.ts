@@ -124,7 +124,7 @@ async function openOutputs(options: CliOptions, settings: RunSettings, config: M
   };
 }
 
-/** Progress lines while k6 runs: from k6's web dashboard, or with --stream-stats from the VUs' own figures. */
+/** Progress lines while k6 runs: from the VUs' own figures, or with --no-stream-stats from k6's web dashboard. */
 interface Progress {
   dashboard: DashboardSettings | undefined;
   readonly collector: StreamCollector | undefined;

@@ -1,5 +1,5 @@
-// The scenario's metric objects. Without --stream-stats they are k6's own (Counter, Trend,
-// Gauge). With it (the CLI sets STREAM_STATS=1), each VU keeps its samples here, per time
+// The scenario's metric objects. Under plain `k6 run` and with --no-stream-stats they are k6's own
+// (Counter, Trend, Gauge). Streamed (the CLI's default: it sets STREAM_STATS=1), each VU keeps its samples here, per time
 // series, and writes them as one `stats` record (lib/stats-stream.ts) at most once a
 // second, and after every iteration of the load phase's final window (see finalWindowMs); k6
 // then keeps no sample at all. METRICS_TO_K6=1 (the CLI sets it with --out) sends the samples

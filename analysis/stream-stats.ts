@@ -5,7 +5,7 @@
 // definition (linear interpolation between the two nearest ranks) over the histogram: exact
 // for whole numbers, within 0.5% otherwise (the bucket's middle stands for its values).
 import type { HistogramSeries } from '../lib/mergeable';
-import type { SeriesDelta, SeriesKind, StatsReport } from '../lib/stats-stream';
+import { StatsDecoder, type SeriesDelta, type SeriesKind, type StatsRecord, type StatsReport } from '../lib/stats-stream';
 import type { K6Metrics } from '../lib/summary';
 
 // Whole numbers (DB reads, DB writes, included files) are kept exactly; any other value goes to a
@@ -175,12 +175,23 @@ const PERCENTILES: readonly [string, number][] = [
 
 export class StreamCollector {
   private readonly series = new Map<string, MergedSeries>();
+  /** A decoded report's tags are one object per VU and series (StatsDecoder): its series by that object, then by metric. */
+  private readonly byTags = new WeakMap<Tags, Map<string, MergedSeries>>();
+  private readonly untagged = new Map<string, MergedSeries>();
+  private readonly decoder = new StatsDecoder();
   /** Reports taken in, for the CLI's own checks. */
   reports = 0;
 
+  /** Takes one of this k6 process's `stats` records, in order; gives it back decoded, for others to read. Throws ChannelError for a series no earlier record named. */
+  acceptRecord(record: StatsRecord): StatsReport {
+    const report = this.decoder.decode(record);
+    this.accept(report);
+    return report;
+  }
+
   accept(report: StatsReport): void {
     this.reports++;
-    for (const d of report.series) this.seriesOf(d).add(d);
+    for (const d of report.series) this.cachedSeriesOf(d).add(d);
   }
 
   /** Adds another run's series (its summary's `mergeable.series`). */
@@ -191,6 +202,20 @@ export class StreamCollector {
   /** Every series as a whole, for the summary's `mergeable` part. */
   toSeries(): HistogramSeries[] {
     return [...this.series.values()].filter((s) => s.n > 0 || s.kind === 'counter').map((s) => s.toSeries());
+  }
+
+  private cachedSeriesOf(d: SeriesDelta): MergedSeries {
+    let byMetric = d.t === null ? this.untagged : this.byTags.get(d.t);
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      this.byTags.set(d.t as Tags, byMetric);
+    }
+    let s = byMetric.get(d.m);
+    if (s === undefined) {
+      s = this.seriesOf(d);
+      byMetric.set(d.m, s);
+    }
+    return s;
   }
 
   private seriesOf(d: { readonly m: string; readonly t: Tags | null; readonly k: SeriesKind }): MergedSeries {

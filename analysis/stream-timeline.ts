@@ -5,7 +5,7 @@
 // histogram (at most one bucket per 1% of the durations' range), whatever the run's length.
 //
 // A VU's report carries no time of its own: its samples go to the window of the time the CLI
-// received it. A VU reports at most once a second, so a window is right to about a second: what
+// received it. A VU reports at most once a second (less often with many VUs: reportEverySec), so a window is right to about that: what
 // a VU had not yet reported when a window ended counts in the next one (so the first window
 // shows up to a second's figures less, and the last, which takes the VUs' final reports, more).
 import type { StatsReport } from '../lib/stats-stream';

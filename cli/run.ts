@@ -180,8 +180,8 @@ function recordHandler(outputs: RunOutputs, progress: Progress): (record: Channe
     if (record.type === 'request') outputs.requestLog?.write(record.data);
     else if (record.type === 'failure') outputs.errorLog?.write(record.data);
     else if (record.type === 'stats') {
-      progress.collector?.accept(record.data);
-      outputs.timeline?.accept(record.data, Date.now());
+      const report = progress.collector?.acceptRecord(record.data);
+      if (report !== undefined) outputs.timeline?.accept(report, Date.now());
     } else if (record.type === 'setup') {
       progress.setup = setupDataOf(record.data);
       outputs.timeline?.startAt(progress.setup.loadStartMs);

@@ -31,18 +31,17 @@ export function summaryFromRunnerLog(path: string, text: string, config: MoodleC
   let lastMs = NaN;
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let parsed;
     try {
-      parsed = parseK6LogLine(line);
+      const parsed = parseK6LogLine(line);
+      const ms = entryTime(line);
+      if (Number.isFinite(ms)) lastMs = ms;
+      if (parsed.kind !== 'record') continue;
+      if (parsed.record.type === 'stats') collector.acceptRecord(parsed.record.data);
+      else if (parsed.record.type === 'setup') setup = parsed.record.data;
     } catch (e) {
       if (e instanceof ChannelError) throw new RunnerLogError(`${path}: ${e.message}`);
       throw e;
     }
-    const ms = entryTime(line);
-    if (Number.isFinite(ms)) lastMs = ms;
-    if (parsed.kind !== 'record') continue;
-    if (parsed.record.type === 'stats') collector.accept(parsed.record.data);
-    else if (parsed.record.type === 'setup') setup = parsed.record.data;
   }
   if (setup?.settings === undefined)
     throw new RunnerLogError(

@@ -70,7 +70,7 @@ async function runInstance(plan: InstancesPlan, segment: string, sequence: strin
   const collector = new StreamCollector();
   let setupData: SetupData | undefined;
   const onRecord = (record: ChannelRecord) => {
-    if (record.type === 'stats') collector.accept(record.data);
+    if (record.type === 'stats') collector.acceptRecord(record.data);
     else if (record.type === 'setup') setupData = setupDataOf(record.data);
   };
   const say = (line: string) => io.stderr(`instance ${i + 1}: ${line}`);

@@ -7,7 +7,7 @@ import type { StreamTimeline, WindowFigures } from '../analysis/stream-timeline'
 import type { MoodleConfig } from '../lib/config';
 import { round } from '../lib/round';
 import type { RunSettings } from '../lib/run-settings';
-import { PERCENTILE_RELATIVE_ERROR } from '../lib/stats-stream';
+import { PERCENTILE_RELATIVE_ERROR, reportEverySec } from '../lib/stats-stream';
 import type { EndpointSummary, ServerFigures, Summary } from '../lib/summary';
 import type { SetupData } from '../lib/summary-files';
 import { latencyChart, rateChart } from './stream-report-charts';
@@ -27,6 +27,8 @@ interface ReportView {
   readonly summary: Summary;
   readonly windows: readonly WindowFigures[];
   readonly windowSec: number;
+  /** How often each VU reported (lib/stats-stream.ts reportEverySec). */
+  readonly reportSec: number;
   /** The site, without the user or password a URL may carry. */
   readonly site: string;
   readonly loadStartMs: number | null;
@@ -38,6 +40,7 @@ export function streamReportHtml(source: StreamReportSource): string {
     summary,
     windows: timeline.figures(Math.min(summary.duration_sec, summary.elapsed_sec)),
     windowSec: timeline.windowSec,
+    reportSec: reportEverySec(source.settings.concurrency),
     site: siteOf(source.settings.baseUrl ?? source.config.baseUrl),
     loadStartMs: source.setupData?.loadStartMs ?? null,
   });
@@ -101,7 +104,7 @@ ${STYLE}
 <body>
 <h1>${esc(title)}</h1>
 ${runTable(v)}
-<p class="note">${esc(honestLine(v.windowSec))}</p>
+<p class="note">${esc(honestLine(v.windowSec, v.reportSec))}</p>
 ${s.warnings.length > 0 ? `<ul class="warnings">${s.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
 <h2>Requests per second, per ${v.windowSec} s window</h2>
 ${rateChart(v.windows, s.users.model === 'open' ? s.target_rpm / 60 : null)}
@@ -121,13 +124,15 @@ ${windowTable(v.windows)}
 `;
 }
 
-function honestLine(windowSec: number): string {
+function honestLine(windowSec: number, reportSec: number): string {
+  const every = reportSec === 1 ? 'once a second' : `once every ${reportSec} s`;
+  const interval = reportSec === 1 ? 'a second' : `${reportSec} s`;
   return (
     'Figures streamed by the VUs (--stream-stats): counts, failure reasons, means, min and max are exact; ' +
     `percentiles come from histograms and are within ${PERCENTILE_RELATIVE_ERROR * 100}% of the exact value. ` +
-    `Over time: each VU reports at most once a second, and its report counts in the ${windowSec} s window in which the CLI ` +
-    'received it, so a window is accurate to about a second: what a VU had not reported yet when a window ended counts in ' +
-    'the next one (the first window shows up to a second of figures less, the last one, which takes the final reports, more). ' +
+    `Over time: each VU reports at most ${every}, and its report counts in the ${windowSec} s window in which the CLI ` +
+    `received it, so a window is accurate to about ${interval}: what a VU had not reported yet when a window ended counts in ` +
+    `the next one (the first window shows up to ${interval} of figures less, the last one, which takes the final reports, more). ` +
     'Latency is of successful attempts, as in the summary.'
   );
 }

@@ -13,6 +13,7 @@ import { journeyOutline, type JourneyOutline } from '../lib/journeys/journey-typ
 import { buildK6Options } from '../lib/k6-options';
 import { DROPPED, LOAD_METRICS, submetric, USER_LOGINS, USER_SESSIONS_LOST, WARMUP_METRICS } from '../lib/metric-names';
 import type { RunSettings } from '../lib/run-settings';
+import { reportEverySec } from '../lib/stats-stream';
 import { LOAD_SCENARIO } from '../lib/summary';
 import type { EndRecord } from '../lib/channel';
 import { SetupData, SummaryFiles, summaryFiles } from '../lib/summary-files';
@@ -71,7 +72,7 @@ export function streamedSummary(input: StreamedSummaryInput): SummaryFiles {
   });
   if (out.summary.stopped_early) {
     input.warn(
-      'streamed figures: the run stopped early, so what each VU had not yet reported (up to a second of figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule',
+      `streamed figures: the run stopped early, so what each VU had not yet reported (up to ${reportEverySec(settings.concurrency)} s of its figures, and the iteration it was in) is missing, and dropped iterations are estimated from the schedule`,
     );
   }
   return out;
@@ -110,9 +111,9 @@ function mergeablePart(input: StreamedSummaryInput): MergeablePart {
 
 /**
  * The figures a progress line reads (progress-line.ts), from the reports so far. Dropped
- * iterations are estimated from the schedule: VUs report about once a second, and each may be in
- * one long iteration whose start it has not reported yet, so up to one iteration per VU (and two
- * seconds of the schedule) can be missing without any being dropped. The summary's figure is exact.
+ * iterations are estimated from the schedule: VUs report every reportEverySec seconds, and each may be in
+ * one long iteration whose start it has not reported yet, so up to one iteration per VU (and that
+ * interval and a second of the schedule) can be missing without any being dropped. The summary's figure is exact.
  */
 export function streamedProgress(
   collector: StreamCollector,
@@ -135,7 +136,7 @@ export function streamedProgress(
   const out: Record<string, MetricValues> = { time: { value: nowMs } };
   for (const [name, m] of Object.entries(metrics)) out[name] = m.values;
   if (setupData !== undefined) {
-    const dueSec = Math.min(settings.durationSec, (nowMs - setupData.loadStartMs) / 1000 - 2);
+    const dueSec = Math.min(settings.durationSec, (nowMs - setupData.loadStartMs) / 1000 - reportEverySec(settings.concurrency) - 1);
     const missing = dueIterations(settings, dueSec, null) - started(collector);
     out[DROPPED] = { count: missing > settings.concurrency ? missing : 0 };
   }

@@ -6,13 +6,13 @@
 import type { AbortKind } from './abort-reasons';
 import type { ErrorRecord } from './error-log';
 import type { RequestLogRecord } from './request-log';
-import type { StatsReport } from './stats-stream';
+import type { StatsRecord } from './stats-stream';
 import type { RunSettings } from './run-settings';
 import type { SetupData } from './summary-files';
 import type { Summary } from './summary';
 
 export const CHANNEL_NAME = 'moodle-load';
-export const CHANNEL_VERSION = 1;
+export const CHANNEL_VERSION = 2;
 
 /** Why the run ended: it ran its schedule, it stopped before (Ctrl-C, SIGTERM), or setup() aborted it. */
 export type StopReason = 'completed' | 'stopped_early' | AbortKind;
@@ -52,7 +52,7 @@ export interface RecordTypes {
   /** One failed page, asset or AJAX call (--errors). */
   readonly failure: ErrorRecord;
   /** A VU's figures since its last report (--stream-stats). */
-  readonly stats: StatsReport;
+  readonly stats: StatsRecord;
   readonly end: EndRecord;
 }
 

@@ -28,6 +28,7 @@ import * as vuStats from './k6/vu-stats';
 const control = __VU === 0 ? (require('./scenario-control.js') as typeof import('./k6/control')) : undefined;
 
 const ctx = loadRunContext(__ENV, control?.checkRunContext);
+vuStats.paceReports(ctx.settings.concurrency);
 
 // Browser emulation is a file of its own too, dist/scenario-browser.js (scenarios/k6/page-view.ts),
 // loaded only when emulating; its metric objects are made here, with the others, in the init

@@ -7,7 +7,7 @@ import { ChannelError, ChannelRecord, EndRecord } from '../../lib/channel';
 import type { SetupData } from '../../lib/summary-files';
 import { EXIT } from '../exit-codes';
 import type { K6Invocation } from './invocation';
-import { parseK6LogLine, RepeatLimiter } from './k6-log';
+import { K6LogLine, parseK6LogLine, RepeatLimiter } from './k6-log';
 
 /** How many lines of each kind of k6 warning are shown before they are only counted. */
 const SHOWN_PER_K6_MESSAGE = 5;
@@ -109,15 +109,17 @@ export class K6Run {
   }
 
   private accept(line: string): void {
-    let parsed;
     try {
-      parsed = parseK6LogLine(line);
+      this.take(parseK6LogLine(line));
     } catch (e) {
       if (!(e instanceof ChannelError)) throw e;
       // Said once, at the end: a bundle of another version writes every record wrong.
       this.channelFault ??= e.message;
-      return;
     }
+  }
+
+  /** A line for the person, or a record (whose reader may throw ChannelError: a stats record naming no known series). */
+  private take(parsed: K6LogLine): void {
     if (parsed.kind === 'text') {
       if (this.limiter.admit(parsed)) this.options.onText(parsed.text);
       return;

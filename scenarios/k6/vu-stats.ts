@@ -1,12 +1,19 @@
 // The scenario's metric objects. Under plain `k6 run` and with --no-stream-stats they are k6's own
 // (Counter, Trend, Gauge). Streamed (the CLI's default: it sets STREAM_STATS=1), each VU keeps its samples here, per time
 // series, and writes them as one `stats` record (lib/stats-stream.ts) at most once a
-// second, and after every iteration of the load phase's final window (see finalWindowMs); k6
+// second (less often with many VUs: paceReports), and after every iteration of the load phase's final window (see finalWindowMs); k6
 // then keeps no sample at all. METRICS_TO_K6=1 (the CLI sets it with --out) sends the samples
 // to k6 as well.
 import exec from 'k6/execution';
 import { Counter, Gauge, Trend } from 'k6/metrics';
-import { column, type SeriesDelta, type SeriesKind, type StatsReport } from '../../lib/stats-stream';
+import {
+  column,
+  reportEverySec,
+  type SeriesChange,
+  type SeriesDefinition,
+  type SeriesKind,
+  type StatsRecord,
+} from '../../lib/stats-stream';
 import { writeRecord } from './channel';
 
 type Tags = Record<string, string>;
@@ -21,19 +28,34 @@ const on = (v: string | undefined) => v !== undefined && /^\s*(1|true|yes)?\s*$/
 const STREAM = on(__ENV.STREAM_STATS);
 const TO_K6 = !STREAM || on(__ENV.METRICS_TO_K6);
 
-/** A VU reports at most this often, except in the final window (see finalWindowMs). */
-const REPORT_EVERY_MS = 1000;
+/** A VU reports at most this often, except in the final window (see finalWindowMs); paceReports sets it. */
+let reportEveryMs = 1000;
+
+/** Sets how often each VU reports, from the run's VUs (lib/stats-stream.ts reportEverySec). */
+export function paceReports(concurrency: number): void {
+  reportEveryMs = reportEverySec(concurrency) * 1000;
+}
+
+/**
+ * Margin at the final window's start for k6 starting an iteration late. setup()'s estimate of the
+ * phase's end is early, not late (it is taken before k6 starts the clock). Each VU writes a record
+ * after every iteration in the window, so the margin costs records: 1000 at 1,000 req/s per second of it.
+ */
+const TIMING_MARGIN_MS = 500;
 
 /**
  * How long before the load phase's scheduled end every iteration reports. A VU's figures must
  * not wait for an iteration that never comes. constant-arrival-rate hands each iteration to the
  * VU that has been idle longest (a Go channel's waiting receivers are served in order), so an
  * idle VU starts again within concurrency / rate seconds while the schedule runs: an iteration
- * ending earlier than that before the end is not its last one. A second more for timing.
+ * ending earlier than that before the end is not its last one. TIMING_MARGIN_MS more.
  */
 export function finalWindowMs(concurrency: number, rpm: number): number {
-  return (concurrency * 60_000) / rpm + REPORT_EVERY_MS;
+  return (concurrency * 60_000) / rpm + TIMING_MARGIN_MS;
 }
+
+/** The next series' number on the wire (lib/stats-stream.ts): this VU's own. */
+let nextId = 0;
 
 /**
  * One metric and tag set's samples since the last report. sobek interprets every step and
@@ -42,12 +64,14 @@ export function finalWindowMs(concurrency: number, rpm: number): number {
  */
 class Series {
   dirty = false;
+  named = false;
   n = 0;
   samples: number[] = [];
   lo = Infinity;
   hi = -Infinity;
   last = 0;
   lastAt = 0;
+  readonly id = nextId++;
 
   constructor(
     readonly metric: string,
@@ -55,13 +79,16 @@ class Series {
     readonly tags: Tags | null,
   ) {}
 
-  /** Appends what changed since the last report; then starts again from nothing. */
-  takeInto(out: SeriesDelta[]): void {
-    if (this.kind === 'counter') out.push({ m: this.metric, t: this.tags, k: 'counter', n: this.n });
-    else if (this.kind === 'gauge')
-      out.push({ m: this.metric, t: this.tags, k: 'gauge', n: this.n, lo: this.lo, hi: this.hi, v: this.last, at: this.lastAt });
+  /** Appends what changed since the last report, and the series' name the first time; then starts again from nothing. */
+  takeInto(out: SeriesChange[], names: SeriesDefinition[]): void {
+    if (!this.named) {
+      names.push([this.id, this.metric, this.tags, this.kind]);
+      this.named = true;
+    }
+    if (this.kind === 'counter') out.push([this.id, this.n]);
+    else if (this.kind === 'gauge') out.push([this.id, this.n, this.lo, this.hi, this.last, this.lastAt]);
     else {
-      out.push({ m: this.metric, t: this.tags, k: 'trend', n: this.samples.length, s: this.samples });
+      out.push([this.id, this.samples]);
       this.samples = [];
     }
     this.n = 0;
@@ -78,18 +105,26 @@ class Series {
  */
 class GroupSeries {
   dirty = false;
+  named = false;
   samples: number[] = [];
+  /** The group's first trend's series number; the others follow it. */
+  readonly id: number;
 
   constructor(
     readonly metrics: readonly string[],
     readonly tags: Tags | null,
-  ) {}
+  ) {
+    this.id = nextId;
+    nextId += metrics.length;
+  }
 
-  takeInto(out: SeriesDelta[]): void {
+  takeInto(out: SeriesChange[], names: SeriesDefinition[]): void {
     const width = this.metrics.length;
-    const n = this.samples.length / width;
-    for (let i = 0; i < width; i++)
-      if (n > 0) out.push({ m: this.metrics[i] as string, t: this.tags, k: 'trend', n, s: column(this.samples, width, i) });
+    if (!this.named) {
+      for (let i = 0; i < width; i++) names.push([this.id + i, this.metrics[i] as string, this.tags, 'trend']);
+      this.named = true;
+    }
+    if (this.samples.length > 0) for (let i = 0; i < width; i++) out.push([this.id + i, column(this.samples, width, i)]);
     this.samples = [];
     this.dirty = false;
   }
@@ -232,18 +267,19 @@ export const streaming = STREAM;
 /** Prints this VU's changes, if any. */
 export function report(): void {
   if (!STREAM || changed.length === 0) return;
-  const series: SeriesDelta[] = [];
-  for (const s of changed) s.takeInto(series);
+  const d: SeriesChange[] = [];
+  const def: SeriesDefinition[] = [];
+  for (const s of changed) s.takeInto(d, def);
   changed.length = 0;
-  const message: StatsReport = { vu: exec.vu.idInTest, series };
+  const message: StatsRecord = def.length > 0 ? { vu: exec.vu.idInTest, def, d } : { vu: exec.vu.idInTest, d };
   writeRecord('stats', message);
 }
 
-/** Reports when a second has passed since the last report, or from `finalFromMs` (epoch ms) on. */
+/** Reports when its interval (paceReports) has passed since the last report, or from `finalFromMs` (epoch ms) on. */
 export function reportIfDue(finalFromMs: number): void {
   if (!STREAM || changed.length === 0) return;
   const now = Date.now();
-  if (now - lastReportMs < REPORT_EVERY_MS && now < finalFromMs) return;
+  if (now - lastReportMs < reportEveryMs && now < finalFromMs) return;
   lastReportMs = now;
   report();
 }

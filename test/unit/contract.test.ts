@@ -234,7 +234,7 @@ test('the channel: records written by the script, read by the CLI, versioned', (
   assert.equal(decodeRecord('moodle-load: warning'), null);
   assert.throws(
     () => decodeRecord(recordPrefix('end').replace(`/${CHANNEL_VERSION} `, `/${CHANNEL_VERSION + 1} `) + JSON.stringify(end)),
-    /version 2.*reads version 1/,
+    new RegExp(`version ${CHANNEL_VERSION + 1}.*reads version ${CHANNEL_VERSION}`),
   );
   assert.throws(() => decodeRecord(recordPrefix('end') + JSON.stringify({ ...end, stop: 'tired' })), ChannelError);
   assert.throws(() => decodeRecord(recordPrefix('end') + '{'), ChannelError);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseK6LogLine, RepeatLimiter } from '../../cli/k6/k6-log';
-import { ChannelError, recordPrefix } from '../../lib/channel';
+import { CHANNEL_VERSION, ChannelError, recordPrefix } from '../../lib/channel';
 
 const text = (line: string) => {
   const parsed = parseK6LogLine(line);
@@ -31,7 +31,12 @@ test('records are picked out of the stream (k6 v1.8 JSON log line), and only fro
   assert.deepEqual(parseK6LogLine(line), { kind: 'record', record: { type: 'request', data: { t: 1, path: '/a?x=1,2', iteration: 4 } } });
   // k6's own entry quoting such text is not a record.
   assert.equal(parseK6LogLine(JSON.stringify({ level: 'error', msg, time: 't' })).kind, 'text');
-  const other = JSON.stringify({ level: 'info', msg: msg.replace('moodle-load/1 ', 'moodle-load/9 '), source: 'console', time: 't' });
+  const other = JSON.stringify({
+    level: 'info',
+    msg: msg.replace(`moodle-load/${CHANNEL_VERSION} `, 'moodle-load/99 '),
+    source: 'console',
+    time: 't',
+  });
   assert.throws(() => parseK6LogLine(other), ChannelError);
 });
 

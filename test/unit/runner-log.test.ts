@@ -10,7 +10,7 @@ import { recordPrefix, RecordType, RecordTypes } from '../../lib/channel';
 import { parseConfigText } from '../../lib/config';
 import { DURATION, LOAD_ITERATIONS, REQUESTS } from '../../lib/metric-names';
 import { readRunSettings } from '../../lib/run-settings';
-import type { StatsReport } from '../../lib/stats-stream';
+import { StatsEncoder, type StatsRecord, type StatsReport } from '../../lib/stats-stream';
 import type { SetupData } from '../../lib/summary-files';
 
 const CONFIG = parseConfigText(
@@ -57,12 +57,21 @@ function reports(): StatsReport[] {
   }));
 }
 
+/** The reports as the VUs write them: each VU names a series in its first record that has it. */
+function records(): StatsRecord[] {
+  const encoders = new Map<number, StatsEncoder>();
+  return reports().map((r) => {
+    if (!encoders.has(r.vu)) encoders.set(r.vu, new StatsEncoder());
+    return (encoders.get(r.vu) as StatsEncoder).encode(r);
+  });
+}
+
 function log(): string {
   const lines = [
     '          /\\      Grafana   /‾‾/  ',
     line('setup', { ...setup, settings }, START),
     JSON.stringify({ level: 'warning', msg: 'k6 says something', time: new Date(START + 3000).toISOString() }),
-    ...reports().map((r, i) => line('stats', r, START + 3000 + i * 1000)),
+    ...records().map((r, i) => line('stats', r, START + 3000 + i * 1000)),
   ];
   return lines.join('\n') + '\n';
 }
@@ -93,7 +102,7 @@ test('a log without what a summary needs is refused in one line naming the file'
       (e: unknown) => e instanceof RunnerLogError && pattern.test(e.message) && !e.message.includes('\n'),
     );
   refused(
-    reports()
+    records()
       .map((r) => line('stats', r, START))
       .join('\n'),
     /^pod\.log: no moodle-load setup record/,

@@ -9,7 +9,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSelector, StreamCollector } from '../../analysis/stream-stats';
 import { dueIterations, scheduledIterations } from '../../analysis/streamed-schedule';
-import { column, type SeriesDelta, type StatsReport } from '../../lib/stats-stream';
+import { ChannelError } from '../../lib/channel';
+import {
+  column,
+  RECORDS_PER_SEC,
+  reportEverySec,
+  StatsEncoder,
+  type SeriesDelta,
+  type StatsRecord,
+  type StatsReport,
+} from '../../lib/stats-stream';
 import { k6Percentile, prng } from '../helpers/reference-stats';
 
 type Tags = Record<string, string>;
@@ -467,4 +476,80 @@ test("column splits a trend group's interleaved samples back into each trend's, 
   assert.deepEqual(column(interleaved, 3, 1), [10, 20, 30]);
   assert.deepEqual(column(interleaved, 3, 2), [100, 200, 300]);
   assert.deepEqual(column([], 3, 1), []);
+});
+
+// 5. The wire: series by number, named once per VU -----------------------------------------------
+
+test("records on the wire give the reports back: names only in a VU's first record of a series, VUs' numbers apart", () => {
+  const rand = prng(11);
+  const reports: StatsReport[] = [];
+  for (let i = 0; i < 12; i++) {
+    const vu = 1 + (i % 3);
+    const ok = { endpoint: i % 2 ? '/my/' : '/course/view.php', outcome: 'success' };
+    const series: SeriesDelta[] = [
+      counterDelta('moodle_requests', ok, 1 + (i % 2)),
+      trendDelta('moodle_duration', ok, [latency(rand), latency(rand)]),
+      counterDelta('moodle_load_iterations', null, 2),
+    ];
+    if (vu === 2) series.push(gaugeDelta('moodle_load_end', null, [1000 + i, 2000 + i], 5000 + i));
+    reports.push(report(vu, series));
+  }
+  const encoders = new Map<number, StatsEncoder>();
+  const records = reports.map((r) => {
+    if (!encoders.has(r.vu)) encoders.set(r.vu, new StatsEncoder());
+    // Through JSON, as k6 writes it and the CLI reads it.
+    return JSON.parse(JSON.stringify((encoders.get(r.vu) as StatsEncoder).encode(r))) as StatsRecord;
+  });
+  // VU 1's first record names its series; its next one (i = 3: other endpoint tags) names only the new ones; i = 6 none.
+  assert.deepEqual(
+    records[0]?.def?.map((d) => d[1]),
+    ['moodle_requests', 'moodle_duration', 'moodle_load_iterations'],
+  );
+  assert.deepEqual(
+    records[3]?.def?.map((d) => d[1]),
+    ['moodle_requests', 'moodle_duration'],
+  );
+  assert.equal(records[6]?.def, undefined);
+  const wire = new StreamCollector();
+  const decoded = records.map((r) => wire.acceptRecord(r));
+  assert.deepEqual(decoded, reports);
+  const direct = new StreamCollector();
+  for (const r of reports) direct.accept(r);
+  const selectors = [
+    'moodle_requests',
+    'moodle_requests{endpoint:/my/}',
+    'moodle_duration',
+    'moodle_duration{endpoint:/course/view.php}',
+    'moodle_load_iterations',
+    'moodle_load_end',
+  ];
+  assert.deepEqual(wire.metrics(selectors), direct.metrics(selectors));
+  assert.deepEqual(wire.toSeries(), direct.toSeries());
+  assert.equal(valuesOf(wire, 'moodle_requests').count, 18);
+});
+
+test('a record that changes a series no earlier record of its VU named is refused in one line', () => {
+  const encoder = new StatsEncoder();
+  encoder.encode(report(1, [counterDelta('moodle_requests', null, 1)]));
+  // The second record alone: VU 1's names came in the first, which this collector never saw.
+  const second = encoder.encode(report(1, [counterDelta('moodle_requests', null, 1)]));
+  assert.throws(
+    () => new StreamCollector().acceptRecord(second),
+    (e: unknown) =>
+      e instanceof ChannelError && /VU 1 changes series 0, which no earlier record named/.test(e.message) && !e.message.includes('\n'),
+  );
+});
+
+test('VUs report each second up to 100 VUs, then less often so that all write about 100 records a second, at most every 5 s', () => {
+  const cases: [number, number][] = [
+    [1, 1],
+    [100, 1],
+    [101, 2],
+    [200, 2],
+    [250, 3],
+    [500, 5],
+    [1000, 5],
+  ];
+  for (const [vus, sec] of cases) assert.equal(reportEverySec(vus), sec, `${vus} VUs`);
+  for (let vus = 1; vus <= 500; vus++) assert.ok(vus / reportEverySec(vus) <= RECORDS_PER_SEC, `${vus} VUs`);
 });

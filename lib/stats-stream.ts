@@ -1,15 +1,15 @@
 // Streamed statistics: the wire format between the VUs and the CLI. Each VU adds up its counters and
 // gauges, collects its trend samples, and writes what it has as one `stats` record (lib/channel.ts) about
-// once a second, then forgets it; the CLI adds those up (analysis/stream-stats.ts) and builds
+// once a second (less often with many VUs: reportEverySec), then forgets it; the CLI adds those up (analysis/stream-stats.ts) and builds
 // the same summary handleSummary would. k6 then keeps no sample (it runs with
 // --summary-mode=disabled --no-thresholds), and neither does the CLI: it keeps histograms.
 // The VU does as little as it can per sample (sobek interprets every step): a push onto an array.
 // A record names each series by a number, and gives its metric, tags and kind only in the VU's
 // first record that has it: a VU's second is mostly a few samples, and writing (k6) and reading
 // (the CLI) names and tags again each time cost more than the samples did.
-import { ChannelError } from './channel';
 //
 // Precision of a trend in the CLI: see analysis/stream-stats.ts (PERCENTILE_RELATIVE_ERROR here).
+import { ChannelError } from './channel';
 
 /**
  * How many records a second the VUs write together, at most, in steady load: each record costs
@@ -65,7 +65,7 @@ type Tags = Readonly<Record<string, string>>;
 /** A series' name on the wire, in the VU's first record that changes it: [id, metric, tags, kind]. */
 export type SeriesDefinition = readonly [id: number, metric: string, tags: Tags | null, kind: SeriesKind];
 
-/** A series' change on the wire. counter: [id, sum added]; trend: [id, samples]; gauge: [id, samples, lo, hi, last, lastAt]. */
+/** A series' change on the wire. counter: [id, sum added]; trend: [id, samples]; gauge: [id, how many set, lo, hi, last, lastAt]. */
 export type SeriesChange =
   | readonly [id: number, added: number]
   | readonly [id: number, samples: readonly number[]]

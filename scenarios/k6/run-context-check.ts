@@ -40,7 +40,9 @@ export function checkRunContext(env: Record<string, string | undefined>): Checke
   const settings = readRunSettings({ ...defaults, ...env }, 'env');
   // The VUs' figures would go to records that only the CLI adds up (it also sets CHANNEL).
   if (settings.streamStats && !settings.channel)
-    throw new SettingsError('STREAM_STATS is set by the moodle-load CLI (--stream-stats); `k6 run` gives its own summary without it');
+    throw new SettingsError(
+      'STREAM_STATS needs CHANNEL=1 and --log-format json (its figures go to the log, for `moodle-load merge --config`); without it `k6 run` gives its own summary',
+    );
   let text: string;
   const path = env.CONFIG === undefined ? SHIPPED_CONFIG : resolveFromCwd(settings.configPath, env.PWD);
   try {

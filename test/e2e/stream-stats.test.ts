@@ -2,11 +2,12 @@
 // summary from them (k6 keeps no sample). Checked against what the simulator served and against the request log,
 // whose every latency and DB count gives the exact percentiles and medians independently.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { decodeRecord } from '../../lib/channel';
 import { startSimulator, Simulator } from '../../sim/server';
-import { K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
+import { CLI, K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { assertValidSummary } from '../helpers/summary-schema';
 import { k6Percentile } from '../helpers/reference-stats';
 
@@ -209,7 +210,7 @@ test('--stream-stats: Ctrl-C still prints the summary, says what may be missing,
 });
 
 test(
-  'plain `k6 run -e STREAM_STATS=1` is refused in one message: only the CLI adds the lines up; nothing sent',
+  'plain `k6 run -e STREAM_STATS=1` without CHANNEL=1 is refused in one message (its figures would go nowhere); nothing sent',
   { timeout: 30_000 },
   async () => {
     fresh();
@@ -235,7 +236,62 @@ test(
       { cwd: dir, timeoutMs: 25_000 },
     ).done;
     assert.notEqual(code, 0, stderr);
-    assert.match(stderr, /STREAM_STATS is set by the moodle-load CLI \(--stream-stats\)/);
+    assert.match(stderr, /STREAM_STATS needs CHANNEL=1 and --log-format json/);
     assert.deepEqual(sim.stats().pages, {});
+  },
+);
+
+test(
+  'plain `k6 run` with flat memory (CHANNEL=1 STREAM_STATS=1, no k6 summary): `moodle-load merge --config` of its log gives counts = served, percentiles within 0.5% of its requests',
+  { timeout: 90_000 },
+  async () => {
+    fresh();
+    const dir = tempDir();
+    const config = writeConfig(dir, sim);
+    const run = await start(
+      K6,
+      [
+        'run',
+        '--quiet',
+        '--no-usage-report',
+        '--address',
+        '',
+        '--log-format',
+        'json',
+        '--summary-mode=disabled',
+        '--no-thresholds',
+        ...['CONFIG=' + config, 'RPM=3000', 'DURATION=10', 'CONCURRENCY=20', 'CHANNEL=1', 'STREAM_STATS=1', 'REQUEST_LOG=1'].flatMap(
+          (v) => ['-e', v],
+        ),
+        SCENARIO,
+      ],
+      { cwd: dir, timeoutMs: 60_000 },
+    ).done;
+    assert.equal(run.code, 0, run.stderr.slice(-2000));
+    const logPath = join(dir, 'run.log');
+    writeFileSync(logPath, run.stderr);
+
+    const merge = await start(process.execPath, [CLI, 'merge', '--config', config, logPath], { timeoutMs: 30_000 }).done;
+    assert.equal(merge.code, 0, merge.stderr);
+    const summary = JSON.parse(merge.stdout);
+    assertValidSummary(summary);
+    assert.equal(summary.total, servedLoad(sim));
+    assert.ok(summary.total >= 480, `${summary.total} requests`);
+    assert.equal(summary.dropped_iterations, 0);
+    for (const page of LOAD_PAGES) {
+      const name = Object.keys(summary.endpoints).find((e) => e.startsWith(page)) as string;
+      assert.equal(summary.endpoints[name].total, sim.stats().pages[page], page);
+    }
+    assert.equal(summary.failure_reasons.not_enrolled, sim.stats().statuses['/course/view.php']?.['303'] ?? 0);
+
+    const ok = run.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => decodeRecord((JSON.parse(l) as { msg?: string }).msg ?? ''))
+      .flatMap((r) => (r?.type === 'request' && r.data.phase === 'load' && r.data.outcome === 'success' ? [r.data.latency_ms] : []));
+    assert.equal(ok.length, summary.success);
+    near(summary.latency_ms_p50, k6Percentile(ok, 0.5), 'p50');
+    near(summary.latency_ms_p95, k6Percentile(ok, 0.95), 'p95');
+    near(summary.latency_ms_p99, k6Percentile(ok, 0.99), 'p99');
   },
 );

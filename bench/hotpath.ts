@@ -6,7 +6,7 @@
 //            reading each body's head as bytes (site without the footer), and vs bare k6 reading
 //            strings (site with the footer)
 //   memory:  peak k6 RSS with 1,000 VUs at 1,000 req/s, and its growth after the first minute
-//   growth:  memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
+//   growth:  k6's and the CLI's memory growth per hour at 1,000 req/s after the first minute (GROWTH_SEC, default 300)
 //   latency: client-added p99 against a fixed 50 ms page at half the highest sustained rate
 //   stream-pairs: streamed figures (--stream-stats) against k6's summary (--no-stream-stats) at
 //            PAIRS_RPM (60000) on the site with the footer, PAIRS (5) pairs in alternating order,
@@ -58,6 +58,7 @@ interface Step {
   /** moodle-load only: the CLI's own CPU seconds (k6 not included). */
   cliCpuSec?: number;
   samples?: { t: number; mb: number }[];
+  cliSamples?: { t: number; mb: number }[];
 }
 
 function step(
@@ -114,7 +115,12 @@ async function ours(cli: string, sim: Simulator, rpm: number, sec: number, vus: 
     ...COUNTING_FLAGS[counting],
   ]);
   if (p.code !== 0) throw new Error(`moodle-load exited ${p.code}: ${p.stderr.slice(-400)}`);
-  return { ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p), samples: p.samples, cliCpuSec: p.cliCpuSec };
+  return {
+    ...step(rpm, sec, JSON.parse(readFileSync(summary, 'utf8')), p),
+    samples: p.samples,
+    cliSamples: p.cliSamples,
+    cliCpuSec: p.cliCpuSec,
+  };
 }
 
 async function bare(
@@ -311,8 +317,13 @@ if (part === 'rate') {
   await sim.close();
   const after = (long.samples ?? []).filter((x) => x.t >= 60);
   const slope = slopePerHour(after);
+  const cliAfter = (long.cliSamples ?? []).filter((x) => x.t >= 60);
+  const cliSlope = slopePerHour(cliAfter);
   say(
     `  ours: peak ${long.k6PeakRssMb} MB, RSS ${after[0]?.mb} MB at 60 s, ${after[after.length - 1]?.mb} MB at the end, growth ${slope} MB/h (least squares), dropped ${long.dropped}`,
+  );
+  say(
+    `  the CLI: RSS ${cliAfter[0]?.mb} MB at 60 s, ${cliAfter[cliAfter.length - 1]?.mb} MB at the end, peak ${Math.max(0, ...cliAfter.map((x) => x.mb))} MB, growth ${cliSlope} MB/h, CPU ${long.cliCpuSec?.toFixed(1)} s`,
   );
   results.growth = {
     growthSec,
@@ -323,7 +334,10 @@ if (part === 'rate') {
     k6PeakRssMb: long.k6PeakRssMb,
     k6CpuSec: long.k6CpuSec,
     growthMbPerHour: slope,
+    cliGrowthMbPerHour: cliSlope,
+    cliCpuSec: long.cliCpuSec,
     samples: (long.samples ?? []).filter((_, i) => i % 5 === 0),
+    cliSamples: (long.cliSamples ?? []).filter((_, i) => i % 5 === 0),
   };
 } else if (part === 'latency') {
   // Half of moodle-load's highest sustained rate in the last PART=rate written to the results

@@ -18,6 +18,8 @@ export interface Sampled {
   cliCpuSec: number;
   /** k6's RSS every second, t in seconds from the command's start (to 0.1 s). */
   samples: { t: number; mb: number }[];
+  /** The CLI's own RSS every second when the command is the CLI, else empty. */
+  cliSamples: { t: number; mb: number }[];
   /** Seconds from the command's start at which the CLI's load phase began (from its first progress line), or null. */
   loadStartSec: number | null;
 }
@@ -26,7 +28,16 @@ export interface Sampled {
 export function runSampled(command: string, args: string[]): Promise<Sampled> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-    const out: Sampled = { code: null, stderr: '', k6PeakRssMb: 0, k6CpuSec: 0, cliCpuSec: 0, samples: [], loadStartSec: null };
+    const out: Sampled = {
+      code: null,
+      stderr: '',
+      k6PeakRssMb: 0,
+      k6CpuSec: 0,
+      cliCpuSec: 0,
+      samples: [],
+      cliSamples: [],
+      loadStartSec: null,
+    };
     const t0 = Date.now();
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       out.stderr += c;
@@ -44,7 +55,10 @@ export function runSampled(command: string, args: string[]): Promise<Sampled> {
         out.samples.push({ t: Math.round((Date.now() - t0) / 100) / 10, mb: Math.round(s.rssMb) });
       }
       const self = command === K6 ? null : procStat(child.pid as number);
-      if (self) out.cliCpuSec = self.cpuSec;
+      if (self) {
+        out.cliCpuSec = self.cpuSec;
+        if (self.rssMb > 0) out.cliSamples.push({ t: Math.round((Date.now() - t0) / 100) / 10, mb: Math.round(self.rssMb) });
+      }
     }, 1000);
     child.on('close', (code) => {
       clearInterval(timer);

@@ -46,18 +46,19 @@ export function runSampled(command: string, args: string[]): Promise<Sampled> {
       if (m && out.loadStartSec === null) out.loadStartSec = (Date.now() - t0) / 1000 - Number(m[1]);
     });
     const timer = setInterval(() => {
+      const t = Math.round((Date.now() - t0) / 100) / 10;
       const pid = command === K6 ? (child.pid as number) : childNamed(child.pid as number, 'k6');
       const s = pid === null ? null : procStat(pid);
       // A finished k6 lingers as a zombie with RSS 0 until reaped: not a sample.
       if (s && s.rssMb > 0) {
         out.k6PeakRssMb = Math.max(out.k6PeakRssMb, Math.round(s.rssMb));
         out.k6CpuSec = s.cpuSec;
-        out.samples.push({ t: Math.round((Date.now() - t0) / 100) / 10, mb: Math.round(s.rssMb) });
+        out.samples.push({ t, mb: Math.round(s.rssMb) });
       }
       const self = command === K6 ? null : procStat(child.pid as number);
       if (self) {
         out.cliCpuSec = self.cpuSec;
-        if (self.rssMb > 0) out.cliSamples.push({ t: Math.round((Date.now() - t0) / 100) / 10, mb: Math.round(self.rssMb) });
+        if (self.rssMb > 0) out.cliSamples.push({ t, mb: Math.round(self.rssMb) });
       }
     }, 1000);
     child.on('close', (code) => {

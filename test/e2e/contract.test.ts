@@ -21,7 +21,7 @@ import { readRunSettings } from '../../lib/run-settings';
 import type { ChannelRecord, EndRecord } from '../../lib/channel';
 import type { SetupData } from '../../lib/summary-files';
 import { parseK6LogLine } from '../../cli/k6/k6-log';
-import { CLI, K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
+import { CLI, K6, LOAD_PAGES, runCli, runPlainK6, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { ROOT } from '../helpers/paths';
 import { startSiteProxy } from '../helpers/site-proxy';
 import { assertValidSummary } from '../helpers/summary-schema';
@@ -53,11 +53,7 @@ test(
     fresh();
     const dir = tempDir();
     // Only the site differs from the shipped config's 127.0.0.1:8081, which another process may hold.
-    const { code, stdout, stderr } = await start(
-      K6,
-      ['run', '--quiet', '--no-usage-report', '--address', '', '-e', `BASE_URL=${sim.url}`, SCENARIO],
-      { cwd: dir, timeoutMs: 50_000 },
-    ).done;
+    const { code, stdout, stderr } = await runPlainK6({ BASE_URL: sim.url }, { cwd: dir, timeoutMs: 50_000 }).done;
     assert.equal(code, 0, stderr);
     const first = firstConsoleLine(stderr);
     assert.match(
@@ -83,24 +79,8 @@ test(
 test('plain `k6 run -e RPN=600`: one message naming the variable and the one meant, nothing sent', { timeout: 30_000 }, async () => {
   fresh();
   const dir = tempDir();
-  const { code, stderr } = await start(
-    K6,
-    [
-      'run',
-      '--quiet',
-      '--no-usage-report',
-      '--address',
-      '',
-      '-e',
-      `CONFIG=${writeConfig(dir, sim)}`,
-      '-e',
-      'RPN=600',
-      '-e',
-      'DURATION=5',
-      SCENARIO,
-    ],
-    { cwd: dir, timeoutMs: 25_000 },
-  ).done;
+  const { code, stderr } = await runPlainK6({ CONFIG: writeConfig(dir, sim), RPN: '600', DURATION: '5' }, { cwd: dir, timeoutMs: 25_000 })
+    .done;
   assert.equal(code, K6_SCRIPT_EXCEPTION, stderr);
   assert.match(stderr, /RPN is not a moodle-load variable \(did you mean RPM\?\)/);
   assert.deepEqual(sim.stats().pages, {});
@@ -113,10 +93,7 @@ test('an unknown config key: one line from the CLI, the same message from plain 
   const cli = await runCli(['--config', config, '--rpm', '60', '--duration', '5'], 20_000).done;
   assert.equal(cli.code, EXIT.badInput, cli.stderr);
   assert.equal(cli.stderr.trim(), `moodle-load: config: urls[0].weigth is not a known key (did you mean weight?) (in ${config})`);
-  const k6 = await start(K6, ['run', '--quiet', '--no-usage-report', '--address', '', '-e', `CONFIG=${config}`, SCENARIO], {
-    cwd: dir,
-    timeoutMs: 25_000,
-  }).done;
+  const k6 = await runPlainK6({ CONFIG: config }, { cwd: dir, timeoutMs: 25_000 }).done;
   assert.equal(k6.code, K6_SCRIPT_EXCEPTION);
   assert.ok(k6.stderr.includes(`config: urls[0].weigth is not a known key (did you mean weight?) (in ${config})`), k6.stderr);
   // A stack trace names our TypeScript source (inline source maps), not the bundle.

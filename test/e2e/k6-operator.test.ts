@@ -5,10 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { decodeRecord } from '../../lib/channel';
-import type { RequestLogRecord } from '../../lib/request-log';
 import { startSimulator, Simulator } from '../../sim/server';
-import { CLI, LOAD_PAGES, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
+import { CLI, LOAD_PAGES, requestRecordsInLog, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { runOperatorRunners } from '../helpers/k6-operator';
 import { Prometheus, startPrometheus } from '../helpers/prometheus';
 import { k6Percentile } from '../helpers/reference-stats';
@@ -60,14 +58,7 @@ test(
     assert.equal(sim.stats().maxConcurrentPerSession, 1, 'each runner logs in its own sessions');
 
     // Every successful load attempt of every runner, from the request records in their logs.
-    const rows: RequestLogRecord[] = [];
-    for (const path of logs) {
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const record = decodeRecord((JSON.parse(line) as { msg: string }).msg ?? '');
-        if (record?.type === 'request') rows.push(record.data);
-      }
-    }
+    const rows = logs.flatMap((path) => requestRecordsInLog(readFileSync(path, 'utf8')));
     const ok = rows.filter((r) => r.phase === 'load' && r.outcome === 'success');
     assert.equal(ok.length, merged.success);
     for (const [key, p] of [

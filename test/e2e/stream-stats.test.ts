@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { decodeRecord } from '../../lib/channel';
 import { startSimulator, Simulator } from '../../sim/server';
-import { CLI, K6, LOAD_PAGES, runCli, SCENARIO, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
+import { CLI, LOAD_PAGES, requestRecordsInLog, runCli, runPlainK6, servedLoad, start, tempDir, writeConfig } from '../helpers/e2e';
 import { assertValidSummary } from '../helpers/summary-schema';
 import { k6Percentile } from '../helpers/reference-stats';
 
@@ -215,24 +214,8 @@ test(
   async () => {
     fresh();
     const dir = tempDir();
-    const { code, stderr } = await start(
-      K6,
-      [
-        'run',
-        '--quiet',
-        '--no-usage-report',
-        '--address',
-        '',
-        '-e',
-        `CONFIG=${writeConfig(dir, sim)}`,
-        '-e',
-        'RPM=60',
-        '-e',
-        'DURATION=5',
-        '-e',
-        'STREAM_STATS=1',
-        SCENARIO,
-      ],
+    const { code, stderr } = await runPlainK6(
+      { CONFIG: writeConfig(dir, sim), RPM: '60', DURATION: '5', STREAM_STATS: '1' },
       { cwd: dir, timeoutMs: 25_000 },
     ).done;
     assert.notEqual(code, 0, stderr);
@@ -248,24 +231,10 @@ test(
     fresh();
     const dir = tempDir();
     const config = writeConfig(dir, sim);
-    const run = await start(
-      K6,
-      [
-        'run',
-        '--quiet',
-        '--no-usage-report',
-        '--address',
-        '',
-        '--log-format',
-        'json',
-        '--summary-mode=disabled',
-        '--no-thresholds',
-        ...['CONFIG=' + config, 'RPM=3000', 'DURATION=10', 'CONCURRENCY=20', 'CHANNEL=1', 'STREAM_STATS=1', 'REQUEST_LOG=1'].flatMap(
-          (v) => ['-e', v],
-        ),
-        SCENARIO,
-      ],
+    const run = await runPlainK6(
+      { CONFIG: config, RPM: '3000', DURATION: '10', CONCURRENCY: '20', CHANNEL: '1', STREAM_STATS: '1', REQUEST_LOG: '1' },
       { cwd: dir, timeoutMs: 60_000 },
+      ['--log-format', 'json', '--summary-mode=disabled', '--no-thresholds'],
     ).done;
     assert.equal(run.code, 0, run.stderr.slice(-2000));
     const logPath = join(dir, 'run.log');
@@ -284,11 +253,9 @@ test(
     }
     assert.equal(summary.failure_reasons.not_enrolled, sim.stats().statuses['/course/view.php']?.['303'] ?? 0);
 
-    const ok = run.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => decodeRecord((JSON.parse(l) as { msg?: string }).msg ?? ''))
-      .flatMap((r) => (r?.type === 'request' && r.data.phase === 'load' && r.data.outcome === 'success' ? [r.data.latency_ms] : []));
+    const ok = requestRecordsInLog(run.stderr)
+      .filter((r) => r.phase === 'load' && r.outcome === 'success')
+      .map((r) => r.latency_ms);
     assert.equal(ok.length, summary.success);
     near(summary.latency_ms_p50, k6Percentile(ok, 0.5), 'p50');
     near(summary.latency_ms_p95, k6Percentile(ok, 0.95), 'p95');

@@ -3,6 +3,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeRecord } from '../../lib/channel';
+import type { RequestLogRecord } from '../../lib/request-log';
 import type { Simulator, SimUser } from '../../sim/server';
 import { ROOT } from './paths';
 
@@ -98,6 +100,27 @@ export function start(
         else waiters.push({ pattern, resolve });
       }),
   };
+}
+
+/** Plain `k6 run dist/scenario.js` as a user starts it: each of env as `-e NAME=value`, k6Flags before the script. */
+export function runPlainK6(
+  env: Record<string, string>,
+  options: { cwd: string; timeoutMs: number },
+  k6Flags: readonly string[] = [],
+): Running {
+  const vars = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+  return start(K6, ['run', '--quiet', '--no-usage-report', '--address', '', ...k6Flags, ...vars, SCENARIO], options);
+}
+
+/** The request records (REQUEST_LOG=1) in a k6 JSON log's text. */
+export function requestRecordsInLog(text: string): RequestLogRecord[] {
+  const rows: RequestLogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const record = decodeRecord((JSON.parse(line) as { msg?: string }).msg ?? '');
+    if (record?.type === 'request') rows.push(record.data);
+  }
+  return rows;
 }
 
 export function runCli(args: readonly string[], timeoutMs: number): Running {

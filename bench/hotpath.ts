@@ -11,6 +11,7 @@
 //   stream-pairs: streamed figures (--stream-stats) against k6's summary (--no-stream-stats) at
 //            PAIRS_RPM (60000) on the site with the footer, PAIRS (5) pairs in alternating order,
 //            each with bare k6 (dropped, p99, k6 and CLI CPU)
+//   bursts:  when the VUs' stats records are written, and the p99 beside it (bench/record-bursts.ts)
 // The rate and latency parts ramp each run up over WARMUP_SEC (default 3) before its timed
 // step, bare k6 and moodle-load alike (--warmup): near this machine's limit a run started at
 // full rate, bare k6's too, drops iterations in its first second only, and that transient rather
@@ -27,6 +28,7 @@ import { join } from 'node:path';
 import { startSimulator, Simulator } from '../sim/server';
 import { ROOT } from '../test/helpers/paths';
 import { runBareK6, runSampled, type Sampled } from './k6-process';
+import { recordBursts } from './record-bursts';
 import { clockTicksPerSecond } from '../cli/server-stats/proc-stat';
 
 const dir = mkdtempSync(join(tmpdir(), 'moodle-load-hotpath-'));
@@ -363,8 +365,10 @@ if (part === 'rate') {
   };
 } else if (part === 'stream-pairs') {
   results.streamPairs = await streamPairs();
+} else if (part === 'bursts') {
+  results.bursts = await recordBursts(process.env.BEFORE ?? null, say);
 } else {
-  throw new Error(`PART must be rate, memory, growth, latency or stream-pairs, not ${part}`);
+  throw new Error(`PART must be rate, memory, growth, latency, stream-pairs or bursts, not ${part}`);
 }
 if (COUNTING !== 'default') {
   results[`${part}${COUNTING_KEY[COUNTING]}`] = results[part];

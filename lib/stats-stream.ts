@@ -24,6 +24,16 @@ export function reportEverySec(concurrency: number): number {
   return Math.min(MAX_REPORT_EVERY_SEC, Math.max(1, Math.ceil(concurrency / RECORDS_PER_SEC)));
 }
 
+/**
+ * Where in its reporting interval a VU writes, as a fraction of the interval: golden-ratio steps
+ * over the VUs' numbers, so that any run of VUs spreads evenly over it. The VUs start the load
+ * together; without this they would all write in the same moment of every interval, a burst of
+ * records that k6 and the CLI work through while requests wait (BENCHMARKS.md, "Bursts of records").
+ */
+export function reportPhase(vu: number): number {
+  return (vu * 0.6180339887498949) % 1;
+}
+
 /** The most a percentile read from the CLI's histograms differs from the exact one, relatively (analysis/stream-stats.ts). */
 export const PERCENTILE_RELATIVE_ERROR = 0.005;
 

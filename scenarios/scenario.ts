@@ -191,10 +191,8 @@ export default function (data: SetupData): void {
     return;
   }
   const phase = scenario.name === LOAD_SCENARIO ? 'load' : 'warmup';
-  if (vuStats.streaming && phase === 'load') {
-    metrics.loadIterations.add(1);
-    vuStats.reportIfDue(finalFromMs);
-  }
+  // Counted now, reported with the iteration's figures after its requests (gracefulStop lets it finish).
+  if (vuStats.streaming && phase === 'load') metrics.loadIterations.add(1);
   runner.run(users.next(), data.seed, phase, scenario.iterationInTest);
   if (vuStats.streaming) vuStats.reportIfDue(finalFromMs);
 }

@@ -9,6 +9,7 @@ import { Counter, Gauge, Trend } from 'k6/metrics';
 import {
   column,
   reportEverySec,
+  reportPhase,
   type SeriesChange,
   type SeriesDefinition,
   type SeriesKind,
@@ -279,6 +280,7 @@ export function report(): void {
 export function reportIfDue(finalFromMs: number): void {
   if (!STREAM || changed.length === 0) return;
   const now = Date.now();
+  if (lastReportMs === 0) lastReportMs = now - reportEveryMs * reportPhase(exec.vu.idInTest);
   if (now - lastReportMs < reportEveryMs && now < finalFromMs) return;
   lastReportMs = now;
   report();

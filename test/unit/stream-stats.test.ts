@@ -14,6 +14,7 @@ import {
   column,
   RECORDS_PER_SEC,
   reportEverySec,
+  reportPhase,
   StatsEncoder,
   type SeriesDelta,
   type StatsRecord,
@@ -552,4 +553,16 @@ test('VUs report each second up to 100 VUs, then less often so that all write ab
   ];
   for (const [vus, sec] of cases) assert.equal(reportEverySec(vus), sec, `${vus} VUs`);
   for (let vus = 1; vus <= 500; vus++) assert.ok(vus / reportEverySec(vus) <= RECORDS_PER_SEC, `${vus} VUs`);
+});
+
+test("VUs' reports are spread over the interval: any tenth of it holds a tenth of the VUs, give or take 2", () => {
+  for (const vus of [10, 37, 100, 200, 1000, 5000]) {
+    const tenths = new Array<number>(10).fill(0);
+    for (let vu = 1; vu <= vus; vu++) {
+      const phase = reportPhase(vu);
+      assert.ok(phase >= 0 && phase < 1, `VU ${vu}: ${phase}`);
+      tenths[Math.floor(phase * 10)] = (tenths[Math.floor(phase * 10)] ?? 0) + 1;
+    }
+    for (const [i, n] of tenths.entries()) assert.ok(Math.abs(n - vus / 10) <= 2, `${vus} VUs: ${n} in tenth ${i}`);
+  }
 });

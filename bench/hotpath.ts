@@ -1,4 +1,4 @@
-// `make bench-hotpath PART=rate|memory|latency`: moodle-load's hot path side by side with bare
+// `make bench-hotpath PART=rate|memory|growth|latency|stream-pairs|bursts`: moodle-load's hot path side by side with bare
 // k6, one part a run, against the simulator's real-size pages (/my/, the 214 KB dashboard, in a
 // logged-in session).
 // Each part holds the heavy lock for under 10 minutes; results merge into bench/hotpath-results.json.

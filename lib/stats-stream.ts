@@ -25,10 +25,10 @@ export function reportEverySec(concurrency: number): number {
 }
 
 /**
- * Where in its reporting interval a VU writes, as a fraction of the interval: golden-ratio steps
- * over the VUs' numbers, so that any run of VUs spreads evenly over it. The VUs start the load
- * together; without this they would all write in the same moment of every interval, a burst of
- * records that k6 and the CLI work through while requests wait (BENCHMARKS.md, "Bursts of records").
+ * How far into its reporting interval a VU's first report falls, as a fraction of the interval:
+ * golden-ratio steps over the VUs' numbers, so that any run of VUs spreads evenly over it. The VUs
+ * start the load together; without this they would all write in the same moment of every interval,
+ * a burst of records that k6 and the CLI work through while requests wait (BENCHMARKS.md, "Bursts of records").
  */
 export function reportPhase(vu: number): number {
   return (vu * 0.6180339887498949) % 1;

@@ -183,7 +183,11 @@ export default function (data: SetupData): void {
   if (ctx.settings.examWindowSec > 0) {
     // An exam start: one iteration per VU (k6-options.ts), the first journey from its moment.
     const t = { phaseStartMs: scenario.startTime, seed: data.seed, vu: exec.vu.idInTest, iteration: scenario.iterationInTest };
-    if (vuStats.streaming) metrics.loadIterations.add(1);
+    if (vuStats.streaming) {
+      // Its start goes at once: an exam cut at the phase's end still counts as started, not dropped.
+      metrics.loadIterations.add(1);
+      vuStats.report();
+    }
     runExam(ctx, runner.journeys as NonNullable<typeof runner.journeys>, s, t);
     metrics.loadEnd.add(Date.now());
     // The VU's one iteration: its figures go now.
@@ -191,8 +195,10 @@ export default function (data: SetupData): void {
     return;
   }
   const phase = scenario.name === LOAD_SCENARIO ? 'load' : 'warmup';
-  // Counted now, reported with the iteration's figures after its requests (gracefulStop lets it finish).
-  if (vuStats.streaming && phase === 'load') metrics.loadIterations.add(1);
+  if (vuStats.streaming && phase === 'load') {
+    metrics.loadIterations.add(1);
+    vuStats.reportBacklog(finalFromMs);
+  }
   runner.run(users.next(), data.seed, phase, scenario.iterationInTest);
   if (vuStats.streaming) vuStats.reportIfDue(finalFromMs);
 }

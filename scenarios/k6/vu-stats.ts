@@ -276,12 +276,28 @@ export function report(): void {
   writeRecord('stats', message);
 }
 
-/** Reports when its interval (paceReports) has passed since the last report, or from `finalFromMs` (epoch ms) on. */
+/**
+ * Reports when its interval (paceReports) has passed since the last report, or from `finalFromMs`
+ * (epoch ms) on. A VU's first report is offset within the interval by reportPhase.
+ */
 export function reportIfDue(finalFromMs: number): void {
   if (!STREAM || changed.length === 0) return;
   const now = Date.now();
   if (lastReportMs === 0) lastReportMs = now - reportEveryMs * reportPhase(exec.vu.idInTest);
   if (now - lastReportMs < reportEveryMs && now < finalFromMs) return;
+  lastReportMs = now;
+  report();
+}
+
+/**
+ * Before an iteration's requests: from `finalFromMs` on, what the VU holds from before the final
+ * window goes now, once. An iteration that k6 cuts at gracefulStop (longer than the request
+ * timeout and 5 s: retries, a journey) then loses its own figures only.
+ */
+export function reportBacklog(finalFromMs: number): void {
+  if (!STREAM || changed.length === 0 || lastReportMs >= finalFromMs) return;
+  const now = Date.now();
+  if (now < finalFromMs) return;
   lastReportMs = now;
   report();
 }

@@ -4,7 +4,7 @@
 // the p99 is exact, from every request's sample in the log's records. With BEFORE=dir, that
 // build's bundle (dir/dist/scenario.js) runs too, in alternating order. RUNS (4) runs a build, at
 // PAIRS_RPM (60000) with 200 VUs, 20 s after a 3 s ramp.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRecord } from '../lib/channel';
@@ -13,7 +13,7 @@ import { StatsDecoder } from '../lib/stats-stream';
 import { startSimulator, type Simulator } from '../sim/server';
 import { k6Percentile } from '../test/helpers/reference-stats';
 import { ROOT } from '../test/helpers/paths';
-import { K6, runSampled } from './k6-process';
+import { runPlainK6, writeConfig } from '../test/helpers/e2e';
 
 export interface BurstRun {
   build: 'current' | 'before';
@@ -81,12 +81,10 @@ function burstRun(build: BurstRun['build'], text: string): BurstRun {
 const round = (v: number) => Math.round(v * 100) / 100;
 
 async function plainRun(script: string, sim: Simulator, dir: string, rpm: number, sec: number, vus: number): Promise<string> {
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ base_url: sim.url, users: sim.users, urls: [{ path: '/my/' }] }));
+  const config = writeConfig(dir, sim, sim.users, { urls: [{ path: '/my/' }] });
   const env = { CONFIG: config, RPM: rpm, DURATION: sec, CONCURRENCY: vus, WARMUP: 3, CHANNEL: 1, STREAM_STATS: 1 };
-  const vars = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  const flags = ['run', '--quiet', '--address', '', '--log-format', 'json', '--summary-mode=disabled', '--no-thresholds'];
-  const p = await runSampled(K6, [...flags, ...vars, script]);
+  const flags = ['--log-format', 'json', '--summary-mode=disabled', '--no-thresholds'];
+  const p = await runPlainK6(env, { cwd: dir, timeoutMs: (sec + 120) * 1000, script }, flags).done;
   if (p.code !== 0) throw new Error(`k6 exited ${p.code}: ${p.stderr.slice(-400)}`);
   return p.stderr;
 }

@@ -102,14 +102,18 @@ export function start(
   };
 }
 
-/** Plain `k6 run dist/scenario.js` as a user starts it: each of env as `-e NAME=value`, k6Flags before the script. */
+/**
+ * Plain `k6 run dist/scenario.js` as a user starts it: each of env as `-e NAME=value`, k6Flags
+ * before the script; options.script runs another build's bundle instead.
+ */
 export function runPlainK6(
-  env: Record<string, string>,
-  options: { cwd: string; timeoutMs: number },
+  env: Record<string, string | number>,
+  options: { cwd: string; timeoutMs: number; script?: string },
   k6Flags: readonly string[] = [],
 ): Running {
   const vars = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
-  return start(K6, ['run', '--quiet', '--no-usage-report', '--address', '', ...k6Flags, ...vars, SCENARIO], options);
+  const script = options.script ?? SCENARIO;
+  return start(K6, ['run', '--quiet', '--no-usage-report', '--address', '', ...k6Flags, ...vars, script], options);
 }
 
 /** The request records (REQUEST_LOG=1) in a k6 JSON log's text. */
